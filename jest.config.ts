@@ -1,0 +1,24 @@
+import type { Config } from 'jest';
+
+const transform: Config['transform'] = { '^.+\\.ts$': ['@swc/jest', {}] };
+
+// Two projects: fast unit/integration tests, and end-to-end tests that start the local platform.
+const config: Config = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/services/*/test/**/*.test.ts'],
+    },
+    {
+      displayName: 'e2e',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+    },
+  ],
+  testTimeout: 120_000,
+};
+
+export default config;
