@@ -26,7 +26,8 @@ const stockCode = textOrNumber
 
 const optionalText = (max: number) =>
   z
-    .union([z.string(), z.null(), z.undefined()], { error: 'must be a string or null' })
+    .union([z.string(), z.null()], { error: 'must be a string or null' })
+    .optional()
     .transform((v) => (absent(v) ? null : (v as string).trim()))
     .pipe(z.string().max(max, { error: `is longer than ${max} characters` }).nullable());
 
@@ -46,7 +47,8 @@ const integerText = (what: string) =>
 const quantity = integerText('a whole number').pipe(z.number().refine((n) => Math.abs(n) <= 10_000_000, { error: 'is out of range (|quantity| <= 10,000,000)' }));
 
 const lineNo = z
-  .union([integerText('a positive whole number'), z.null(), z.undefined()])
+  .union([integerText('a positive whole number'), z.null()])
+  .optional()
   .transform((v) => (v === undefined || v === null ? null : v))
   .pipe(z.number().int().positive({ error: 'must be a positive whole number (the line position within its invoice, from 1)' }).nullable());
 
@@ -69,7 +71,8 @@ const invoiceDate = z.string({ error: (i) => (i.input === undefined ? 'is requir
 });
 
 const customerId = z
-  .union([z.string(), z.number(), z.null(), z.undefined()], { error: 'must be a number, a string or null' })
+  .union([z.string(), z.number(), z.null()], { error: 'must be a number, a string or null' })
+  .optional()
   .transform((v, ctx) => {
     if (absent(v)) return null;
     // pandas writes the column as float because of its empty cells: 17850.0 is customer 17850.
@@ -115,6 +118,7 @@ export function readInvoiceLines(rows: readonly unknown[], firstRow = 1): Invoic
     const row = firstRow + index;
     const renamed = renameColumns(raw, row, problems);
     if (!renamed) return;
+    const problemsBefore = problems.length;
     const parsed = InvoiceLineInputSchema.safeParse(renamed.values);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
@@ -123,7 +127,7 @@ export function readInvoiceLines(rows: readonly unknown[], firstRow = 1): Invoic
       }
       return;
     }
-    inputs.push(parsed.data);
+    if (problems.length === problemsBefore && renamed.columnsOk) inputs.push(parsed.data);
   });
   if (problems.length > 0) return { ok: false, problems };
   return identifyLines(inputs, firstRow);
@@ -150,7 +154,7 @@ function renameColumns(raw: unknown, row: number, problems: RowProblem[]) {
       sentNames.set(field, name);
     }
   }
-  return ok ? { values, sentNames } : undefined;
+  return { values, sentNames, columnsOk: ok };
 }
 
 function identifyLines(inputs: readonly InvoiceLineInput[], firstRow: number): InvoiceLinesRead {
