@@ -1,0 +1,152 @@
+import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { summariseInvoice, type InvoiceLineEvent, type InvoiceSummary } from '@retail/domain';
+import { DEFAULT_BATCH_PUT_RETRY, putItemsInBatches, type BatchPutRetryPolicy, type BatchPutTarget, type DocumentClientSender, type DynamoDbItem } from './dynamodb-batch-put';
+import {
+  InvalidCursorError,
+  type CustomerInvoicePage,
+  type CustomerInvoicePageRequest,
+  type InvoiceDetail,
+  type InvoiceStore,
+  type UnsavedInvoice,
+} from './invoice-store';
+import { isSummaryItem, lineFromItem, lineItem, summaryFromItem, summaryItem } from './invoice-table-items';
+import { INVOICE_TABLE_KEYS as KEYS, LINE_SORT_KEY_PREFIX, customerPartitionKey, invoicePartitionKey } from './invoice-table-keys';
+import { mapWithConcurrency } from './map-with-concurrency';
+
+export interface DynamoDbInvoiceStoreOptions {
+  client: DocumentClientSender;
+  tableName: string;
+  retry?: BatchPutRetryPolicy;
+}
+
+// One Query per invoice touched by a batch; a few in flight keep a large batch quick without a burst of reads.
+const QUERIES_IN_FLIGHT = 8;
+// What summariseInvoice reads of each line: a recompute fetches no more than it needs.
+const SUMMARISED_FIELDS = ['invoiceNo', 'invoiceDate', 'customerId', 'country', 'invoiceKind', 'lineTotal'] as const;
+const CURSOR_KEYS = [KEYS.partitionKey, KEYS.sortKey, KEYS.customerPartitionKey, KEYS.customerSortKey] as const;
+
+/** The InvoiceStore on one DynamoDB table (keys and items: invoice-table-keys.ts, invoice-table-items.ts). */
+export class DynamoDbInvoiceStore implements InvoiceStore {
+  private readonly client: DocumentClientSender;
+  private readonly tableName: string;
+  private readonly batchPut: BatchPutTarget;
+
+  constructor(options: DynamoDbInvoiceStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.batchPut = {
+      client: options.client,
+      tableName: options.tableName,
+      keyAttributes: [KEYS.partitionKey, KEYS.sortKey],
+      retry: options.retry ?? DEFAULT_BATCH_PUT_RETRY,
+    };
+  }
+
+  async saveInvoiceLines(lines: readonly InvoiceLineEvent[]): Promise<UnsavedInvoice[]> {
+    const unsaved = new Map<string, string>();
+    const markUnsaved = (invoiceNo: string, reason: string) => {
+      if (!unsaved.has(invoiceNo)) unsaved.set(invoiceNo, reason);
+    };
+
+    for (const { item, reason } of await putItemsInBatches(this.batchPut, lines.map(lineItem))) {
+      markUnsaved(String(item.invoiceNo), `line ${String(item.lineId)} not stored: ${reason}`);
+    }
+
+    // Every touched invoice, even one with an unstored line: its summary then matches the lines that are stored.
+    const invoiceNos = [...new Set(lines.map((line) => line.invoiceNo))];
+    const summaries = await mapWithConcurrency(invoiceNos, QUERIES_IN_FLIGHT, async (invoiceNo) => {
+      try {
+        const stored = await this.readLinesToSummarise(invoiceNo);
+        return stored.length > 0 ? summaryItem(summariseInvoice(stored)) : undefined;
+      } catch (error) {
+        markUnsaved(invoiceNo, `summary not recomputed: ${(error as Error).message}`);
+        return undefined;
+      }
+    });
+    const recomputed = summaries.filter((item): item is DynamoDbItem => item !== undefined);
+    for (const { item, reason } of await putItemsInBatches(this.batchPut, recomputed)) {
+      markUnsaved(String(item.invoiceNo), `summary not stored: ${reason}`);
+    }
+
+    return [...unsaved].map(([invoiceNo, reason]) => ({ invoiceNo, reason }));
+  }
+
+  async getInvoice(invoiceNo: string): Promise<InvoiceDetail | undefined> {
+    const items = await this.queryAll({
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': KEYS.partitionKey },
+      ExpressionAttributeValues: { ':pk': invoicePartitionKey(invoiceNo) },
+    });
+    const lines = items.filter((item) => !isSummaryItem(item)).map(lineFromItem);
+    if (lines.length === 0) return undefined;
+    const stored = items.find(isSummaryItem);
+    // A batch that stored lines and then stopped leaves no summary yet; the lines say what it will be.
+    const summary: InvoiceSummary = stored ? summaryFromItem(stored) : summariseInvoice(lines);
+    return { summary, lines };
+  }
+
+  async listCustomerInvoices(customerId: string, page: CustomerInvoicePageRequest): Promise<CustomerInvoicePage> {
+    if (!Number.isInteger(page.limit) || page.limit < 1) throw new RangeError(`limit must be a whole number from 1, got ${page.limit}`);
+    const output = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: KEYS.byCustomerIndex,
+        KeyConditionExpression: '#customerPk = :customerPk',
+        ExpressionAttributeNames: { '#customerPk': KEYS.customerPartitionKey },
+        ExpressionAttributeValues: { ':customerPk': customerPartitionKey(customerId) },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ExclusiveStartKey: page.cursor === undefined ? undefined : decodeCursor(page.cursor, customerId),
+      }),
+    );
+    return {
+      invoices: (output.Items ?? []).map(summaryFromItem),
+      nextCursor: output.LastEvaluatedKey ? encodeCursor(output.LastEvaluatedKey) : null,
+    };
+  }
+
+  /** Strongly consistent, so the lines this call has just put are all counted. */
+  private readLinesToSummarise(invoiceNo: string) {
+    return this.queryAll({
+      ConsistentRead: true,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :line)',
+      ProjectionExpression: SUMMARISED_FIELDS.map((field) => `#${field}`).join(', '),
+      ExpressionAttributeNames: {
+        '#pk': KEYS.partitionKey,
+        '#sk': KEYS.sortKey,
+        ...Object.fromEntries(SUMMARISED_FIELDS.map((field) => [`#${field}`, field])),
+      },
+      ExpressionAttributeValues: { ':pk': invoicePartitionKey(invoiceNo), ':line': LINE_SORT_KEY_PREFIX },
+    }) as Promise<Pick<InvoiceLineEvent, (typeof SUMMARISED_FIELDS)[number]>[]>;
+  }
+
+  private async queryAll(query: Omit<QueryCommandInput, 'TableName'>): Promise<DynamoDbItem[]> {
+    const items: DynamoDbItem[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const output = await this.client.send(new QueryCommand({ ...query, TableName: this.tableName, ExclusiveStartKey: startKey }));
+      items.push(...(output.Items ?? []));
+      startKey = output.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+}
+
+function encodeCursor(lastEvaluatedKey: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(lastEvaluatedKey)).toString('base64url');
+}
+
+function decodeCursor(cursor: string, customerId: string): Record<string, string> {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    key = undefined;
+  }
+  const record = typeof key === 'object' && key !== null ? (key as Record<string, unknown>) : {};
+  const wellFormed = Object.keys(record).length === CURSOR_KEYS.length && CURSOR_KEYS.every((name) => typeof record[name] === 'string');
+  if (!wellFormed || record[KEYS.customerPartitionKey] !== customerPartitionKey(customerId)) {
+    throw new InvalidCursorError(`'${cursor}' is not a cursor of customer ${customerId}'s invoice list: ask for the first page again without a cursor`);
+  }
+  return record as Record<string, string>;
+}
