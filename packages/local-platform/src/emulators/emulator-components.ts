@@ -1,0 +1,69 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { assertPortFree } from '../free-port';
+import { childProcessEnvironment } from '../local-aws-environment';
+import { NodeProcessGroup } from '../node-process-group';
+import type { PlatformComponent, StackContribution } from '../platform-component';
+import { describePortSetting, LOOPBACK_HOST, type PlatformPorts } from '../platform-settings';
+import type { StackEndpoints } from '../stack-file';
+import { EMULATOR_LISTENING_LINE, type EmulatorName, type EmulatorServerSpec } from './emulator-servers';
+
+interface EmulatorDefinition {
+  emulator: EmulatorName;
+  /** Its key in stack.json `endpoints`. */
+  endpoint: keyof Omit<StackEndpoints, 'services'>;
+  /** The SDK's own service-specific endpoint variable, read by every AWS SDK v3 client. */
+  endpointVariable: string;
+  port: keyof PlatformPorts;
+  /** Its folder under the state directory. */
+  stateFolder: string;
+}
+
+export const EMULATORS: readonly EmulatorDefinition[] = [
+  { emulator: 'kinesalite', endpoint: 'kinesis', endpointVariable: 'AWS_ENDPOINT_URL_KINESIS', port: 'kinesis', stateFolder: 'kinesis' },
+  { emulator: 'dynalite', endpoint: 'dynamodb', endpointVariable: 'AWS_ENDPOINT_URL_DYNAMODB', port: 'dynamodb', stateFolder: 'dynamodb' },
+  { emulator: 's3rver', endpoint: 's3', endpointVariable: 'AWS_ENDPOINT_URL_S3', port: 's3', stateFolder: 's3' },
+];
+
+const EMULATOR_ENTRY = path.join(__dirname, 'emulator-process-entry.ts');
+const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
+const EMULATOR_START_TIMEOUT_MS = 60_000;
+
+/** Runs one emulator as a child process on loopback, its state in `<stateDir>/<stateFolder>`. */
+export function emulatorComponent(definition: EmulatorDefinition, port: number): PlatformComponent {
+  return {
+    name: definition.emulator,
+    async start({ platform, signal }) {
+      const directory = path.join(platform.stateDir, definition.stateFolder);
+      await mkdir(directory, { recursive: true });
+      if (port !== 0) await assertPortFree(port, describePortSetting(definition.port, port));
+      const spec: EmulatorServerSpec = { emulator: definition.emulator, host: LOOPBACK_HOST, port, directory };
+      const child = new NodeProcessGroup({
+        name: definition.emulator,
+        script: EMULATOR_ENTRY,
+        args: [JSON.stringify(spec)],
+        nodeOptions: ['--import', TSX_LOADER],
+        // kinesalite and dynalite build the ARNs they report from AWS_REGION and AWS_ACCOUNT_ID.
+        env: childProcessEnvironment({ AWS_REGION: platform.region, AWS_ACCOUNT_ID: platform.accountId }),
+      });
+      try {
+        const [, listeningPort] = await child.waitForLine(EMULATOR_LISTENING_LINE, EMULATOR_START_TIMEOUT_MS, signal);
+        const url = `http://${LOOPBACK_HOST}:${listeningPort}`;
+        const contribution: StackContribution = {
+          endpoints: { [definition.endpoint]: url },
+          environment: { [definition.endpointVariable]: url },
+          processes: { [definition.emulator]: child.pid },
+        };
+        return { contribution, stop: () => child.stop() };
+      } catch (error) {
+        await child.stop();
+        throw error;
+      }
+    },
+  };
+}
+
+export function emulatorComponents(ports: PlatformPorts): PlatformComponent[] {
+  return EMULATORS.map((definition) => emulatorComponent(definition, ports[definition.port]));
+}

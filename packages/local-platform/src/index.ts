@@ -1,0 +1,17 @@
+export { startLocalPlatform, type LocalPlatform, type LocalPlatformOptions } from './local-platform';
+export {
+  readStackFile,
+  stackFilePath,
+  type BucketResource,
+  type ServiceEndpoints,
+  type StackEndpoints,
+  type StackFile,
+  type StackResources,
+  type StackRoute,
+  type StreamResource,
+  type TableResource,
+} from './stack-file';
+export { createLocalAwsClients, type LocalAwsClients } from './local-aws-clients';
+export { readLocalApiKey } from './platform-exports';
+export { FREE_PORTS, LOCAL_STAGE, LOOPBACK_HOST, PORT_VARIABLES, portsFromEnvironment, type PlatformPorts } from './platform-settings';
+export type { PlatformComponent, RunningComponent, StackContribution } from './platform-component';

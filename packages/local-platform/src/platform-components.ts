@@ -1,0 +1,22 @@
+import { platformResourcesComponent } from './cloudformation/create-local-resources';
+import { emulatorComponents } from './emulators/emulator-components';
+import { gatewayComponent } from './gateway';
+import type { PlatformComponent } from './platform-component';
+import type { PlatformPorts } from './platform-settings';
+import { serverlessOfflineServicesComponent, type ServiceSlot } from './serverless-offline-service';
+
+/**
+ * The local platform, in start-up phases: a phase starts together once the previous one runs, and stops in reverse.
+ * To add a component (a Firehose emulator, the Kinesis -> Lambda poller...), implement PlatformComponent and put it
+ * in the first phase that has what it needs: phase 2 sees the emulators' endpoints, phase 3 also the created
+ * resources and every service's Lambda endpoint. A component that creates a CloudFormation type lists it in
+ * `resourceTypes`. Services get the `environment` of earlier phases only: an emulator they call (Firehose, whose
+ * AWS_ENDPOINT_URL_FIREHOSE they need) that itself needs S3 goes in a new phase between the emulators and the services.
+ */
+export function platformComponentPhases(ports: PlatformPorts, serviceSlots: Promise<ServiceSlot[]>): PlatformComponent[][] {
+  return [
+    emulatorComponents(ports),
+    [platformResourcesComponent(), serverlessOfflineServicesComponent(serviceSlots, ports.serviceBase)],
+    [gatewayComponent(ports.api)],
+  ];
+}

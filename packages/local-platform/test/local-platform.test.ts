@@ -1,0 +1,207 @@
+import { DescribeTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { execFileSync } from 'node:child_process';
+import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createLocalResources } from '../src/cloudformation/create-local-resources';
+import { readPlatformTemplate, type PlatformTemplate } from '../src/cloudformation/read-platform-template';
+import { createLocalAwsClients, readStackFile, startLocalPlatform, type LocalAwsClients, type LocalPlatform, type StackFile } from '../src/index';
+import { isProcessGroupAlive } from '../src/node-process-group';
+import { readLocalApiKey } from '../src/platform-exports';
+import { LOCAL_ACCOUNT_ID, LOCAL_STAGE, REPO_ROOT } from '../src/platform-settings';
+
+const ECHO_SERVICE = path.join(__dirname, 'fixtures', 'echo-service');
+
+// Children of this process other than the `ps` that lists them (and those jest itself had before the platform).
+function childProcessesOfThisProcess(): string[] {
+  return execFileSync('ps', ['-eo', 'pid=,ppid=,comm='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, ppid, command]) => ppid === String(process.pid) && command !== 'ps')
+    .map((fields) => fields.join(' '))
+    .filter((child) => !childrenBeforeThePlatform.includes(child));
+}
+let childrenBeforeThePlatform: string[] = [];
+
+function expectStoppedCompletely(stack: StackFile): void {
+  for (const [name, pid] of Object.entries(stack.processes)) expect({ name, alive: isProcessGroupAlive(pid) }).toEqual({ name, alive: false });
+  expect(childProcessesOfThisProcess()).toEqual([]);
+}
+
+async function readWholeStream(clients: LocalAwsClients, streamName: string): Promise<string[]> {
+  const { Shards = [] } = await clients.kinesis.send(new ListShardsCommand({ StreamName: streamName }));
+  const records: string[] = [];
+  for (const shard of Shards) {
+    let { ShardIterator } = await clients.kinesis.send(
+      new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+    );
+    // Read until a call returns no records (MillisBehindLatest can say 0 too early).
+    for (;;) {
+      const page = await clients.kinesis.send(new GetRecordsCommand({ ShardIterator }));
+      if ((page.Records ?? []).length === 0) break;
+      records.push(...(page.Records ?? []).map((record) => Buffer.from(record.Data ?? []).toString()));
+      ShardIterator = page.NextShardIterator;
+    }
+  }
+  return records;
+}
+
+describe('the local platform', () => {
+  let stateDir: string;
+  let platform: LocalPlatform;
+  let stack: StackFile;
+  let clients: LocalAwsClients;
+  let template: PlatformTemplate;
+
+  beforeAll(async () => {
+    childrenBeforeThePlatform = childProcessesOfThisProcess();
+    template = await readPlatformTemplate(LOCAL_STAGE);
+    stateDir = await mkdtemp(path.join(os.tmpdir(), 'retail-local-platform-'));
+    platform = await startLocalPlatform({ stateDir, fresh: true, serviceDirs: [ECHO_SERVICE, path.join(stateDir, 'no-such-service')], quiet: true });
+    stack = platform.stack;
+    clients = createLocalAwsClients(stack.endpoints, stack.region);
+  });
+
+  afterAll(async () => {
+    clients?.destroy();
+    await platform?.stop();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('writes stack.json with the stage, region, API key from platform-exports.yml and every endpoint', async () => {
+    await expect(readStackFile(path.join(stateDir, 'stack.json'))).resolves.toEqual(stack);
+    expect(stack).toMatchObject({
+      stage: LOCAL_STAGE,
+      region: 'eu-west-2',
+      accountId: LOCAL_ACCOUNT_ID,
+      apiKey: await readLocalApiKey(),
+      apiUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/local$/),
+      stateDir,
+      pid: process.pid,
+    });
+    expect(stack.endpoints.services).toEqual({
+      'echo-service': { http: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), lambda: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) },
+    });
+    expect(stack.routes).toEqual([{ service: 'echo-service', method: 'GET', path: '/echo/{name}', private: false, url: `${stack.apiUrl}/echo/{name}` }]);
+    expect(stack.environment).toMatchObject({
+      AWS_REGION: 'eu-west-2',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_ENDPOINT_URL_KINESIS: stack.endpoints.kinesis,
+      AWS_ENDPOINT_URL_DYNAMODB: stack.endpoints.dynamodb,
+      AWS_ENDPOINT_URL_S3: stack.endpoints.s3,
+    });
+  });
+
+  it('creates every stream, table and bucket the CloudFormation template declares, with the same names', async () => {
+    const declaredIds = (type: string) => Object.keys(template.resources).filter((id) => template.resources[id]?.Type === type).sort();
+    expect(Object.keys(stack.resources.streams).sort()).toEqual(declaredIds('AWS::Kinesis::Stream'));
+    expect(Object.keys(stack.resources.tables).sort()).toEqual(declaredIds('AWS::DynamoDB::Table'));
+    expect(Object.keys(stack.resources.buckets).sort()).toEqual(declaredIds('AWS::S3::Bucket'));
+
+    for (const [logicalId, stream] of Object.entries(stack.resources.streams)) {
+      const { StreamDescriptionSummary: summary } = await clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream.name }));
+      expect(summary).toMatchObject({ StreamStatus: 'ACTIVE', StreamARN: stream.arn, OpenShardCount: template.resources[logicalId]?.Properties?.ShardCount });
+    }
+    for (const [logicalId, table] of Object.entries(stack.resources.tables)) {
+      const { Table: description } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: table.name }));
+      const declared = template.resources[logicalId]?.Properties ?? {};
+      expect(description?.TableArn).toBe(table.arn);
+      expect(description?.KeySchema).toEqual(declared.KeySchema);
+      expect(description?.GlobalSecondaryIndexes?.map(({ IndexName, KeySchema, IndexStatus }) => ({ IndexName, KeySchema, IndexStatus }))).toEqual(
+        (declared.GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown }[]).map(({ IndexName, KeySchema }) => ({ IndexName, KeySchema, IndexStatus: 'ACTIVE' })),
+      );
+    }
+    for (const bucket of Object.values(stack.resources.buckets)) {
+      await expect(clients.s3.send(new HeadBucketCommand({ Bucket: bucket.name }))).resolves.toBeDefined();
+    }
+  });
+
+  it('routes /<stage>/<path> through the gateway to the service that declares it, with the platform environment', async () => {
+    const response = await fetch(`${stack.apiUrl}/echo/hello?x=1`);
+    expect(response.status).toBe(200);
+    const echoed = (await response.json()) as { name: string; environment: Record<string, string> };
+    expect(echoed.name).toBe('hello');
+    expect(echoed.environment).toMatchObject({
+      AWS_REGION: stack.region,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_ENDPOINT_URL_KINESIS: stack.endpoints.kinesis,
+      AWS_ENDPOINT_URL_DYNAMODB: stack.endpoints.dynamodb,
+      AWS_ENDPOINT_URL_S3: stack.endpoints.s3,
+    });
+    // What resources/platform-exports.yml hands services on the local stage is exactly what was created.
+    expect(echoed.environment.INVOICE_LINE_STREAM_ARN).toBe(stack.resources.streams.InvoiceLineStream?.arn);
+    expect(echoed.environment.RAW_EVENTS_BUCKET_NAME).toBe(stack.resources.buckets.RawEventsBucket?.name);
+
+    const unknown = await fetch(`${stack.apiUrl}/no/such/path`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ message: 'No service declares GET /local/no/such/path.' });
+  });
+
+  it("serves each service's Lambda Invoke endpoint for @aws-sdk/client-lambda", async () => {
+    const lambda = new LambdaClient({ region: stack.region, endpoint: stack.endpoints.services['echo-service']?.lambda, credentials: { ...stack.credentials } });
+    try {
+      const output = await lambda.send(
+        new InvokeCommand({ FunctionName: 'retail-echo-local-echoEnvironment', Payload: Buffer.from(JSON.stringify({ pathParameters: { name: 'direct' } })) }),
+      );
+      expect(JSON.parse(JSON.parse(Buffer.from(output.Payload ?? []).toString()).body)).toMatchObject({ name: 'direct' });
+    } finally {
+      lambda.destroy();
+    }
+  });
+
+  it('keeps existing resources when created again, and refuses local state that contradicts the template', async () => {
+    await expect(createLocalResources(template, LOCAL_ACCOUNT_ID, clients, stateDir)).resolves.toEqual(stack.resources);
+    const reshaped = structuredClone(template);
+    const stream = reshaped.resources.InvoiceLineStream;
+    if (stream?.Properties === undefined) throw new Error('The template lost InvoiceLineStream.');
+    stream.Properties.ShardCount = 3;
+    await expect(createLocalResources(reshaped, LOCAL_ACCOUNT_ID, clients, stateDir)).rejects.toThrow(/has 2 open shards, but the template declares ShardCount 3.*--fresh/);
+  });
+
+  it('refuses a second platform on the same state directory, and --fresh on a folder holding the repository', async () => {
+    await expect(startLocalPlatform({ stateDir, quiet: true, serviceDirs: [] })).rejects.toThrow(`A local platform (pid ${process.pid}) already runs on ${stateDir}`);
+    await expect(startLocalPlatform({ stateDir: REPO_ROOT, fresh: true, quiet: true, serviceDirs: [] })).rejects.toThrow(/Refusing to delete/);
+  });
+
+  it('stops every process, keeps state across restarts and starts empty with fresh', async () => {
+    const streamName = stack.resources.streams.InvoiceLineStream?.name ?? '';
+    const tableName = stack.resources.tables.InvoiceTable?.name ?? '';
+    const bucketName = stack.resources.buckets.RawEventsBucket?.name ?? '';
+    await clients.kinesis.send(new PutRecordCommand({ StreamName: streamName, PartitionKey: '536365', Data: Buffer.from('line 1') }));
+    await clients.dynamodb.send(new PutItemCommand({ TableName: tableName, Item: { pk: { S: 'INVOICE#536365' }, sk: { S: 'SUMMARY' } } }));
+    await clients.s3.send(new PutObjectCommand({ Bucket: bucketName, Key: 'kept.json', Body: '{"kept":true}' }));
+    clients.destroy();
+
+    await platform.stop();
+    expectStoppedCompletely(stack);
+    await expect(access(path.join(stateDir, 'stack.json'))).rejects.toThrow(/ENOENT/);
+    expect((await readdir(stateDir)).sort()).toEqual(['dynamodb', 'kinesis', 's3']);
+
+    const readBack = async (restarted: LocalPlatform) => {
+      const restartedClients = createLocalAwsClients(restarted.stack.endpoints, restarted.stack.region);
+      try {
+        const item = await restartedClients.dynamodb.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: 'INVOICE#536365' }, sk: { S: 'SUMMARY' } } }));
+        const object = await restartedClients.s3
+          .send(new GetObjectCommand({ Bucket: bucketName, Key: 'kept.json' }))
+          .then((output) => output.Body?.transformToString(), () => undefined);
+        return { records: await readWholeStream(restartedClients, streamName), item: item.Item !== undefined, object };
+      } finally {
+        restartedClients.destroy();
+      }
+    };
+
+    platform = await startLocalPlatform({ stateDir, quiet: true, serviceDirs: [] });
+    await expect(readBack(platform)).resolves.toEqual({ records: ['line 1'], item: true, object: '{"kept":true}' });
+    await platform.stop();
+    expectStoppedCompletely(platform.stack);
+
+    platform = await startLocalPlatform({ stateDir, fresh: true, quiet: true, serviceDirs: [] });
+    await expect(readBack(platform)).resolves.toEqual({ records: [], item: false, object: undefined });
+    await platform.stop();
+    expectStoppedCompletely(platform.stack);
+  });
+});
