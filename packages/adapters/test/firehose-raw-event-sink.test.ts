@@ -87,12 +87,17 @@ describe('FirehoseRawEventSink', () => {
   });
 
   it('waits between attempts with full jitter under an exponential ceiling', async () => {
-    const client = firehoseClientOf(raw.firehose.endpoint);
-    refusePutRecordBatchEntries(client, (_, call) => call <= 3);
-    const started = Date.now();
-    // random() = 1 - epsilon: the full ceiling, 40 + 80 + 160 ms.
-    await new FirehoseRawEventSink(client, raw.streamName, { retry: { baseDelayMs: 40, maxDelayMs: 1_000 }, random: () => 0.999 }).deliver(lines.slice(0, 1));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(270);
+    const timeToDeliver = async (random: () => number) => {
+      const client = firehoseClientOf(raw.firehose.endpoint);
+      refusePutRecordBatchEntries(client, (_, call) => call <= 3);
+      const started = Date.now();
+      await new FirehoseRawEventSink(client, raw.streamName, { retry: { baseDelayMs: 40, maxDelayMs: 1_000 }, random }).deliver(lines.slice(0, 1));
+      client.destroy();
+      return Date.now() - started;
+    };
+    // At the top of the jitter the waits are the ceilings, 40 + 80 + 160 ms; at the bottom they are nothing.
+    expect(await timeToDeliver(() => 0.999)).toBeGreaterThanOrEqual(270);
+    expect(await timeToDeliver(() => 0)).toBeLessThan(270);
   });
 
   it('reports every event as not delivered when Firehose cannot be reached', async () => {

@@ -24,7 +24,7 @@ export function parseMilli(value: string | number): DecimalParse {
 
 /** The JSON number for an amount: the double nearest the decimal, which JSON prints as that exact decimal. */
 export function milliToNumber(milli: Milli): number {
-  return milli / 1000;
+  return milli / 1000 + 0; // + 0 turns -0 (a free line with negative quantity) into 0
 }
 
 /** Exact decimal text with no trailing zeros beyond what is needed, e.g. 139120 -> "139.12". */

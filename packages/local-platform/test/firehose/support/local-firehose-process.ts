@@ -1,0 +1,16 @@
+import { startLocalFirehose, type LocalFirehoseOptions } from '../../../src/firehose';
+
+/**
+ * Runs the local Firehose in a process of its own so a test can SIGKILL it: options as JSON in argv[2]; prints
+ * `listening <endpoint>` once it serves, then logs delivery problems to stderr until killed.
+ */
+async function main(): Promise<void> {
+  const options = JSON.parse(process.argv[2]!) as LocalFirehoseOptions;
+  const firehose = await startLocalFirehose({ ...options, log: (message) => process.stderr.write(`${message}\n`) });
+  process.stdout.write(`listening ${firehose.endpoint}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

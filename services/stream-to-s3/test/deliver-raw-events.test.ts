@@ -1,0 +1,133 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { readSampleRows, sampleLines } from '@retail/adapters/test/support/online-retail-sample';
+import { refusePutRecordBatchEntries } from '@retail/adapters/test/support/put-record-batch-failures';
+import { FirehoseRawEventSink } from '@retail/adapters';
+import type { InvoiceLineEvent } from '@retail/domain';
+import {
+  firehoseClientOf,
+  rawEventsDeliveryStream,
+  startRawEventsFirehose,
+  startTestS3,
+  TEST_REGION,
+  type RawEventsFirehose,
+  type TestS3,
+} from '@retail/local-platform/test/firehose/support/raw-events-firehose';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { createRawEventRecordProcessor, deliverRawEventRecords } from '../src/deliver-raw-event-records';
+import { invoiceLinePayload, KinesisShardEvents, lambdaContext, rawPayload } from './support/kinesis-stream-event';
+
+const HOUR = 3_600_000;
+const ENVIRONMENT = ['RAW_DELIVERY_STREAM_NAME', 'AWS_ENDPOINT_URL_FIREHOSE', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'POWERTOOLS_LOG_LEVEL'];
+
+let s3: TestS3;
+let raw: RawEventsFirehose;
+let lines: InvoiceLineEvent[];
+let handler: (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
+const savedEnvironment = Object.fromEntries(ENVIRONMENT.map((name) => [name, process.env[name]]));
+const silentLogger = new Logger({ logLevel: 'SILENT' });
+
+beforeAll(async () => {
+  s3 = await startTestS3();
+  await s3.createBucket(rawEventsDeliveryStream().bucketName);
+  raw = await startRawEventsFirehose(s3, { bufferingOverride: { intervalInMilliseconds: HOUR } });
+  // As they travel: JSON has no -0.
+  lines = sampleLines(await readSampleRows()).map((line) => JSON.parse(JSON.stringify(line)) as InvoiceLineEvent);
+  // The deployed handler, configured as serverless.yml and the local platform configure it.
+  Object.assign(process.env, {
+    RAW_DELIVERY_STREAM_NAME: raw.streamName,
+    AWS_ENDPOINT_URL_FIREHOSE: raw.firehose.endpoint,
+    AWS_REGION: TEST_REGION,
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+  ({ handler } = await import('../src/handlers/deliver-raw-events'));
+});
+afterAll(async () => {
+  for (const [name, value] of Object.entries(savedEnvironment)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  await raw.close();
+  await s3.close();
+});
+
+/** What the raw bucket holds after a flush, every object's lines together. */
+async function archived(): Promise<InvoiceLineEvent[]> {
+  await raw.firehose.flush();
+  const delivered: unknown[] = [];
+  for (const key of await s3.keys(raw.bucket)) delivered.push(...(await s3.jsonLines(raw.bucket, key)));
+  return delivered as InvoiceLineEvent[];
+}
+
+/** New lines for each test: the bucket is shared, and lineIds tell the tests' lines apart. */
+let nextLine = 0;
+const takeLines = (count: number) => lines.slice(nextLine, (nextLine += count));
+const ofLines = (ids: readonly InvoiceLineEvent[]) => async () => (await archived()).filter((line) => ids.some((sent) => sent.lineId === line.lineId));
+
+describe('deliverRawEvents', () => {
+  it('archives every line of a batch in the raw bucket and reports nothing', async () => {
+    const sent = takeLines(500);
+    const response = await handler(new KinesisShardEvents().event(sent.map(invoiceLinePayload)), lambdaContext());
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect((await ofLines(sent)()).sort(byLineId)).toEqual([...sent].sort(byLineId));
+  });
+
+  it('reports each record that is not an invoice line, alone, and archives the others', async () => {
+    const sent = takeLines(4);
+    const { invoiceDate: _, ...withoutDate } = takeLines(1)[0]!;
+    const event = new KinesisShardEvents().event([
+      invoiceLinePayload(sent[0]!),
+      rawPayload('536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER'),
+      invoiceLinePayload(sent[1]!),
+      rawPayload(JSON.stringify(withoutDate), withoutDate.invoiceNo),
+      invoiceLinePayload(sent[2]!),
+      invoiceLinePayload(sent[3]!),
+    ]);
+    const response = await handler(event, lambdaContext());
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]!.kinesis.sequenceNumber }, { itemIdentifier: event.Records[3]!.kinesis.sequenceNumber }]);
+    expect((await ofLines(sent)()).sort(byLineId)).toEqual([...sent].sort(byLineId));
+    // The line without a date never reached Firehose, so its error prefix stays empty.
+    expect(await s3.keys(raw.bucket, 'errors/')).toEqual([]);
+  });
+
+  it('reports a batch of nothing but poison record by record rather than failing it whole', async () => {
+    const event = new KinesisShardEvents().event([rawPayload('{}'), rawPayload('not json')]);
+    const response = await handler(event, lambdaContext());
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(event.Records.map((record) => record.kinesis.sequenceNumber));
+  });
+
+  it('sends again only the lines Firehose refused, so a batch with refusals once is archived whole and reports nothing', async () => {
+    const client = firehoseClientOf(raw.firehose.endpoint);
+    const sent = takeLines(20);
+    const refusedOnce = new Set([sent[4]!.lineId, sent[15]!.lineId]);
+    const calls = refusePutRecordBatchEntries(client, ({ lineId }, call) => call === 1 && refusedOnce.has(lineId));
+    const rawEventSink = new FirehoseRawEventSink(client, raw.streamName, { retry: { baseDelayMs: 1, maxDelayMs: 5 } });
+
+    const response = await deliverRawEventRecords(
+      new KinesisShardEvents().event(sent.map(invoiceLinePayload)),
+      { processor: createRawEventRecordProcessor(silentLogger), rawEventSink, logger: silentLogger },
+      lambdaContext(),
+    );
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(calls.map((call) => call.sent.length)).toEqual([20, 2]);
+    expect(calls[1]!.sent.sort()).toEqual([...refusedOnce].sort());
+    expect((await ofLines(sent)()).sort(byLineId)).toEqual([...sent].sort(byLineId));
+  });
+
+  it('reports the record of a line Firehose kept refusing, for Lambda to retry', async () => {
+    const client = firehoseClientOf(raw.firehose.endpoint);
+    const sent = takeLines(5);
+    refusePutRecordBatchEntries(client, ({ lineId }) => lineId === sent[1]!.lineId);
+    const rawEventSink = new FirehoseRawEventSink(client, raw.streamName, { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } });
+    const event = new KinesisShardEvents().event(sent.map(invoiceLinePayload));
+
+    const response = await deliverRawEventRecords(event, { processor: createRawEventRecordProcessor(silentLogger), rawEventSink, logger: silentLogger });
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[1]!.kinesis.sequenceNumber }] });
+    expect((await ofLines(sent)()).map((line) => line.lineId).sort()).toEqual(sent.filter((_, i) => i !== 1).map((line) => line.lineId).sort());
+  });
+});
+
+function byLineId(a: InvoiceLineEvent, b: InvoiceLineEvent): number {
+  return a.lineId.localeCompare(b.lineId);
+}
