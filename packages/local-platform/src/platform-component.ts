@@ -63,7 +63,7 @@ export function emptyStackDraft(environment: Record<string, string>): StackDraft
 }
 
 export function addContribution(draft: StackDraft, contribution: StackContribution): StackDraft {
-  const { streams, tables, buckets } = contribution.resources ?? {};
+  const { streams, tables, buckets, deliveryStreams } = contribution.resources ?? {};
   return {
     endpoints: { ...draft.endpoints, ...contribution.endpoints },
     serviceEndpoints: { ...draft.serviceEndpoints, ...contribution.serviceEndpoints },
@@ -71,6 +71,7 @@ export function addContribution(draft: StackDraft, contribution: StackContributi
       streams: { ...draft.resources.streams, ...streams },
       tables: { ...draft.resources.tables, ...tables },
       buckets: { ...draft.resources.buckets, ...buckets },
+      deliveryStreams: { ...draft.resources.deliveryStreams, ...deliveryStreams },
     },
     routes: [...draft.routes, ...(contribution.routes ?? [])],
     environment: { ...draft.environment, ...contribution.environment },

@@ -1,5 +1,6 @@
 import { platformResourcesComponent } from './cloudformation/create-local-resources';
 import { emulatorComponents } from './emulators/emulator-components';
+import { localFirehoseComponent } from './firehose';
 import { gatewayComponent } from './gateway';
 import type { PlatformComponent } from './platform-component';
 import type { PlatformPorts } from './platform-settings';
@@ -16,7 +17,9 @@ import { serverlessOfflineServicesComponent, type ServiceSlot } from './serverle
 export function platformComponentPhases(ports: PlatformPorts, serviceSlots: Promise<ServiceSlot[]>): PlatformComponent[][] {
   return [
     emulatorComponents(ports),
-    [platformResourcesComponent(), serverlessOfflineServicesComponent(serviceSlots, ports.serviceBase)],
+    // Firehose delivers to S3 and the services call Firehose: between the two.
+    [platformResourcesComponent(), localFirehoseComponent(ports.firehose)],
+    [serverlessOfflineServicesComponent(serviceSlots, ports.serviceBase)],
     [gatewayComponent(ports.api)],
   ];
 }

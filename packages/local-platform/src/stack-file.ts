@@ -29,6 +29,8 @@ export interface StackEndpoints {
   kinesis: string;
   dynamodb: string;
   s3: string;
+  /** The local Firehose (no npm emulator exists: packages/local-platform/src/firehose). */
+  firehose?: string;
   services: Record<string, ServiceEndpoints>;
 }
 
@@ -43,6 +45,15 @@ export interface StackResources {
   streams: Record<string, StreamResource>;
   tables: Record<string, TableResource>;
   buckets: Record<string, BucketResource>;
+  deliveryStreams?: Record<string, DeliveryStreamResource>;
+}
+
+export interface DeliveryStreamResource {
+  name: string;
+  arn: string;
+  bucket: string;
+  prefix: string;
+  errorOutputPrefix: string;
 }
 
 export interface StreamResource {

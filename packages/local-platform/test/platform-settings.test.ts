@@ -6,7 +6,7 @@ import path from 'node:path';
 
 describe('portsFromEnvironment', () => {
   it('uses the documented defaults', () => {
-    expect(portsFromEnvironment({})).toEqual({ api: 4000, kinesis: 4567, dynamodb: 4568, s3: 4569, serviceBase: 4100 });
+    expect(portsFromEnvironment({})).toEqual({ api: 4000, kinesis: 4567, dynamodb: 4568, s3: 4569, firehose: 4570, serviceBase: 4100 });
   });
 
   it('takes each port from its variable', () => {
@@ -15,6 +15,7 @@ describe('portsFromEnvironment', () => {
       kinesis: 4567,
       dynamodb: 4568,
       s3: 0,
+      firehose: 4570,
       serviceBase: 5100,
     });
   });

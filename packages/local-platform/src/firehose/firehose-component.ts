@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { intrinsicContextOf } from '../cloudformation/read-platform-template';
+import { arnOf, physicalNameOf, resolveIntrinsics } from '../cloudformation/resolve-intrinsics';
+import { isJsonObject } from '../json-object';
+import type { PlatformComponent } from '../platform-component';
+import { LOOPBACK_HOST } from '../platform-settings';
+import type { DeliveryStreamResource } from '../stack-file';
+import { startLocalFirehose, type LocalDeliveryStreamConfig } from './local-firehose';
+
+const DELIVERY_STREAM_TYPE = 'AWS::KinesisFirehose::DeliveryStream';
+/**
+ * The declared buffering (64 MB / 60 s) is what AWS does, and what `npm start` does. Tests and impatient users
+ * can shorten the interval; the variable is the only way to change it, so the template stays the truth.
+ */
+export const FIREHOSE_BUFFER_INTERVAL_VARIABLE = 'RETAIL_FIREHOSE_BUFFER_INTERVAL_SECONDS';
+
+/** The local Firehose, configured from the template's delivery streams; needs S3 in an earlier phase. */
+export function localFirehoseComponent(port: number): PlatformComponent {
+  return {
+    name: 'firehose',
+    resourceTypes: [DELIVERY_STREAM_TYPE],
+    async start({ platform, stack, log }) {
+      const s3Endpoint = stack.endpoints.s3;
+      if (s3Endpoint === undefined) throw new Error('The local Firehose needs the S3 emulator started in an earlier phase.');
+      const context = intrinsicContextOf(platform.template, platform.accountId);
+      const deliveryStreams: LocalDeliveryStreamConfig[] = Object.entries(platform.template.resources)
+        .filter(([, resource]) => resource.Type === DELIVERY_STREAM_TYPE)
+        .map(([logicalId, resource]) => {
+          const declared = resource.Properties?.ExtendedS3DestinationConfiguration;
+          if (!isJsonObject(declared)) throw new Error(`${logicalId}: only ExtendedS3DestinationConfiguration is emulated locally.`);
+          // Nothing runs under the role locally and logs go to the terminal: those properties are not resolved.
+          const { RoleARN: _role, CloudWatchLoggingOptions: _logging, ...delivery } = declared;
+          return { name: physicalNameOf(logicalId, context), arn: arnOf(logicalId, context), destination: resolveIntrinsics(delivery, context) };
+        });
+      const intervalSeconds = process.env[FIREHOSE_BUFFER_INTERVAL_VARIABLE];
+      const firehose = await startLocalFirehose({
+        port,
+        host: LOOPBACK_HOST,
+        stateDir: path.join(platform.stateDir, 'firehose'),
+        s3Endpoint,
+        deliveryStreams,
+        bufferingOverride: intervalSeconds ? { intervalInMilliseconds: Number(intervalSeconds) * 1000 } : undefined,
+        log: (message) => log.warn(`firehose: ${message}`),
+      });
+      const resources = Object.fromEntries(
+        Object.entries(platform.template.resources)
+          .filter(([, resource]) => resource.Type === DELIVERY_STREAM_TYPE)
+          .map(([logicalId], index): [string, DeliveryStreamResource] => {
+            const stream = deliveryStreams[index]!;
+            const destination = stream.destination as Record<string, unknown>;
+            return [logicalId, {
+              name: stream.name,
+              arn: stream.arn,
+              bucket: String(destination.BucketARN).replace(/^arn:[^:]+:s3:::/, ''),
+              prefix: String(destination.Prefix ?? ''),
+              errorOutputPrefix: String(destination.ErrorOutputPrefix ?? ''),
+            }];
+          }),
+      );
+      return {
+        contribution: {
+          endpoints: { firehose: firehose.endpoint },
+          environment: { AWS_ENDPOINT_URL_FIREHOSE: firehose.endpoint },
+          resources: { deliveryStreams: resources },
+        },
+        stop: () => firehose.stop(),
+      };
+    },
+  };
+}
