@@ -1,5 +1,6 @@
 import { platformResourcesComponent } from './cloudformation/create-local-resources';
 import { emulatorComponents } from './emulators/emulator-components';
+import { kinesisEventSourceMappingsComponent } from './event-source-mapping';
 import { localFirehoseComponent } from './firehose';
 import { gatewayComponent } from './gateway';
 import type { PlatformComponent } from './platform-component';
@@ -20,6 +21,6 @@ export function platformComponentPhases(ports: PlatformPorts, serviceSlots: Prom
     // Firehose delivers to S3 and the services call Firehose: between the two.
     [platformResourcesComponent(), localFirehoseComponent(ports.firehose)],
     [serverlessOfflineServicesComponent(serviceSlots, ports.serviceBase)],
-    [gatewayComponent(ports.api)],
+    [gatewayComponent(ports.api), kinesisEventSourceMappingsComponent(serviceSlots)],
   ];
 }
