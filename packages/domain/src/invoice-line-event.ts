@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The canonical invoice line every sink receives: camelCase, ISO local timestamps, exact money, derived fields

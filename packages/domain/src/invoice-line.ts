@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ACCEPTED_COLUMN_NAMES, datasetNameOf, fieldForColumnName, type InvoiceLineField } from './invoice-line-columns';
 import { ACCEPTED_DATE_FORMATS, parseInvoiceDate } from './invoice-date';
 import { invoiceKindOf, type InvoiceLineEvent } from './invoice-line-event';

@@ -1,0 +1,3 @@
+export * from './error-bodies';
+export * from './ingest-api';
+export * from './visualization-api';

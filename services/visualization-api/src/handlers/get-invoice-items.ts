@@ -1,0 +1,13 @@
+import type { InvoiceStore } from '@retail/adapters';
+import { invoiceStore } from '../composition';
+import { handleHttpRequest, type HttpHandler } from '../handle-http-request';
+import { okResponse } from '../json-response';
+import { lookUpInvoiceItems } from '../look-up-invoices';
+import { readInvoiceNo } from '../request-parameters';
+
+/** GET /invoices/{invoiceNo}/items, and its query-string forms (?InvoiceNo=): the invoice and its lines. */
+export function getInvoiceItemsHandler(store: InvoiceStore): HttpHandler {
+  return handleHttpRequest(async (event) => okResponse(await lookUpInvoiceItems(store, readInvoiceNo(event))));
+}
+
+export const handler = getInvoiceItemsHandler(invoiceStore);

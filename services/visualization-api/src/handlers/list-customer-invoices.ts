@@ -1,0 +1,13 @@
+import type { InvoiceStore } from '@retail/adapters';
+import { invoiceStore } from '../composition';
+import { handleHttpRequest, type HttpHandler } from '../handle-http-request';
+import { okResponse } from '../json-response';
+import { lookUpCustomerInvoices } from '../look-up-invoices';
+import { readCustomerInvoicesRequest } from '../request-parameters';
+
+/** GET /customers/{customerId}/invoices: one page of the customer's invoices, newest first. */
+export function listCustomerInvoicesHandler(store: InvoiceStore): HttpHandler {
+  return handleHttpRequest(async (event) => okResponse(await lookUpCustomerInvoices(store, readCustomerInvoicesRequest(event))));
+}
+
+export const handler = listCustomerInvoicesHandler(invoiceStore);
