@@ -9,7 +9,9 @@ const USAGE = [
   'Starts the emulators (Kinesis, DynamoDB, S3), creates the platform resources from the CloudFormation template,',
   'runs every service with serverless-offline behind one API URL, and writes .local/stack.json.',
   '',
-  '  --fresh   delete the local state (.local/) first',
+  '  --fresh   delete the local state (.local/, or RETAIL_STATE_DIR) first',
+  '',
+  'State directory, from the environment: RETAIL_STATE_DIR (default .local/ in the repository)',
   '',
   'Ports, from the environment:',
   ...Object.values(PORT_VARIABLES).map(({ variable, defaultPort }) => `  ${variable}=${defaultPort}`),
@@ -50,7 +52,7 @@ async function main(): Promise<number> {
 
   let platform: LocalPlatform;
   try {
-    platform = await startLocalPlatform({ fresh: args.includes('--fresh'), ports: portsFromEnvironment(), signal: abort.signal });
+    platform = await startLocalPlatform({ fresh: args.includes('--fresh'), stateDir: process.env.RETAIL_STATE_DIR || undefined, ports: portsFromEnvironment(), signal: abort.signal });
   } catch (error) {
     if (abort.signal.aborted) {
       console.log('Stopped during start-up.');

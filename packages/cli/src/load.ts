@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs';
+import { CsvFormatError, openCsvFile, readInvoiceLineCsv } from '@retail/domain';
+import { LOAD_USAGE, parseLoadArgs, UsageError, type LoadOptions } from './cli-args';
+import { computeDataQualityReport, formatDataQualityReport } from './data-quality-report';
+import { IngestApiClient } from './ingest-api-client';
+import { formatLoadSummary, loadInvoiceLines, rowsNotAccepted } from './load-invoice-lines';
+import { numberInvoiceLines } from './numbered-invoice-lines';
+import { startFileProgress } from './progress';
+import { SAMPLE_DATA_FILE } from './repository-paths';
+import { resolveIngestApi, StackConfigError } from './stack-config';
+
+/** `npm run load`: exit 0 when every row was accepted (or, with --dry-run, is valid); 1 when not; 2 for a usage error. */
+async function main(argv: readonly string[]): Promise<number> {
+  let options: LoadOptions;
+  try {
+    options = parseLoadArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\n\n${LOAD_USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(LOAD_USAGE);
+    return 0;
+  }
+  const path = options.file ?? SAMPLE_DATA_FILE;
+  if (!existsSync(path)) {
+    console.error(`no file at ${path}: give the path of a .csv or .csv.gz export of the data set`);
+    return 2;
+  }
+  return options.dryRun ? dryRun(path, options) : load(path, options);
+}
+
+async function dryRun(path: string, options: LoadOptions): Promise<number> {
+  const bytes = openCsvFile(path);
+  const progress = startFileProgress(path, bytes, 'dry-run');
+  try {
+    const report = await computeDataQualityReport(numberInvoiceLines(readInvoiceLineCsv(bytes)), (rows) => progress.update({ rows }));
+    progress.stop();
+    console.log(options.json ? JSON.stringify(report, null, 2) : `Data-quality report of ${path} (dry run: nothing sent)\n${formatDataQualityReport(report)}`);
+    return report.invalidRows.rows > 0 ? 1 : 0;
+  } finally {
+    progress.stop();
+  }
+}
+
+async function load(path: string, options: LoadOptions): Promise<number> {
+  const api = await resolveIngestApi(options);
+  const client = new IngestApiClient(api);
+  const bytes = openCsvFile(path);
+  console.error(`Loading ${path} into ${api.apiUrl} (batches of ${options.batchSize}, ${options.concurrency} in flight)`);
+  const progress = startFileProgress(path, bytes, 'load');
+  try {
+    const summary = await loadInvoiceLines({
+      lines: numberInvoiceLines(readInvoiceLineCsv(bytes)),
+      sendBatch: (batch) => client.sendBatch(batch),
+      batchSize: options.batchSize,
+      concurrency: options.concurrency,
+      onProgress: (p) => progress.update({ rows: p.rowsSent, accepted: p.accepted, rejected: p.rejectedRows }),
+    });
+    progress.stop();
+    console.log(options.json ? JSON.stringify(summary, null, 2) : formatLoadSummary(summary));
+    return rowsNotAccepted(summary) > 0 || summary.stoppedBy !== undefined ? 1 : 0;
+  } finally {
+    progress.stop();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    // Errors about the input or the configuration are the user's to fix: their message is the whole story.
+    const expected = error instanceof CsvFormatError || error instanceof StackConfigError;
+    console.error(expected ? `error: ${(error as Error).message}` : error);
+    process.exitCode = expected ? 2 : 1;
+  },
+);
