@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parse, type Options } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
@@ -67,13 +67,16 @@ export function openCsvFile(path: string): Readable {
 
 /** Streams the rows of a CSV file; memory stays flat whatever the file's size. */
 export async function* readInvoiceLineCsv(bytes: AsyncIterable<Buffer>): AsyncGenerator<CsvInvoiceRow> {
-  const parser = Readable.from(decodeUtf8OrLatin1(bytes)).pipe(parse(CSV_OPTIONS));
+  // pipeline, not pipe: a reader that stops early or a parse error tears down every stream without an unhandled error.
+  const parser = pipeline(Readable.from(decodeUtf8OrLatin1(bytes)), parse(CSV_OPTIONS), () => undefined);
   let row = 0;
   try {
     for await (const record of parser) yield { row: ++row, record: record as Record<string, string> };
   } catch (error) {
     if (error instanceof CsvFormatError) throw error;
-    throw new CsvFormatError(`CSV data row ${row + 1} is malformed: ${(error as Error).message}`);
+    // csv-parse reads ahead of what was yielded: its own count of good records says where it stopped.
+    const goodRecords = (error as { records?: number }).records;
+    throw new CsvFormatError(`CSV data row ${(goodRecords ?? row) + 1} is malformed: ${(error as Error).message}`);
   }
 }
 
