@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
@@ -120,6 +121,8 @@ export class NodeProcessGroup {
       await this.exited;
     }
     signalGroup(this.pid, 'SIGKILL');
+    // What the leader spawned dies with the SIGKILL, but only leaves the process table once reaped: wait for that.
+    for (let waited = 0; isProcessGroupAlive(this.pid) && waited < GROUP_REAP_TIMEOUT_MS; waited += 20) await sleep(20);
     liveGroups.delete(this.pid);
   }
 
@@ -132,6 +135,8 @@ export class NodeProcessGroup {
 }
 
 /** True while any process of the group (the leader or what it spawned) is alive. */
+const GROUP_REAP_TIMEOUT_MS = 5_000;
+
 export function isProcessGroupAlive(groupId: number): boolean {
   try {
     process.kill(-groupId, 0);
