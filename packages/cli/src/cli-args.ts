@@ -8,8 +8,8 @@ export class UsageError extends Error {
 export const DEFAULT_BATCH_SIZE = 1000;
 export const DEFAULT_CONCURRENCY = 4;
 // The ingest API answers 413 above about 5,000 rows per request.
-const MAX_BATCH_SIZE = 5000;
-const MAX_CONCURRENCY = 64;
+export const MAX_BATCH_SIZE = 5000;
+export const MAX_CONCURRENCY = 64;
 
 export const LOAD_USAGE = `Usage: npm run load -- [file] [--dry-run] [--json] [--batch-size N] [--concurrency N] [--api-url URL --api-key KEY]
 
@@ -93,7 +93,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
 
 type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string; default?: boolean }>;
 
-function parseStrict(argv: readonly string[], options: FlagSpec) {
+export function parseStrict(argv: readonly string[], options: FlagSpec) {
   try {
     return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {
@@ -101,7 +101,7 @@ function parseStrict(argv: readonly string[], options: FlagSpec) {
   }
 }
 
-function wholeNumberFlag(flag: string, text: string | boolean | undefined, fallback: number, max: number): number {
+export function wholeNumberFlag(flag: string, text: string | boolean | undefined, fallback: number, max: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
   if (typeof text !== 'string' || !/^\d+$/.test(text) || value < 1 || value > max) {

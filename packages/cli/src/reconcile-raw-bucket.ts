@@ -66,7 +66,7 @@ export async function readRawBucket(client: S3Client, layout: RawBucketLayout): 
   return figures;
 }
 
-async function listKeys(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
+export async function listKeys(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
@@ -78,7 +78,7 @@ async function listKeys(client: S3Client, bucket: string, prefix: string): Promi
 }
 
 /** The object's non-empty lines; gunzipped when its key ends in `.gz`, as Firehose names GZIP objects. */
-async function* objectLines(client: S3Client, bucket: string, key: string): AsyncGenerator<string> {
+export async function* objectLines(client: S3Client, bucket: string, key: string): AsyncGenerator<string> {
   const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   if (!(object.Body instanceof Readable)) throw new Error(`s3://${bucket}/${key} came back without a readable body`);
   const text = key.endsWith('.gz') ? object.Body.pipe(createGunzip()) : object.Body;
@@ -101,7 +101,7 @@ function reconciledLineOf(text: string): ReconciledLine | undefined {
   return { lineId, invoiceNo, customerId, lineTotal: numberToMilli(lineTotal) };
 }
 
-async function forEachConcurrently<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+export async function forEachConcurrently<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await work(items[next++]!);

@@ -127,7 +127,7 @@ export function compareWithSource(source: SourceFigures, sinks: SinkFigures, pla
 function summaryMismatches(sourceInvoices: ReadonlyMap<string, InvoiceTotals>, table: InvoiceTableFigures): { value: number; examples: string[] } {
   const examples: string[] = [];
   let value = 0;
-  const totals = (invoice: InvoiceTotals) => `${formatCount(invoice.lineCount)} lines, ${formatMoney(invoice.total)}`;
+  const totals = (invoice: InvoiceTotals) => `${formatCount(invoice.lineCount)} ${invoice.lineCount === 1 ? 'line' : 'lines'}, ${formatMoney(invoice.total)}`;
   const mismatch = (example: string) => {
     value++;
     if (examples.length < EXAMPLES) examples.push(example);

@@ -14,6 +14,7 @@ import type { StackFile } from '@retail/local-platform';
 import { runReconcileCommand } from '../src/reconcile';
 import { formatCount, formatMoney, formatReconcileReport, type ReconcileReport } from '../src/reconcile-report';
 import { reconcile, waitForReconciliation } from '../src/reconcile-sinks';
+import { targetsOfDeployedStage } from '../src/reconcile-targets';
 import { SAMPLE_DATA_FILE } from '../src/repository-paths';
 
 let dynamodb: DynamoDbTestServer;
@@ -174,6 +175,10 @@ describe('reconcile, against dynalite and s3rver filled with the sample', () => 
       const [all, less] = [formatCount(rows.length), formatCount(rows.length - 1)];
       expect(printed.join('\n')).toMatch(new RegExp(`\\ninvoice lines +${all} +${less} ✗ differs by -1 +${all} ✓\\n`));
       expect(printed.join('\n')).toMatch(/\n3 differences$/);
+
+      printed.length = 0;
+      expect(await runReconcileCommand(['--stack-file', stackFile, '--wait', '0', SAMPLE_DATA_FILE], output)).toBe(1);
+      expect(printed[0]).toMatch(new RegExp(`^\\[ *\\d+\\.\\d s\\] dynamodb ${less}/${all} lines, raw s3 ${all}/${all} lines, 3 differences$`));
     });
 
     printed.length = 0;
@@ -253,6 +258,30 @@ describe('reconcile, against dynalite and s3rver filled with the sample', () => 
     expect(report.rows.every((row) => row.sinks.rawS3 === undefined)).toBe(true);
     expect(report.differences).toEqual([]);
     expect(formatReconcileReport(report)).toMatch(/^figure +source +dynamodb$/m);
+  });
+
+  it('finds a deployed stage\'s sinks by name with the SDK\'s default clients (here pointed at the emulators, as AWS_ENDPOINT_URL_* do)', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_REGION: TEST_REGION,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    });
+    const targets = await targetsOfDeployedStage(TEST_STAGE);
+    try {
+      expect(targets.invoiceTable?.tableName).toBe(`retail-${TEST_STAGE}-invoices`);
+      expect(targets.rawBucket?.layout).toEqual({ bucket: BUCKET, linesPrefix: 'invoice-lines/', errorsPrefix: 'errors/' });
+      // The test table has a numbered name (one per test run); the stage's name would be retail-test-invoices.
+      const invoiceTable = { client: targets.invoiceTable!.client, tableName: stack.resources.tables.InvoiceTable!.name };
+      const report = await reconcile({ file: SAMPLE_DATA_FILE, targets: { ...targets, invoiceTable } });
+      expect(report.platform).toBe(`stage ${TEST_STAGE} on AWS`);
+      expect(report.differences).toEqual([]);
+    } finally {
+      targets.close();
+      process.env = saved;
+    }
   });
 
   it('waits until a sink catches up, reading the sinks again and the file once', async () => {

@@ -1,0 +1,131 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { countInvoiceTableItems, readConsumerPositions, type ConsumerPosition, type InvoiceTableCount, type RawBucketLineCounter } from './bench-pipeline-sinks';
+
+export interface DrainInput {
+  invoiceTable: { client: DynamoDBClient; tableName: string };
+  /** Shared across loads: it only reads the objects it has not read yet. */
+  rawBucket: RawBucketLineCounter;
+  stateDir: string;
+  streamArn: string;
+  /** Lines the API accepted in this load: what each sink must hold. */
+  lines: number;
+  /** 1 for the first load of a fresh platform; a later load adds a copy of every line to the raw archive. */
+  loadNumber: number;
+  /** The stream consumer that writes the invoice table (its function name). */
+  isTableWriter: (functionName: string) => boolean;
+  timeoutMs: number;
+  log: (line: string) => void;
+}
+
+/** Times are performance.now() values; undefined when the sink did not get there before the timeout. */
+export interface DrainResult {
+  dynamodbCompleteAt: number | undefined;
+  /**
+   * The first load is seen in the table's line count; a later one rewrites the same items, so only the table writer's
+   * checkpoints show it (not at all if the platform keeps none).
+   */
+  dynamodbSeenBy: 'line count' | 'table writer checkpoints' | 'not observable';
+  rawS3CompleteAt: number | undefined;
+  /** When each stream consumer had committed the last record of every shard (from its checkpoints, sampled each second). */
+  consumers: { functionName: string; caughtUpAt: number | undefined }[];
+  lastCount: InvoiceTableCount | undefined;
+  countScans: { count: number; totalMs: number };
+  rawS3: { objects: number; records: number; lines: number };
+}
+
+const POSITIONS_INTERVAL_MS = 1_000;
+// Listing the prefix walks s3rver's folders: every 2 s keeps that cheap.
+const RAW_BUCKET_INTERVAL_MS = 2_000;
+const MIN_COUNT_INTERVAL_MS = 2_000;
+// dynalite reads the whole table for a count: at most a quarter of its time goes to the bench's readings.
+const COUNT_SPACING_FACTOR = 3;
+const PROGRESS_INTERVAL_MS = 15_000;
+
+/**
+ * Polls the sinks from the moment the API accepted the last row until both hold every accepted line: DynamoDB by a
+ * COUNT scan of its line items (first load), the raw bucket by line ids in its objects, and the stream consumers'
+ * checkpoints throughout, which time the second load's DynamoDB writes and show which consumer the drain waits for.
+ */
+export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
+  const started = performance.now();
+  const deadline = started + input.timeoutMs;
+  const firstLoad = input.loadNumber === 1;
+  const history: { at: number; positions: ConsumerPosition[] }[] = [];
+  const result: DrainResult = {
+    dynamodbCompleteAt: undefined,
+    dynamodbSeenBy: firstLoad ? 'line count' : 'table writer checkpoints',
+    rawS3CompleteAt: undefined,
+    consumers: [],
+    lastCount: undefined,
+    countScans: { count: 0, totalMs: 0 },
+    rawS3: { objects: 0, records: 0, lines: 0 },
+  };
+  const timedOut = () => performance.now() >= deadline;
+  const done = () => result.rawS3CompleteAt !== undefined && (result.dynamodbCompleteAt !== undefined || result.dynamodbSeenBy === 'not observable');
+
+  const samplePositions = async () => {
+    while (!done() && !timedOut()) {
+      history.push({ at: performance.now(), positions: await readConsumerPositions(input.stateDir, input.streamArn) });
+      if (!firstLoad && result.rawS3CompleteAt !== undefined) {
+        // The raw archive holds every line again, so its consumer has read the whole stream: the ends are known.
+        const writer = caughtUpTimes(history).find((consumer) => input.isTableWriter(consumer.functionName));
+        if (writer === undefined) result.dynamodbSeenBy = 'not observable';
+        else if (writer.caughtUpAt !== undefined) result.dynamodbCompleteAt = writer.caughtUpAt;
+      }
+      await sleep(POSITIONS_INTERVAL_MS);
+    }
+  };
+  const pollRawBucket = async () => {
+    while (result.rawS3CompleteAt === undefined && !timedOut()) {
+      await input.rawBucket.refresh();
+      if (input.rawBucket.linesDelivered(input.loadNumber) >= input.lines) result.rawS3CompleteAt = performance.now();
+      else await sleep(RAW_BUCKET_INTERVAL_MS);
+    }
+  };
+  const pollInvoiceTable = async () => {
+    while (firstLoad && result.dynamodbCompleteAt === undefined && !timedOut()) {
+      const count = await countInvoiceTableItems(input.invoiceTable.client, input.invoiceTable.tableName);
+      result.lastCount = count;
+      result.countScans.count++;
+      result.countScans.totalMs += count.elapsedMs;
+      if (count.lines >= input.lines) result.dynamodbCompleteAt = performance.now();
+      else await sleep(Math.max(MIN_COUNT_INTERVAL_MS, COUNT_SPACING_FACTOR * count.elapsedMs));
+    }
+  };
+  const reportProgress = async () => {
+    while (!done() && !timedOut()) {
+      await sleep(PROGRESS_INTERVAL_MS);
+      if (done()) break;
+      const seconds = ((performance.now() - started) / 1000).toFixed(0);
+      const table = firstLoad ? `dynamodb ${result.lastCount?.lines.toLocaleString('en-GB') ?? '?'} lines` : 'dynamodb (rewrites)';
+      input.log(`  +${seconds} s: ${table}, raw s3 ${input.rawBucket.linesDelivered(input.loadNumber).toLocaleString('en-GB')} of ${input.lines.toLocaleString('en-GB')} lines`);
+    }
+  };
+
+  await Promise.all([samplePositions(), pollRawBucket(), pollInvoiceTable(), reportProgress()]);
+  // One more sample, so a consumer that finished with the last reading is timed too.
+  history.push({ at: performance.now(), positions: await readConsumerPositions(input.stateDir, input.streamArn) });
+  result.consumers = caughtUpTimes(history);
+  result.rawS3 = { objects: input.rawBucket.objects, records: input.rawBucket.records, lines: input.rawBucket.linesDelivered(input.loadNumber) };
+  return result;
+}
+
+/**
+ * For each consumer, the first sample at which it had reached, on every shard, the furthest position any consumer
+ * reached by the last sample: the end of the stream once the consumers are done.
+ */
+function caughtUpTimes(history: readonly { at: number; positions: ConsumerPosition[] }[]): { functionName: string; caughtUpAt: number | undefined }[] {
+  const latest = history[history.length - 1]?.positions ?? [];
+  const ends = new Map<string, bigint>();
+  for (const consumer of latest) {
+    for (const [shardId, position] of consumer.shards) if (position > (ends.get(shardId) ?? -1n)) ends.set(shardId, position);
+  }
+  return latest.map(({ functionName }) => {
+    const reached = history.find(({ positions }) => {
+      const shards = positions.find((consumer) => consumer.functionName === functionName)?.shards;
+      return shards !== undefined && [...ends].every(([shardId, end]) => (shards.get(shardId) ?? -1n) >= end);
+    });
+    return { functionName, caughtUpAt: reached?.at };
+  });
+}

@@ -1,0 +1,189 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLocalAwsClients, FREE_PORTS, startLocalPlatform, type LocalPlatform, type StackFile } from '@retail/local-platform';
+import { FIREHOSE_BUFFER_INTERVAL_VARIABLE } from '@retail/local-platform/src/firehose';
+import { BENCH_PIPELINE_USAGE, parseBenchPipelineArgs, type BenchPipelineOptions } from './bench-pipeline-args';
+import { waitForSinks } from './bench-pipeline-drain';
+import { checkedFiguresThatChanged, formatEmulators, formatLoadRun, slowestEmulator, verdict, type LoadRun } from './bench-pipeline-report';
+import { RawBucketLineCounter } from './bench-pipeline-sinks';
+import { UsageError } from './cli-args';
+import { measureEmulatorThroughput } from './emulator-throughput';
+import { describeMachine, invoiceLineRecords, measureApiLoad, warmUpApi } from './ingest-benchmarks';
+import { rowsNotAccepted } from './load-invoice-lines';
+import { formatReconcileReport } from './reconcile-report';
+import { reconcile } from './reconcile-sinks';
+import { targetsOfLocalStack } from './reconcile-targets';
+import { findFullDataFile, REPOSITORY_ROOT, SAMPLE_DATA_FILE } from './repository-paths';
+
+// Records of the file for kinesalite alone (60 calls of 500), and the rows the dynalite and s3rver measurements reuse.
+const EMULATOR_RECORDS = 30_000;
+// The service whose stream consumer writes the invoice table: its function names start with its `service:` name.
+const TABLE_WRITER_SERVICE_FILE = join(REPOSITORY_ROOT, 'services', 'stream-to-dynamo', 'serverless.yml');
+
+/**
+ * `npm run bench:pipeline`: a throw-away local platform with every service; each emulator alone; the file through the
+ * API with the loader; each sink timed until it holds every accepted line; reconcile. Exit 0 when every row was
+ * accepted, every sink drained and reconcile agrees; the 1.5x target is reported, not enforced.
+ */
+async function main(argv: readonly string[]): Promise<number> {
+  let options: BenchPipelineOptions;
+  try {
+    options = parseBenchPipelineArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\n\n${BENCH_PIPELINE_USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(BENCH_PIPELINE_USAGE);
+    return 0;
+  }
+  const file = options.file ?? findFullDataFile() ?? SAMPLE_DATA_FILE;
+  if (!existsSync(file)) {
+    console.error(`no file at ${file}: give the path of a .csv or .csv.gz export of the data set`);
+    return 2;
+  }
+  // Read by the local Firehose when it starts: the platform's own processes, not a child's environment.
+  process.env[FIREHOSE_BUFFER_INTERVAL_VARIABLE] = String(options.firehoseBufferSeconds);
+  const stateDir = await mkdtemp(join(tmpdir(), 'retail-bench-pipeline-'));
+  const log = (line: string) => console.error(`bench: ${line}`);
+  const loadAtStart = loadavg();
+
+  log(`starting a local platform with every service in ${stateDir}`);
+  const startedAt = performance.now();
+  const abort = new AbortController();
+  let platform: LocalPlatform | undefined;
+  const stopPlatform = once(async () => {
+    await platform?.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the platform`);
+    abort.abort();
+    void stopPlatform().finally(() => process.exit(130));
+  };
+  // A stream error nobody listens to would end the process without the finally below: stop the platform first.
+  const onCrash = (error: unknown) => {
+    console.error(error);
+    void stopPlatform().finally(() => process.exit(1));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('uncaughtException', onCrash);
+  try {
+    platform = await startLocalPlatform({ stateDir, fresh: true, ports: FREE_PORTS, quiet: true, signal: abort.signal });
+    const startSeconds = (performance.now() - startedAt) / 1000;
+    log(`platform ready in ${startSeconds.toFixed(1)} s; Firehose buffer interval ${options.firehoseBufferSeconds} s`);
+    const figures = await runBench(platform.stack, file, options, log);
+    const loadAtEnd = loadavg();
+    const average = (load: number[]) => load.map((value) => value.toFixed(1)).join(' ');
+    console.log(
+      [
+        `Pipeline benchmark, ${new Date().toISOString()}`,
+        `machine     ${describeMachine()}`,
+        `load avg    ${average(loadAtStart)} (1/5/15 min) at start, ${average(loadAtEnd)} at end`,
+        `platform    fresh, every service, started in ${startSeconds.toFixed(1)} s; Firehose buffer interval shortened to ${options.firehoseBufferSeconds} s (${FIREHOSE_BUFFER_INTERVAL_VARIABLE})`,
+        `file        ${file}`,
+        `loader      batches of ${options.batchSize}, ${options.concurrency} in flight`,
+        '',
+        ...figures.lines,
+      ].join('\n'),
+    );
+    return figures.ok ? 0 : 1;
+  } finally {
+    await stopPlatform();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('uncaughtException', onCrash);
+  }
+}
+
+async function runBench(stack: StackFile, file: string, options: BenchPipelineOptions, log: (line: string) => void): Promise<{ lines: string[]; ok: boolean }> {
+  const stream = stack.resources.streams.InvoiceLineStream;
+  if (!stream) throw new Error(`the local platform has no InvoiceLineStream (streams: ${Object.keys(stack.resources.streams).join(', ') || 'none'}): check resources/kinesis.yml`);
+  const targets = targetsOfLocalStack(stack);
+  const clients = createLocalAwsClients(stack.endpoints, stack.region);
+  try {
+    const { invoiceTable, rawBucket } = targets;
+    if (!invoiceTable || !rawBucket) throw new Error(`the local platform lacks a sink: ${targets.notChecked.join('; ')}`);
+
+    const records = await invoiceLineRecords(file, EMULATOR_RECORDS);
+    const emulators = await measureEmulatorThroughput({
+      clients,
+      streamShardCount: stream.shardCount,
+      invoiceTableName: invoiceTable.tableName,
+      records,
+      concurrency: options.concurrency,
+      log,
+    });
+    const slowest = slowestEmulator(emulators);
+    const output = [...formatEmulators(emulators, options.concurrency), ''];
+
+    const api = { apiUrl: stack.apiUrl, apiKey: stack.apiKey };
+    await warmUpApi(api, options.concurrency);
+    const tableWriterService = serviceNameOf(TABLE_WRITER_SERVICE_FILE);
+    const rawLines = new RawBucketLineCounter(rawBucket.client, rawBucket.layout);
+    const runs: LoadRun[] = [];
+    for (let loadNumber = 1; loadNumber <= (options.loadTwice ? 2 : 1); loadNumber++) {
+      log(`load ${loadNumber}: ${file} through the API with the loader (batches of ${options.batchSize}, ${options.concurrency} in flight)`);
+      const startedAt = performance.now();
+      const load = await measureApiLoad(api, file, options.batchSize, options.concurrency);
+      const apiAcceptedAt = performance.now();
+      log(`load ${loadNumber}: the API accepted ${load.accepted.toLocaleString('en-GB')} rows in ${((apiAcceptedAt - startedAt) / 1000).toFixed(1)} s; waiting for the sinks`);
+      const drain = await waitForSinks({
+        invoiceTable,
+        rawBucket: rawLines,
+        stateDir: stack.stateDir,
+        streamArn: stream.arn,
+        lines: load.accepted,
+        loadNumber,
+        isTableWriter: (functionName) => functionName.startsWith(`${tableWriterService}-`),
+        timeoutMs: options.drainTimeoutSeconds * 1000,
+        log,
+      });
+      log(`load ${loadNumber}: reconciling`);
+      const report = await reconcile({ file, targets });
+      const run: LoadRun = { loadNumber, startedAt, apiAcceptedAt, load, drain, reconcile: report };
+      runs.push(run);
+      output.push(...formatLoadRun(run, slowest), '', `Reconcile after load ${loadNumber}:`, formatReconcileReport(report), `reconcile after load ${loadNumber}: ${verdict(report.differences.length === 0)}`, '');
+    }
+    const changed = runs.length === 2 ? checkedFiguresThatChanged(runs[0]!.reconcile, runs[1]!.reconcile) : [];
+    if (runs.length === 2) output.push(`second load changed no checked figure: ${verdict(changed.length === 0)}${changed.length > 0 ? ` (${changed.join('; ')})` : ''}`);
+    const complete = runs.every(
+      (run) =>
+        rowsNotAccepted(run.load) === 0 &&
+        run.load.stoppedBy === undefined &&
+        run.drain.rawS3CompleteAt !== undefined &&
+        (run.drain.dynamodbCompleteAt !== undefined || run.drain.dynamodbSeenBy === 'not observable') &&
+        run.reconcile.differences.length === 0,
+    );
+    return { lines: output, ok: complete && changed.length === 0 };
+  } finally {
+    clients.destroy();
+    targets.close();
+  }
+}
+
+/** The `service:` of a serverless.yml: the prefix of its functions' names. */
+function serviceNameOf(serverlessFile: string): string {
+  const service = /^service:\s*(\S+)\s*$/m.exec(readFileSync(serverlessFile, 'utf8'))?.[1];
+  if (!service) throw new Error(`${serverlessFile} has no top-level service: name`);
+  return service;
+}
+
+function once(action: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= action());
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  },
+);
