@@ -2,25 +2,28 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { parser } from '@aws-lambda-powertools/batch/parser';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbDocumentClient, DynamoDbInvoiceStore, type InvoiceStore } from '@retail/adapters';
+import { createDynamoDbDocumentClient, createInvoiceLineRecordProcessor, DynamoDbInvoiceStore, type InvoiceStore } from '@retail/adapters';
 import { startDynamoDbTestServer, useDynamoDbEmulatorEnvironment, type DynamoDbTestServer } from '@retail/adapters/test/support/dynamodb-test-table';
 import { leaveItemsUnprocessed } from '@retail/adapters/test/support/dynamodb-unprocessed-items';
+import { KinesisShardEvents, invoiceLinePayload, lambdaContext, rawPayload, type StreamConsumer } from '@retail/adapters/test/support/kinesis-stream-event';
 import { readSampleRows, sampleLines } from '@retail/adapters/test/support/online-retail-sample';
 import { InvoiceLineEventSchema, formatMilli, numberToMilli, parseInvoiceDate, parseMilli, type InvoiceLineEvent } from '@retail/domain';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { gzipSync } from 'node:zlib';
-import { createInvoiceLineRecordProcessor, writeInvoiceLineRecords } from '../src/write-invoice-line-records';
-import { KinesisShardEvents, invoiceLinePayload, lambdaContext, rawPayload } from './support/kinesis-stream-event';
+import { writeInvoiceLineRecords } from '../src/write-invoice-line-records';
 
 type Handler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>;
+
+// The function of serverless.yml the stream invokes.
+const WRITE_INVOICE_LINES: StreamConsumer = { service: 'retail-stream-to-dynamo', functionKey: 'writeInvoiceLines', memorySize: 512 };
 
 /** The deployed handler module, loaded afresh for a table: it reads its configuration once, when loaded. */
 async function handlerFor(tableName: string): Promise<Handler> {
   process.env.INVOICE_TABLE_NAME = tableName;
   jest.resetModules();
   const { handler } = await import('../src/handlers/write-invoice-lines');
-  return (event) => handler(event, lambdaContext());
+  return (event) => handler(event, lambdaContext(WRITE_INVOICE_LINES));
 }
 
 async function sendAll(handler: Handler, events: readonly KinesisStreamEvent[]): Promise<string[]> {
@@ -92,7 +95,7 @@ describe('writeInvoiceLines on the online retail sample', () => {
     store = new DynamoDbInvoiceStore({ client: createDynamoDbDocumentClient(), tableName });
     rows = await readSampleRows();
     lines = sampleLines(rows);
-    shard = new KinesisShardEvents();
+    shard = new KinesisShardEvents(WRITE_INVOICE_LINES);
     firstDelivery = shard.events(lines.map(invoiceLinePayload), 500);
 
     expect(await sendAll(handler, firstDelivery)).toEqual([]);
@@ -203,7 +206,7 @@ describe('writeInvoiceLines with records it cannot write', () => {
     const tableName = await dynamodb.createInvoiceTable();
     const handler = await handlerFor(tableName);
     const good = linesOf('536365', '536366').map(invoiceLinePayload);
-    const event = new KinesisShardEvents().event([...good.slice(0, 4), poison, ...good.slice(4)]);
+    const event = new KinesisShardEvents(WRITE_INVOICE_LINES).event([...good.slice(0, 4), poison, ...good.slice(4)]);
 
     const response = await handler(event);
 
@@ -218,7 +221,7 @@ describe('writeInvoiceLines with records it cannot write', () => {
     const ours = createInvoiceLineRecordProcessor(logger);
     const powertools = new BatchProcessor(EventType.KinesisDataStreams, { parser, innerSchema: InvoiceLineEventSchema, transformer: 'base64', logger });
     const gzipped = { ...invoiceLinePayload(lines[1]!), data: gzipSync(JSON.stringify(lines[1])) };
-    const event = new KinesisShardEvents().event([
+    const event = new KinesisShardEvents(WRITE_INVOICE_LINES).event([
       ...linesOf('536365').map(invoiceLinePayload), gzipped, rawPayload('not json'), rawPayload('"a string"'), rawPayload('{}'),
     ]);
     const parse = async (processor: BatchProcessor) => {
@@ -239,7 +242,7 @@ describe('writeInvoiceLines with records it cannot write', () => {
 
   it('reports every record of a batch that holds no invoice line, without failing the invocation', async () => {
     const handler = await handlerFor(await dynamodb.createInvoiceTable());
-    const event = new KinesisShardEvents().event([rawPayload('a'), rawPayload('[]'), rawPayload('null')]);
+    const event = new KinesisShardEvents(WRITE_INVOICE_LINES).event([rawPayload('a'), rawPayload('[]'), rawPayload('null')]);
 
     expect((await handler(event)).batchItemFailures).toEqual(event.Records.map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber })));
   });
@@ -247,7 +250,7 @@ describe('writeInvoiceLines with records it cannot write', () => {
   it('reports the records of an invoice DynamoDB would not store, and a retry of the batch completes it exactly once', async () => {
     const tableName = await dynamodb.createInvoiceTable();
     const batch = linesOf('536365', '536366', '536367');
-    const event = new KinesisShardEvents().event(batch.map(invoiceLinePayload));
+    const event = new KinesisShardEvents(WRITE_INVOICE_LINES).event(batch.map(invoiceLinePayload));
     const throttled = leaveItemsUnprocessed(createDynamoDbDocumentClient(), (item) => item.invoiceNo === '536366');
     const logger = new Logger({ logLevel: 'SILENT' });
     const writer = {
@@ -256,7 +259,7 @@ describe('writeInvoiceLines with records it cannot write', () => {
       logger,
     };
 
-    const response = await writeInvoiceLineRecords(event, writer, lambdaContext());
+    const response = await writeInvoiceLineRecords(event, writer, lambdaContext(WRITE_INVOICE_LINES));
 
     const sequenceNumberOf = new Map(event.Records.map((record, index) => [batch[index]!.lineId, record.kinesis.sequenceNumber]));
     expect(response.batchItemFailures).toEqual(linesOf('536366').map((line) => ({ itemIdentifier: sequenceNumberOf.get(line.lineId) })));

@@ -1,7 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { invoiceLinePayload, KinesisShardEvents, lambdaContext, rawPayload, type StreamConsumer } from '@retail/adapters/test/support/kinesis-stream-event';
 import { readSampleRows, sampleLines } from '@retail/adapters/test/support/online-retail-sample';
 import { refusePutRecordBatchEntries } from '@retail/adapters/test/support/put-record-batch-failures';
-import { FirehoseRawEventSink } from '@retail/adapters';
+import { createInvoiceLineRecordProcessor, FirehoseRawEventSink } from '@retail/adapters';
 import type { InvoiceLineEvent } from '@retail/domain';
 import {
   firehoseClientOf,
@@ -13,10 +14,11 @@ import {
   type TestS3,
 } from '@retail/local-platform/test/firehose/support/raw-events-firehose';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { createRawEventRecordProcessor, deliverRawEventRecords } from '../src/deliver-raw-event-records';
-import { invoiceLinePayload, KinesisShardEvents, lambdaContext, rawPayload } from './support/kinesis-stream-event';
+import { deliverRawEventRecords } from '../src/deliver-raw-event-records';
 
 const HOUR = 3_600_000;
+// The function of serverless.yml the stream invokes.
+const DELIVER_RAW_EVENTS: StreamConsumer = { service: 'retail-stream-to-s3', functionKey: 'deliverRawEvents', memorySize: 256 };
 const ENVIRONMENT = ['RAW_DELIVERY_STREAM_NAME', 'AWS_ENDPOINT_URL_FIREHOSE', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'POWERTOOLS_LOG_LEVEL'];
 
 let s3: TestS3;
@@ -68,7 +70,7 @@ const ofLines = (ids: readonly InvoiceLineEvent[]) => async () => (await archive
 describe('deliverRawEvents', () => {
   it('archives every line of a batch in the raw bucket and reports nothing', async () => {
     const sent = takeLines(500);
-    const response = await handler(new KinesisShardEvents().event(sent.map(invoiceLinePayload)), lambdaContext());
+    const response = await handler(new KinesisShardEvents(DELIVER_RAW_EVENTS).event(sent.map(invoiceLinePayload)), lambdaContext(DELIVER_RAW_EVENTS));
     expect(response).toEqual({ batchItemFailures: [] });
     expect((await ofLines(sent)()).sort(byLineId)).toEqual([...sent].sort(byLineId));
   });
@@ -76,7 +78,7 @@ describe('deliverRawEvents', () => {
   it('reports each record that is not an invoice line, alone, and archives the others', async () => {
     const sent = takeLines(4);
     const { invoiceDate: _, ...withoutDate } = takeLines(1)[0]!;
-    const event = new KinesisShardEvents().event([
+    const event = new KinesisShardEvents(DELIVER_RAW_EVENTS).event([
       invoiceLinePayload(sent[0]!),
       rawPayload('536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER'),
       invoiceLinePayload(sent[1]!),
@@ -84,7 +86,7 @@ describe('deliverRawEvents', () => {
       invoiceLinePayload(sent[2]!),
       invoiceLinePayload(sent[3]!),
     ]);
-    const response = await handler(event, lambdaContext());
+    const response = await handler(event, lambdaContext(DELIVER_RAW_EVENTS));
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]!.kinesis.sequenceNumber }, { itemIdentifier: event.Records[3]!.kinesis.sequenceNumber }]);
     expect((await ofLines(sent)()).sort(byLineId)).toEqual([...sent].sort(byLineId));
     // The line without a date never reached Firehose, so its error prefix stays empty.
@@ -92,8 +94,8 @@ describe('deliverRawEvents', () => {
   });
 
   it('reports a batch of nothing but poison record by record rather than failing it whole', async () => {
-    const event = new KinesisShardEvents().event([rawPayload('{}'), rawPayload('not json')]);
-    const response = await handler(event, lambdaContext());
+    const event = new KinesisShardEvents(DELIVER_RAW_EVENTS).event([rawPayload('{}'), rawPayload('not json')]);
+    const response = await handler(event, lambdaContext(DELIVER_RAW_EVENTS));
     expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(event.Records.map((record) => record.kinesis.sequenceNumber));
   });
 
@@ -105,9 +107,9 @@ describe('deliverRawEvents', () => {
     const rawEventSink = new FirehoseRawEventSink(client, raw.streamName, { retry: { baseDelayMs: 1, maxDelayMs: 5 } });
 
     const response = await deliverRawEventRecords(
-      new KinesisShardEvents().event(sent.map(invoiceLinePayload)),
-      { processor: createRawEventRecordProcessor(silentLogger), rawEventSink, logger: silentLogger },
-      lambdaContext(),
+      new KinesisShardEvents(DELIVER_RAW_EVENTS).event(sent.map(invoiceLinePayload)),
+      { processor: createInvoiceLineRecordProcessor(silentLogger), rawEventSink, logger: silentLogger },
+      lambdaContext(DELIVER_RAW_EVENTS),
     );
     expect(response).toEqual({ batchItemFailures: [] });
     expect(calls.map((call) => call.sent.length)).toEqual([20, 2]);
@@ -120,9 +122,9 @@ describe('deliverRawEvents', () => {
     const sent = takeLines(5);
     refusePutRecordBatchEntries(client, ({ lineId }) => lineId === sent[1]!.lineId);
     const rawEventSink = new FirehoseRawEventSink(client, raw.streamName, { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } });
-    const event = new KinesisShardEvents().event(sent.map(invoiceLinePayload));
+    const event = new KinesisShardEvents(DELIVER_RAW_EVENTS).event(sent.map(invoiceLinePayload));
 
-    const response = await deliverRawEventRecords(event, { processor: createRawEventRecordProcessor(silentLogger), rawEventSink, logger: silentLogger });
+    const response = await deliverRawEventRecords(event, { processor: createInvoiceLineRecordProcessor(silentLogger), rawEventSink, logger: silentLogger });
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[1]!.kinesis.sequenceNumber }] });
     expect((await ofLines(sent)()).map((line) => line.lineId).sort()).toEqual(sent.filter((_, i) => i !== 1).map((line) => line.lineId).sort());
   });

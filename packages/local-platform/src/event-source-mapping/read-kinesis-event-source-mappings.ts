@@ -34,7 +34,7 @@ const STREAM_EVENT_KEYS = new Set([
   'destinations',
   'tumblingWindowInSeconds',
   'filterPatterns',
-  // This repository's plugin (services/*/serverless-plugins/stream-on-failure-bucket.js): an S3 on-failure destination.
+  // This repository's plugin (packages/serverless-plugins/stream-on-failure-bucket.js): an S3 on-failure destination.
   'onFailureBucketArn',
 ]);
 

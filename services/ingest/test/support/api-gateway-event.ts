@@ -1,46 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { apiGatewayRequest, type ApiGatewayRequest } from '@retail/adapters/test/support/api-gateway-event';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 
-export interface RequestParts {
+export interface RequestParts extends Pick<ApiGatewayRequest, 'headers' | 'isBase64Encoded'> {
   body: string | null;
-  headers?: Record<string, string>;
-  isBase64Encoded?: boolean;
 }
 
 /** `POST /invoice-lines` as API Gateway (REST, Lambda proxy integration) hands it to the function. */
-export function invoiceLinesRequest({ body, headers = {}, isBase64Encoded = false }: RequestParts): APIGatewayProxyEvent {
-  const requestId = randomUUID();
-  return {
-    resource: '/invoice-lines',
-    path: '/invoice-lines',
-    httpMethod: 'POST',
-    headers: { Host: 'abc123.execute-api.eu-west-2.amazonaws.com', 'x-api-key': 'test-key', ...headers },
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      authorizer: null,
-      protocol: 'HTTP/1.1',
-      httpMethod: 'POST',
-      identity: {
-        accessKey: null, accountId: null, apiKey: 'test-key', apiKeyId: 'key-id', caller: null, clientCert: null,
-        cognitoAuthenticationProvider: null, cognitoAuthenticationType: null, cognitoIdentityId: null, cognitoIdentityPoolId: null,
-        principalOrgId: null, sourceIp: '192.0.2.1', user: null, userAgent: 'python-requests/2.31.0', userArn: null,
-      },
-      path: '/test/invoice-lines',
-      stage: 'test',
-      requestId,
-      requestTimeEpoch: Date.now(),
-      resourceId: 'res123',
-      resourcePath: '/invoice-lines',
-    },
-    body,
-    isBase64Encoded,
-  };
+export function invoiceLinesRequest(request: RequestParts): APIGatewayProxyEvent {
+  return apiGatewayRequest({ httpMethod: 'POST', resource: '/invoice-lines', ...request });
 }
 
 export function lambdaContext(): Context {

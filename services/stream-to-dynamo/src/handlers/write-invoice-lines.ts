@@ -1,7 +1,7 @@
-import { createInvoiceStoreFromEnvironment } from '@retail/adapters';
+import { createInvoiceLineRecordProcessor, createInvoiceStoreFromEnvironment } from '@retail/adapters';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { logger } from '../logger';
-import { createInvoiceLineRecordProcessor, writeInvoiceLineRecords } from '../write-invoice-line-records';
+import { writeInvoiceLineRecords } from '../write-invoice-line-records';
 
 // Built once per Lambda container: a missing setting fails the cold start, not every batch.
 const invoiceStore = createInvoiceStoreFromEnvironment();

@@ -1,11 +1,19 @@
-import { TEST_REGION, TEST_STAGE, invoiceLineStreamDefinition } from '@retail/adapters/test/support/kinesis-test-stream';
 import type { InvoiceLineEvent } from '@retail/domain';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { TEST_REGION, TEST_STAGE, invoiceLineStreamDefinition } from './kinesis-test-stream';
 
 const TEST_ACCOUNT_ID = '123456789012';
-const SERVICE = 'retail-stream-to-dynamo';
 // A real Kinesis sequence number: 56 digits, increasing along a shard.
 const FIRST_SEQUENCE_NUMBER = 49590338271490256608559692538361571095921575989136588898n;
+
+/** The function the stream invokes, as its serverless.yml declares it. */
+export interface StreamConsumer {
+  /** serverless.yml's `service`, e.g. retail-stream-to-s3. */
+  service: string;
+  /** The function's key under `functions`, e.g. deliverRawEvents. */
+  functionKey: string;
+  memorySize: number;
+}
 
 export interface KinesisPayload {
   partitionKey: string;
@@ -22,15 +30,18 @@ export function rawPayload(text: string, partitionKey = 'poison'): KinesisPayloa
 }
 
 /**
- * Builds Lambda's Kinesis events for one shard of the invoice line stream, field for field as AWS sends them
- * (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html): each new event continues the shard's sequence
- * numbers, so sending an event again is a replay of the same records and a new event holds new records.
+ * Builds Lambda's Kinesis events for one shard of the invoice line stream, field for field as AWS sends them to the
+ * consumer (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html): each new event continues the shard's
+ * sequence numbers, so sending an event again is a replay of the same records and a new event holds new records.
  */
 export class KinesisShardEvents {
   private next = FIRST_SEQUENCE_NUMBER;
   private arrival = Date.UTC(2010, 11, 1, 8, 26) / 1000;
 
-  constructor(private readonly shardId = 'shardId-000000000000') {}
+  constructor(
+    private readonly consumer: StreamConsumer,
+    private readonly shardId = 'shardId-000000000000',
+  ) {}
 
   event(payloads: readonly KinesisPayload[]): KinesisStreamEvent {
     const { streamName } = invoiceLineStreamDefinition();
@@ -50,7 +61,8 @@ export class KinesisShardEvents {
         eventVersion: '1.0',
         eventID: `${this.shardId}:${sequenceNumber}`,
         eventName: 'aws:kinesis:record',
-        invokeIdentityArn: `arn:aws:iam::${TEST_ACCOUNT_ID}:role/${SERVICE}-${TEST_STAGE}-${TEST_REGION}-lambdaRole`,
+        // The consumer's execution role, as osls names it.
+        invokeIdentityArn: `arn:aws:iam::${TEST_ACCOUNT_ID}:role/${this.consumer.service}-${TEST_STAGE}-${TEST_REGION}-lambdaRole`,
         awsRegion: TEST_REGION,
         eventSourceARN: `arn:aws:kinesis:${TEST_REGION}:${TEST_ACCOUNT_ID}:stream/${streamName}`,
       };
@@ -66,15 +78,15 @@ export class KinesisShardEvents {
   }
 }
 
-/** A Lambda context as the runtime passes it, for the logger. */
-export function lambdaContext(): Context {
-  const functionName = `${SERVICE}-${TEST_STAGE}-writeInvoiceLines`;
+/** A Lambda context as the runtime passes it to the consumer, for the logger. */
+export function lambdaContext({ service, functionKey, memorySize }: StreamConsumer): Context {
+  const functionName = `${service}-${TEST_STAGE}-${functionKey}`;
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT_ID}:function:${functionName}`,
-    memoryLimitInMB: '512',
+    memoryLimitInMB: String(memorySize),
     awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: '2010/12/01/[$LATEST]f3ba7d2e5e4b4ba3a0c2f1e4d9a8b7c6',
