@@ -17,7 +17,8 @@ reconciles. Target: end to end within 1.5x of the slowest emulator's raw through
   --concurrency N             requests in flight; also the calls in flight of each emulator measurement (default ${DEFAULT_CONCURRENCY})
   --firehose-buffer-seconds N the local Firehose's buffer interval (default ${DEFAULT_FIREHOSE_BUFFER_SECONDS}; RETAIL_FIREHOSE_BUFFER_INTERVAL_SECONDS
                               if set; the declared 60 s would add up to a minute to the raw archive's drain)
-  --drain-timeout SECONDS     give up waiting for the sinks after this long per load (default ${DEFAULT_DRAIN_TIMEOUT_SECONDS})`;
+  --drain-timeout SECONDS     give up waiting for the sinks after this long per load (default ${DEFAULT_DRAIN_TIMEOUT_SECONDS})
+  --platform-output           print the platform's progress and every service's output (requests, handler logs)`;
 
 export interface BenchPipelineOptions {
   file: string | undefined;
@@ -26,6 +27,7 @@ export interface BenchPipelineOptions {
   concurrency: number;
   firehoseBufferSeconds: number;
   drainTimeoutSeconds: number;
+  platformOutput: boolean;
   help: boolean;
 }
 
@@ -39,6 +41,7 @@ export function parseBenchPipelineArgs(argv: readonly string[], env: NodeJS.Proc
     concurrency: { type: 'string' },
     'firehose-buffer-seconds': { type: 'string' },
     'drain-timeout': { type: 'string' },
+    'platform-output': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (positionals.length > 1) throw new UsageError(`expected at most one file, got ${positionals.length}: ${positionals.join(' ')}`);
@@ -51,6 +54,7 @@ export function parseBenchPipelineArgs(argv: readonly string[], env: NodeJS.Proc
     concurrency: wholeNumberFlag('--concurrency', values.concurrency, DEFAULT_CONCURRENCY, MAX_CONCURRENCY),
     firehoseBufferSeconds: wholeNumberFlag('--firehose-buffer-seconds', bufferSeconds, DEFAULT_FIREHOSE_BUFFER_SECONDS, MAX_FIREHOSE_BUFFER_SECONDS),
     drainTimeoutSeconds: wholeNumberFlag('--drain-timeout', values['drain-timeout'], DEFAULT_DRAIN_TIMEOUT_SECONDS, 24 * 3600),
+    platformOutput: values['platform-output'] === true,
     help: values.help === true,
   };
 }

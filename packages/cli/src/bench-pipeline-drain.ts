@@ -20,7 +20,13 @@ export interface DrainInput {
 
 /** Times are performance.now() values; undefined when the sink did not get there before the timeout. */
 export interface DrainResult {
+  /**
+   * When the table writer had committed the last record of every shard (it commits after its writes), once a COUNT
+   * scan confirmed every line is there; the scan's own end when the writer's checkpoints cannot be read.
+   */
   dynamodbCompleteAt: number | undefined;
+  /** The end of the COUNT scan that found every line (first load only). */
+  dynamodbConfirmedAt: number | undefined;
   /**
    * The first load is seen in the table's line count; a later one rewrites the same items, so only the table writer's
    * checkpoints show it (not at all if the platform keeps none).
@@ -38,14 +44,22 @@ const POSITIONS_INTERVAL_MS = 1_000;
 // Listing the prefix walks s3rver's folders: every 2 s keeps that cheap.
 const RAW_BUCKET_INTERVAL_MS = 2_000;
 const MIN_COUNT_INTERVAL_MS = 2_000;
-// dynalite reads the whole table for a count: at most a quarter of its time goes to the bench's readings.
+// dynalite reads the whole table for a count (20-40 s at full size under load): at most a quarter of its time goes
+// to the bench's readings, and none while the table writer is busy.
 const COUNT_SPACING_FACTOR = 3;
+// Two samples without a commit: the writer has nothing left to write, or is in one long invocation.
+const WRITER_IDLE_MS = 2 * POSITIONS_INTERVAL_MS;
+// A writer that stays idle without every line written (records given up on) is still counted now and then.
+const IDLE_WRITER_RECOUNT_MS = 60_000;
+const SCHEDULE_TICK_MS = 250;
 const PROGRESS_INTERVAL_MS = 15_000;
 
 /**
- * Polls the sinks from the moment the API accepted the last row until both hold every accepted line: DynamoDB by a
- * COUNT scan of its line items (first load), the raw bucket by line ids in its objects, and the stream consumers'
- * checkpoints throughout, which time the second load's DynamoDB writes and show which consumer the drain waits for.
+ * Polls the sinks from the moment the API accepted the last row until both hold every accepted line: the raw bucket
+ * by line ids in its objects; DynamoDB by a COUNT scan of its line items (first load), run when the table writer's
+ * checkpoints stop moving, and timed by those checkpoints (a scan at full size takes longer than the precision wanted).
+ * The consumers' checkpoints, sampled each second, also time the second load's DynamoDB writes (the same items
+ * rewritten) and show which consumer the drain waits for.
  */
 export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
   const started = performance.now();
@@ -54,6 +68,7 @@ export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
   const history: { at: number; positions: ConsumerPosition[] }[] = [];
   const result: DrainResult = {
     dynamodbCompleteAt: undefined,
+    dynamodbConfirmedAt: undefined,
     dynamodbSeenBy: firstLoad ? 'line count' : 'table writer checkpoints',
     rawS3CompleteAt: undefined,
     consumers: [],
@@ -64,9 +79,21 @@ export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
   const timedOut = () => performance.now() >= deadline;
   const done = () => result.rawS3CompleteAt !== undefined && (result.dynamodbCompleteAt !== undefined || result.dynamodbSeenBy === 'not observable');
 
+  const writerShards = (positions: ConsumerPosition[]) => positions.find((consumer) => input.isTableWriter(consumer.functionName))?.shards;
+  let writerKnown = false;
+  let writerChangedAt = started;
+  let writerKey = '';
   const samplePositions = async () => {
     while (!done() && !timedOut()) {
-      history.push({ at: performance.now(), positions: await readConsumerPositions(input.stateDir, input.streamArn) });
+      const sample = { at: performance.now(), positions: await readConsumerPositions(input.stateDir, input.streamArn) };
+      history.push(sample);
+      const shards = writerShards(sample.positions);
+      writerKnown ||= shards !== undefined;
+      const key = JSON.stringify([...(shards ?? [])].map(([shardId, position]) => [shardId, String(position)]));
+      if (key !== writerKey) {
+        writerKey = key;
+        writerChangedAt = sample.at;
+      }
       if (!firstLoad && result.rawS3CompleteAt !== undefined) {
         // The raw archive holds every line again, so its consumer has read the whole stream: the ends are known.
         const writer = caughtUpTimes(history).find((consumer) => input.isTableWriter(consumer.functionName));
@@ -84,13 +111,33 @@ export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
     }
   };
   const pollInvoiceTable = async () => {
+    let nextCountAt = started;
+    let lastCountAt = -Infinity;
+    let writerChangedAtLastCount: number | undefined;
+    // While the writer commits, the table is not complete yet: count once it pauses and it has moved since the last count.
+    const countDue = (now: number) =>
+      now >= nextCountAt &&
+      (!writerKnown ||
+        (now - writerChangedAt >= WRITER_IDLE_MS && (writerChangedAt !== writerChangedAtLastCount || now - lastCountAt >= IDLE_WRITER_RECOUNT_MS)));
     while (firstLoad && result.dynamodbCompleteAt === undefined && !timedOut()) {
+      if (!countDue(performance.now())) {
+        await sleep(SCHEDULE_TICK_MS);
+        continue;
+      }
+      writerChangedAtLastCount = writerChangedAt;
       const count = await countInvoiceTableItems(input.invoiceTable.client, input.invoiceTable.tableName);
+      lastCountAt = performance.now();
       result.lastCount = count;
       result.countScans.count++;
       result.countScans.totalMs += count.elapsedMs;
-      if (count.lines >= input.lines) result.dynamodbCompleteAt = performance.now();
-      else await sleep(Math.max(MIN_COUNT_INTERVAL_MS, COUNT_SPACING_FACTOR * count.elapsedMs));
+      if (count.lines >= input.lines) {
+        result.dynamodbConfirmedAt = lastCountAt;
+        history.push({ at: lastCountAt, positions: await readConsumerPositions(input.stateDir, input.streamArn) });
+        const writer = caughtUpTimes(history).find((consumer) => input.isTableWriter(consumer.functionName));
+        result.dynamodbCompleteAt = writer?.caughtUpAt ?? lastCountAt;
+      } else {
+        nextCountAt = lastCountAt + Math.max(MIN_COUNT_INTERVAL_MS, COUNT_SPACING_FACTOR * count.elapsedMs);
+      }
     }
   };
   const reportProgress = async () => {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { DrainResult } from './bench-pipeline-drain';
 import type { EmulatorThroughput } from './emulator-throughput';
 import type { Throughput } from './ingest-benchmarks';
@@ -14,6 +15,10 @@ export interface LoadRun {
   apiAcceptedAt: number;
   load: LoadSummary;
   drain: DrainResult;
+  /** CPU seconds each process used from the first request until the sinks were found complete. */
+  cpu: { name: string; seconds: number }[];
+  /** When the drain was found complete (the end of the CPU reading). */
+  drainedAt: number;
   reconcile: ReconcileReport;
 }
 
@@ -57,13 +62,17 @@ export function formatLoadRun(run: LoadRun, slowest: SlowestEmulator): string[] 
   const lastSinkAt = drain.dynamodbCompleteAt !== undefined && drain.rawS3CompleteAt !== undefined ? Math.max(drain.dynamodbCompleteAt, drain.rawS3CompleteAt) : undefined;
   const endToEnd = lastSinkAt === undefined ? undefined : load.rowsSent / ((lastSinkAt - startedAt) / 1000);
   const ratio = endToEnd === undefined ? undefined : endToEnd / slowest.perSecond;
+  const confirmed = drain.dynamodbConfirmedAt === undefined ? '' : `, confirmed by a COUNT scan at +${seconds(drain.dynamodbConfirmedAt - startedAt)}`;
   const dynamodbNote =
     drain.dynamodbSeenBy === 'line count'
-      ? `(${n(drain.lastCount?.lines ?? 0)} line items, ${n(drain.lastCount?.summaries ?? 0)} summaries; ${drain.countScans.count} COUNT scans, ${seconds(drain.countScans.totalMs)} of scanning)`
+      ? `(${n(drain.lastCount?.lines ?? 0)} line items, ${n(drain.lastCount?.summaries ?? 0)} summaries: the table writer's last commit${confirmed}; ${drain.countScans.count} COUNT scans, ${seconds(drain.countScans.totalMs)} of scanning)`
       : drain.dynamodbSeenBy === 'table writer checkpoints'
         ? '(the same items rewritten: timed by the table writer\'s checkpoints)'
         : 'the same items are rewritten and the platform keeps no checkpoints to time it by';
   const rawNote = `(${n(drain.rawS3.lines)} lines ${run.loadNumber > 1 ? `delivered ${run.loadNumber} times ` : ''}in ${n(drain.rawS3.objects)} objects so far, ${n(drain.rawS3.records)} records)`;
+  const wallSeconds = (run.drainedAt - startedAt) / 1000;
+  const cpu = run.cpu.map(({ name, seconds: used }) => `${name} ${n(used)} s`).join(', ');
+  const cores = availableParallelism();
   const consumers = drain.consumers.map(({ functionName, caughtUpAt }) => `${functionName} ${caughtUpAt === undefined ? 'not caught up' : `+${seconds(caughtUpAt - startedAt)}`}`);
   return [
     `Load ${run.loadNumber}: ${n(load.rowsSent)} rows, ${n(load.accepted)} accepted, ${n(load.rejectedRows)} rejected, ${n(load.requests)} requests, ${n(load.retries)} retries${load.stoppedBy === undefined ? '' : `; STOPPED EARLY: ${load.stoppedBy}`}`,
@@ -72,6 +81,8 @@ export function formatLoadRun(run: LoadRun, slowest: SlowestEmulator): string[] 
     stage('DynamoDB complete', drain.dynamodbCompleteAt, dynamodbNote),
     stage('raw S3 complete', drain.rawS3CompleteAt, rawNote),
     `  stream consumers caught up   ${consumers.join('; ') || 'no checkpoints found'}`,
+    `  CPU seconds, first request to drained (${n(wallSeconds)} s x ${cores} cores = ${n(wallSeconds * cores)} core-s, shared with other users):`,
+    `    ${cpu || 'not available (no /proc)'}`,
     endToEnd === undefined
       ? '  end to end                   not complete'
       : `  end to end                   ${n(endToEnd)} rows/s (${n(load.rowsSent)} rows / ${seconds(lastSinkAt! - startedAt)} from the first request to the last sink complete)`,

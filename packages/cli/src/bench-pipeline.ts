@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { createLocalAwsClients, FREE_PORTS, startLocalPlatform, type LocalPlatform, type StackFile } from '@retail/local-platform';
 import { FIREHOSE_BUFFER_INTERVAL_VARIABLE } from '@retail/local-platform/src/firehose';
 import { BENCH_PIPELINE_USAGE, parseBenchPipelineArgs, type BenchPipelineOptions } from './bench-pipeline-args';
+import { cpuSecondsBetween, readCpuSeconds } from './bench-pipeline-cpu';
 import { waitForSinks } from './bench-pipeline-drain';
 import { checkedFiguresThatChanged, formatEmulators, formatLoadRun, slowestEmulator, verdict, type LoadRun } from './bench-pipeline-report';
 import { RawBucketLineCounter } from './bench-pipeline-sinks';
 import { UsageError } from './cli-args';
-import { measureEmulatorThroughput } from './emulator-throughput';
+import { EMULATOR_SAMPLE_ROWS, measureEmulatorThroughput } from './emulator-throughput';
 import { describeMachine, invoiceLineRecords, measureApiLoad, warmUpApi } from './ingest-benchmarks';
 import { rowsNotAccepted } from './load-invoice-lines';
 import { formatReconcileReport } from './reconcile-report';
@@ -17,8 +18,6 @@ import { reconcile } from './reconcile-sinks';
 import { targetsOfLocalStack } from './reconcile-targets';
 import { findFullDataFile, REPOSITORY_ROOT, SAMPLE_DATA_FILE } from './repository-paths';
 
-// Records of the file for kinesalite alone (60 calls of 500), and the rows the dynalite and s3rver measurements reuse.
-const EMULATOR_RECORDS = 30_000;
 // The service whose stream consumer writes the invoice table: its function names start with its `service:` name.
 const TABLE_WRITER_SERVICE_FILE = join(REPOSITORY_ROOT, 'services', 'stream-to-dynamo', 'serverless.yml');
 
@@ -73,7 +72,7 @@ async function main(argv: readonly string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
   process.once('uncaughtException', onCrash);
   try {
-    platform = await startLocalPlatform({ stateDir, fresh: true, ports: FREE_PORTS, quiet: true, signal: abort.signal });
+    platform = await startLocalPlatform({ stateDir, fresh: true, ports: FREE_PORTS, quiet: !options.platformOutput, signal: abort.signal });
     const startSeconds = (performance.now() - startedAt) / 1000;
     log(`platform ready in ${startSeconds.toFixed(1)} s; Firehose buffer interval ${options.firehoseBufferSeconds} s`);
     const figures = await runBench(platform.stack, file, options, log);
@@ -109,7 +108,7 @@ async function runBench(stack: StackFile, file: string, options: BenchPipelineOp
     const { invoiceTable, rawBucket } = targets;
     if (!invoiceTable || !rawBucket) throw new Error(`the local platform lacks a sink: ${targets.notChecked.join('; ')}`);
 
-    const records = await invoiceLineRecords(file, EMULATOR_RECORDS);
+    const records = await invoiceLineRecords(file, EMULATOR_SAMPLE_ROWS);
     const emulators = await measureEmulatorThroughput({
       clients,
       streamShardCount: stream.shardCount,
@@ -128,6 +127,7 @@ async function runBench(stack: StackFile, file: string, options: BenchPipelineOp
     const runs: LoadRun[] = [];
     for (let loadNumber = 1; loadNumber <= (options.loadTwice ? 2 : 1); loadNumber++) {
       log(`load ${loadNumber}: ${file} through the API with the loader (batches of ${options.batchSize}, ${options.concurrency} in flight)`);
+      const cpuBefore = readCpuSeconds(stack.processes);
       const startedAt = performance.now();
       const load = await measureApiLoad(api, file, options.batchSize, options.concurrency);
       const apiAcceptedAt = performance.now();
@@ -143,9 +143,11 @@ async function runBench(stack: StackFile, file: string, options: BenchPipelineOp
         timeoutMs: options.drainTimeoutSeconds * 1000,
         log,
       });
+      const drainedAt = performance.now();
+      const cpu = cpuSecondsBetween(cpuBefore, readCpuSeconds(stack.processes));
       log(`load ${loadNumber}: reconciling`);
       const report = await reconcile({ file, targets });
-      const run: LoadRun = { loadNumber, startedAt, apiAcceptedAt, load, drain, reconcile: report };
+      const run: LoadRun = { loadNumber, startedAt, apiAcceptedAt, load, drain, cpu, drainedAt, reconcile: report };
       runs.push(run);
       output.push(...formatLoadRun(run, slowest), '', `Reconcile after load ${loadNumber}:`, formatReconcileReport(report), `reconcile after load ${loadNumber}: ${verdict(report.differences.length === 0)}`, '');
     }

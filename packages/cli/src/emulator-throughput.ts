@@ -21,12 +21,14 @@ export interface EmulatorThroughputInput {
   /** The platform's stream and table: the throw-away copies get the same shard count and key schema. */
   streamShardCount: number;
   invoiceTableName: string;
-  /** The ingest API's records for the first rows of the file (invoiceLineRecords). */
+  /** The ingest API's records for the first EMULATOR_SAMPLE_ROWS rows of the file (invoiceLineRecords). */
   records: readonly PutRecordsRequestEntry[];
   concurrency: number;
   log: (line: string) => void;
 }
 
+/** Rows of the file the measurements use (kinesalite: 60 calls of 500), repeated if the file is shorter. */
+export const EMULATOR_SAMPLE_ROWS = 30_000;
 // Each measurement stops at its count or its time, whichever comes first: seconds each, not minutes.
 const MAX_SECONDS = 5;
 const DYNALITE_ITEMS = 25_000;
@@ -48,9 +50,11 @@ export async function measureEmulatorThroughput(input: EmulatorThroughputInput):
   const events = records.map((record) => JSON.parse(Buffer.from(record.Data!).toString('utf8')) as InvoiceLineEvent);
   const averageBytes = records.reduce((sum, record) => sum + record.Data!.length, 0) / records.length;
 
-  log(`kinesalite PutRecords alone: ${records.length.toLocaleString('en-GB')} records of the data set, 500 per call, ${concurrency} in flight`);
+  // A file shorter than the sample (the committed one) is put more than once: Kinesis takes the same record twice.
+  const putRecords = Array.from({ length: Math.max(records.length, EMULATOR_SAMPLE_ROWS) }, (_, index) => records[index % records.length]!);
+  log(`kinesalite PutRecords alone: ${putRecords.length.toLocaleString('en-GB')} records of the data set, 500 per call, ${concurrency} in flight`);
   const streamName = await createThrowAwayStream(clients, `retail-bench-${suffix}`, input.streamShardCount);
-  const kinesalite = await measurePutRecords(clients.kinesis, streamName, records, concurrency);
+  const kinesalite = await measurePutRecords(clients.kinesis, streamName, putRecords, concurrency);
 
   log(`dynalite BatchWriteItem alone: up to ${DYNALITE_ITEMS.toLocaleString('en-GB')} invoice line items or ${MAX_SECONDS} s, 25 per call, ${concurrency} in flight`);
   const tableName = await createThrowAwayTable(clients, input.invoiceTableName, `retail-bench-${suffix}`);
