@@ -6,6 +6,7 @@ import { BENCH_USAGE, parseBenchArgs, UsageError, type BenchOptions } from './cl
 import { describeMachine, invoiceLineRecords, measureApiLoad, measureOneRowPerRequest, measurePutRecords, warmUpApi, type Throughput } from './ingest-benchmarks';
 import { rowsNotAccepted } from './load-invoice-lines';
 import { findFullDataFile, REPOSITORY_ROOT, SAMPLE_DATA_FILE } from './repository-paths';
+import { once, runCommand } from './command-process';
 
 // Targets: the API within 1.5x of what kinesalite takes alone, and 50x the one-row-per-request client.
 const MIN_RATIO_TO_KINESALITE = 1 / 1.5;
@@ -140,17 +141,4 @@ function invoiceLineStream(stack: StackFile) {
   return stream;
 }
 
-function once(action: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  return () => (running ??= action());
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  },
-);
+runCommand(main);

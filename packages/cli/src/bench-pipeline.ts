@@ -17,6 +17,7 @@ import { formatReconcileReport } from './reconcile-report';
 import { reconcile } from './reconcile-sinks';
 import { targetsOfLocalStack } from './reconcile-targets';
 import { findFullDataFile, REPOSITORY_ROOT, SAMPLE_DATA_FILE } from './repository-paths';
+import { once, runCommand } from './command-process';
 
 // The service whose stream consumer writes the invoice table: its function names start with its `service:` name.
 const TABLE_WRITER_SERVICE_FILE = join(REPOSITORY_ROOT, 'services', 'stream-to-dynamo', 'serverless.yml');
@@ -175,17 +176,4 @@ function serviceNameOf(serverlessFile: string): string {
   return service;
 }
 
-function once(action: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  return () => (running ??= action());
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  },
-);
+runCommand(main);

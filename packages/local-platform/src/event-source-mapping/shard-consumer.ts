@@ -75,6 +75,22 @@ export interface ShardStats {
   ended: boolean;
 }
 
+export type ShardCounts = Omit<ShardStats, 'shardId' | 'checkpoint' | 'inFlight' | 'ended'>;
+
+/** Every counter of a shard at zero: the start of a shard's stats and of their sum over shards. */
+export function zeroShardCounts(): ShardCounts {
+  return {
+    recordsRead: 0,
+    recordsSkipped: 0,
+    invocations: 0,
+    functionErrors: 0,
+    invokeErrors: 0,
+    recordsProcessed: 0,
+    recordsSentToOnFailureDestination: 0,
+    recordsDropped: 0,
+  };
+}
+
 type InvokeOutcome =
   | { kind: 'success' }
   | { kind: 'partial'; firstFailedIndex: number }
@@ -112,14 +128,7 @@ export class ShardConsumer {
     this.shardStats = {
       shardId: context.shardId,
       checkpoint: checkpoint.sequenceNumber,
-      recordsRead: 0,
-      recordsSkipped: 0,
-      invocations: 0,
-      functionErrors: 0,
-      invokeErrors: 0,
-      recordsProcessed: 0,
-      recordsSentToOnFailureDestination: 0,
-      recordsDropped: 0,
+      ...zeroShardCounts(),
       inFlight: false,
       ended: checkpoint.ended === true,
     };

@@ -7,7 +7,7 @@ import { LOCAL_CREDENTIALS } from '../platform-settings';
 import { CheckpointFile, type MappingCheckpoints } from './checkpoint-file';
 import { completeKinesisEventSourceMapping, type KinesisEventSourceMapping, type KinesisEventSourceMappingInput } from './kinesis-event-source-mapping';
 import type { OnFailureDestinationClients } from './on-failure-destination';
-import { ShardConsumer, type EventSourceMappingLog, type EventSourceMappingTiming, type ShardStart, type ShardStats } from './shard-consumer';
+import { ShardConsumer, zeroShardCounts, type EventSourceMappingLog, type EventSourceMappingTiming, type ShardCounts, type ShardStart, type ShardStats } from './shard-consumer';
 import { WakeSignal, abortableDelay } from './wake-signal';
 
 export interface StartKinesisEventSourceMappingsOptions {
@@ -34,7 +34,7 @@ export interface RunningKinesisEventSourceMappings {
 
 export interface KinesisEventSourceMappingStats {
   mappings: { uuid: string; functionName: string; streamName: string; enabled: boolean; shards: ShardStats[] }[];
-  totals: Omit<ShardStats, 'shardId' | 'checkpoint' | 'inFlight' | 'ended'>;
+  totals: ShardCounts;
 }
 
 export const DEFAULT_TIMING: EventSourceMappingTiming = { idlePollMs: 50, maxIdlePollMs: 1000, retryDelayMs: 200, maxRetryDelayMs: 5000 };
@@ -371,18 +371,9 @@ function assertDistinctUuids(mappings: KinesisEventSourceMapping[]): void {
 }
 
 function sumShardStats(shards: ShardStats[]): KinesisEventSourceMappingStats['totals'] {
-  const totals = {
-    recordsRead: 0,
-    recordsSkipped: 0,
-    invocations: 0,
-    functionErrors: 0,
-    invokeErrors: 0,
-    recordsProcessed: 0,
-    recordsSentToOnFailureDestination: 0,
-    recordsDropped: 0,
-  };
+  const totals = zeroShardCounts();
   for (const shard of shards) {
-    for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += shard[key];
+    for (const key of Object.keys(totals) as (keyof ShardCounts)[]) totals[key] += shard[key];
   }
   return totals;
 }
