@@ -24,6 +24,20 @@ const COLUMN_DESCRIPTIONS: Readonly<Record<InvoiceLineField, { description: stri
   },
 };
 
+/** The first line of the data set, as the course's client posts it: one object, the data set's column names. */
+export const FIRST_LINE_OF_THE_DATA_SET = {
+  InvoiceNo: '536365',
+  StockCode: '85123A',
+  Description: 'WHITE HANGING HEART T-LIGHT HOLDER',
+  Quantity: 6,
+  InvoiceDate: '12/1/2010 8:26',
+  UnitPrice: 2.55,
+  CustomerID: 17850,
+  Country: 'United Kingdom',
+  // Its position: sending it again overwrites the same line (536365:1), so the known totals stay true.
+  LineNo: 1,
+};
+
 const requiredFields = INVOICE_LINE_COLUMNS.filter((column) => !InvoiceLineInputSchema.shape[column.field].safeParse(undefined).success);
 
 /**
@@ -47,19 +61,7 @@ export const InvoiceLineRowSchema = z
   .meta({
     description: 'One invoice line. Each column under one of its names; unknown columns are refused.',
     allOf: requiredFields.map((column) => ({ anyOf: column.aliases.map((alias) => ({ required: [alias] })) })),
-    examples: [
-      {
-        InvoiceNo: '536365',
-        StockCode: '85123A',
-        Description: 'WHITE HANGING HEART T-LIGHT HOLDER',
-        Quantity: 6,
-        InvoiceDate: '12/1/2010 8:26',
-        UnitPrice: 2.55,
-        CustomerID: 17850,
-        Country: 'United Kingdom',
-        LineNo: 1,
-      },
-    ],
+    examples: [FIRST_LINE_OF_THE_DATA_SET],
   });
 
 export const PutInvoiceLinesJsonBodySchema = z

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ErrorBodySchema, InvalidParametersBodySchema } from '../error-bodies';
-import { InvalidRowsBodySchema, InvoiceLinesAcceptedBodySchema } from '../ingest-api';
+import { FIRST_LINE_OF_THE_DATA_SET, InvalidRowsBodySchema, InvoiceLinesAcceptedBodySchema } from '../ingest-api';
 import { API_KEY_HEADER } from '../openapi-document';
 import { CustomerInvoicesBodySchema, INVOICE_NO_QUERY_PARAMETER, InvoiceItemsBodySchema } from '../visualization-api';
 import { POSTMAN_VARIABLES as VARIABLES, type ApiTarget } from './postman-environments';
@@ -32,20 +32,6 @@ export type PostmanCollection = Record<string, unknown>;
 
 const BASE_URL: Record<Base, string> = { visualization: VARIABLES.baseUrl, ingest: VARIABLES.ingestBaseUrl };
 const API_KEY: Record<Base, string> = { visualization: VARIABLES.apiKey, ingest: VARIABLES.ingestApiKey };
-
-/** The first line of the data set, as the course's client posts it: one object, the data set's column names. */
-const FIRST_LINE_OF_THE_DATA_SET = {
-  InvoiceNo: '536365',
-  StockCode: '85123A',
-  Description: 'WHITE HANGING HEART T-LIGHT HOLDER',
-  Quantity: 6,
-  InvoiceDate: '12/1/2010 8:26',
-  UnitPrice: 2.55,
-  CustomerID: 17850,
-  Country: 'United Kingdom',
-  // Its position: sending it again overwrites the same line (536365:1), so the known totals stay true.
-  LineNo: 1,
-};
 
 export function buildPostmanCollection(defaults: ApiTarget): PostmanCollection {
   return {
