@@ -6,7 +6,7 @@ import { addContribution, completeStackFile, emptyStackDraft, type ComponentCont
 import { platformComponentPhases } from './platform-components';
 import { readLocalApiKey } from './platform-exports';
 import { createPlatformLog, type PlatformLog } from './platform-log';
-import { DEFAULT_STATE_DIR, FREE_PORTS, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_STAGE, REPO_ROOT, type PlatformPorts } from './platform-settings';
+import { configuredStateDir, FREE_PORTS, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_STAGE, REPO_ROOT, type PlatformPorts } from './platform-settings';
 import { listServiceDirs, readServiceDefinition, type ServiceSlot } from './serverless-offline-service';
 import { removeStackFile, writeStackFile, type StackFile } from './stack-file';
 import { LOCK_FILE_NAME, lockStateDir } from './state-dir-lock';
@@ -35,7 +35,7 @@ export interface LocalPlatform {
 
 export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
   const startedAt = new Date();
-  const stateDir = path.resolve(options.stateDir ?? DEFAULT_STATE_DIR);
+  const stateDir = path.resolve(options.stateDir ?? configuredStateDir());
   const log = createPlatformLog(options.quiet ?? false);
   const signal = options.signal ?? new AbortController().signal;
   if (options.fresh) await assertSafeToDelete(stateDir);

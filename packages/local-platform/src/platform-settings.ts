@@ -3,6 +3,13 @@ import path from 'node:path';
 /** The repository root: the platform template (serverless.yml), resources/ and services/ live here. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const DEFAULT_STATE_DIR = path.join(REPO_ROOT, '.local');
+/** Moves the state (and so stack.json) for `npm start` and for every tool that finds the running platform. */
+export const STATE_DIR_VARIABLE = 'RETAIL_STATE_DIR';
+
+/** RETAIL_STATE_DIR when set, else .local/ in the repository. */
+export function configuredStateDir(): string {
+  return process.env[STATE_DIR_VARIABLE] || DEFAULT_STATE_DIR;
+}
 export const DEFAULT_SERVICES_PARENT_DIR = path.join(REPO_ROOT, 'services');
 export const PLATFORM_EXPORTS_FILE = path.join(REPO_ROOT, 'resources', 'platform-exports.yml');
 export const SERVERLESS_CLI = require.resolve('serverless/bin/serverless.js');

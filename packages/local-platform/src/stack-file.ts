@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_STATE_DIR } from './platform-settings';
+import { configuredStateDir } from './platform-settings';
 
 /** What a running local platform tells other tools (loader, tests, bench): written to `<stateDir>/stack.json`. */
 export interface StackFile {
@@ -87,7 +87,7 @@ export interface StackRoute {
 
 export const STACK_FILE_NAME = 'stack.json';
 
-export function stackFilePath(stateDir: string = DEFAULT_STATE_DIR): string {
+export function stackFilePath(stateDir: string = configuredStateDir()): string {
   return path.join(stateDir, STACK_FILE_NAME);
 }
 
