@@ -127,7 +127,9 @@ async function startService(definition: ServiceDefinition, portBase: number, slo
   const child = new NodeProcessGroup({
     name: `service ${definition.name}`,
     script: SERVERLESS_CLI,
-    args: ['offline', 'start', '--stage', platform.stage, '--host', LOOPBACK_HOST, '--httpPort', `${httpPort}`, '--lambdaPort', `${lambdaPort}`, '--noSponsor'],
+    // In process: a worker thread per concurrent invocation (the default) costs a thread start and a bundle load per
+    // request burst, which dominated both the stream consumers' CPU and the read API's latency under load.
+    args: ['offline', 'start', '--stage', platform.stage, '--host', LOOPBACK_HOST, '--httpPort', `${httpPort}`, '--lambdaPort', `${lambdaPort}`, '--noSponsor', '--useInProcess'],
     cwd: definition.directory,
     env: childProcessEnvironment(stack.environment),
     onLine: (line) => log.serviceOutput(definition.name, line),
