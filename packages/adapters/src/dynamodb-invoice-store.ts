@@ -1,5 +1,6 @@
-import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { summariseInvoice, type InvoiceLineEvent, type InvoiceSummary } from '@retail/domain';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { consecutiveLinesOf, linesCountedThrough, summariseInvoice, type InvoiceLineEvent, type InvoiceSummary } from '@retail/domain';
 import { DEFAULT_BATCH_PUT_RETRY, putItemsInBatches, type BatchPutRetryPolicy, type BatchPutTarget, type DocumentClientSender, type DynamoDbItem } from './dynamodb-batch-put';
 import {
   InvalidCursorError,
@@ -9,8 +10,8 @@ import {
   type InvoiceStore,
   type UnsavedInvoice,
 } from './invoice-store';
-import { isSummaryItem, lineFromItem, lineItem, summaryFromItem, summaryItem } from './invoice-table-items';
-import { INVOICE_TABLE_KEYS as KEYS, LINE_SORT_KEY_PREFIX, customerPartitionKey, invoicePartitionKey } from './invoice-table-keys';
+import { isSummaryItem, LINES_COUNTED_THROUGH, lineFromItem, lineItem, summaryFromItem, summaryItem } from './invoice-table-items';
+import { INVOICE_TABLE_KEYS as KEYS, LINE_SORT_KEY_PREFIX, SUMMARY_SORT_KEY, customerPartitionKey, invoicePartitionKey } from './invoice-table-keys';
 import { mapWithConcurrency } from './map-with-concurrency';
 
 export interface DynamoDbInvoiceStoreOptions {
@@ -19,10 +20,10 @@ export interface DynamoDbInvoiceStoreOptions {
   retry?: BatchPutRetryPolicy;
 }
 
-// One Query per invoice touched by a batch; a few in flight keep a large batch quick without a burst of reads.
-const QUERIES_IN_FLIGHT = 8;
-// What summariseInvoice reads of each line: a recompute fetches no more than it needs.
-const SUMMARISED_FIELDS = ['invoiceNo', 'invoiceDate', 'customerId', 'country', 'invoiceKind', 'lineTotal'] as const;
+// One summary update (and at times a Query) per invoice touched by a batch; a few in flight keep a large batch quick.
+const CALLS_IN_FLIGHT = 8;
+// What summariseInvoice and linesCountedThrough read of each line: a recount fetches no more than it needs.
+const SUMMARISED_FIELDS = ['invoiceNo', 'invoiceDate', 'customerId', 'country', 'invoiceKind', 'lineTotal', 'lineNo'] as const;
 const CURSOR_KEYS = [KEYS.partitionKey, KEYS.sortKey, KEYS.customerPartitionKey, KEYS.customerSortKey] as const;
 
 /** The InvoiceStore on one DynamoDB table (keys and items: invoice-table-keys.ts, invoice-table-items.ts). */
@@ -53,22 +54,78 @@ export class DynamoDbInvoiceStore implements InvoiceStore {
     }
 
     // Every touched invoice, even one with an unstored line: its summary then matches the lines that are stored.
-    const invoiceNos = [...new Set(lines.map((line) => line.invoiceNo))];
-    const summaries = await mapWithConcurrency(invoiceNos, QUERIES_IN_FLIGHT, async (invoiceNo) => {
+    const linesOfInvoice = new Map<string, InvoiceLineEvent[]>();
+    for (const line of lines) {
+      const group = linesOfInvoice.get(line.invoiceNo);
+      if (group === undefined) linesOfInvoice.set(line.invoiceNo, [line]);
+      else group.push(line);
+    }
+    const recounts = await mapWithConcurrency([...linesOfInvoice], CALLS_IN_FLIGHT, async ([invoiceNo, invoiceLines]) => {
       try {
-        const stored = await this.readLinesToSummarise(invoiceNo);
-        return stored.length > 0 ? summaryItem(summariseInvoice(stored)) : undefined;
+        if (unsaved.has(invoiceNo) || !(await this.addToSummary(invoiceLines))) return await this.recountSummary(invoiceNo);
       } catch (error) {
-        markUnsaved(invoiceNo, `summary not recomputed: ${(error as Error).message}`);
-        return undefined;
+        markUnsaved(invoiceNo, `summary not updated: ${(error as Error).message}`);
       }
+      return undefined;
     });
-    const recomputed = summaries.filter((item): item is DynamoDbItem => item !== undefined);
-    for (const { item, reason } of await putItemsInBatches(this.batchPut, recomputed)) {
+    const recounted = recounts.filter((item): item is DynamoDbItem => item !== undefined);
+    for (const { item, reason } of await putItemsInBatches(this.batchPut, recounted)) {
       markUnsaved(String(item.invoiceNo), `summary not stored: ${reason}`);
     }
 
     return [...unsaved].map(([invoiceNo, reason]) => ({ invoiceNo, reason }));
+  }
+
+  /**
+   * The common case, without reading lines: lines n+1..m of an invoice whose summary counts exactly lines 1..n (or
+   * lines 1..m of an invoice with no summary yet) are added to it, under a condition that says so. False when the
+   * lines are not such a run or the condition fails (a replay, lines out of order): the caller recounts.
+   */
+  private async addToSummary(invoiceLines: readonly InvoiceLineEvent[]): Promise<boolean> {
+    const run = consecutiveLinesOf(invoiceLines);
+    if (run === undefined) return false;
+    const { summary } = run;
+    try {
+      if (run.firstLineNo === 1) {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: summaryItem(summary, run.lastLineNo),
+            ConditionExpression: 'attribute_not_exists(#sk)',
+            ExpressionAttributeNames: { '#sk': KEYS.sortKey },
+          }),
+        );
+      } else {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { [KEYS.partitionKey]: invoicePartitionKey(summary.invoiceNo), [KEYS.sortKey]: SUMMARY_SORT_KEY },
+            // The invoice's date is its earliest line's, which is also in its customer list key: an earlier line recounts.
+            ConditionExpression: '#through = :countedThrough AND #invoiceDate <= :earliestDate',
+            // DynamoDB adds numbers as exact decimals: totals of at most 3 decimal places stay exact.
+            UpdateExpression: 'SET #through = :lastLineNo, #lineCount = #lineCount + :lineCount, #total = #total + :total',
+            ExpressionAttributeNames: { '#through': LINES_COUNTED_THROUGH, '#invoiceDate': 'invoiceDate', '#lineCount': 'lineCount', '#total': 'total' },
+            ExpressionAttributeValues: {
+              ':countedThrough': run.firstLineNo - 1,
+              ':earliestDate': summary.invoiceDate,
+              ':lastLineNo': run.lastLineNo,
+              ':lineCount': summary.lineCount,
+              ':total': summary.total,
+            },
+          }),
+        );
+      }
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** The summary item recounted from every stored line of the invoice, or undefined when none is stored. */
+  private async recountSummary(invoiceNo: string): Promise<DynamoDbItem | undefined> {
+    const stored = await this.readLinesToSummarise(invoiceNo);
+    return stored.length > 0 ? summaryItem(summariseInvoice(stored), linesCountedThrough(stored)) : undefined;
   }
 
   async getInvoice(invoiceNo: string): Promise<InvoiceDetail | undefined> {

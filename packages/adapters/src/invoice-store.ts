@@ -27,8 +27,9 @@ export interface UnsavedInvoice {
 /** Where invoice lines are kept for users to look up: an invoice's lines, and a customer's invoices. */
 export interface InvoiceStore {
   /**
-   * Stores every line (a line is keyed by its lineId, so storing it again changes nothing) and then recomputes the
-   * summary of each invoice the lines belong to from all of that invoice's stored lines. Returns the invoices not
+   * Stores every line (a line is keyed by its lineId, so storing it again changes nothing) and then brings the summary
+   * of each invoice the lines belong to up to date: adding the lines when they are the next run after those it counts,
+   * else recounting all of that invoice's stored lines, so no line is ever counted twice. Returns the invoices not
    * fully saved; every other invoice's lines and summary are stored.
    */
   saveInvoiceLines(lines: readonly InvoiceLineEvent[]): Promise<UnsavedInvoice[]>;

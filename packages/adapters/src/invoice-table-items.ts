@@ -27,8 +27,14 @@ export function lineItem(line: InvoiceLineEvent): DynamoDbItem {
   };
 }
 
+/**
+ * On a summary: n when it counts exactly the invoice's lines 1..n, so lines n+1.. can be added to it without reading
+ * the lines already counted; absent when it counts anything else (then the next lines make it recount).
+ */
+export const LINES_COUNTED_THROUGH = 'linesCountedThrough';
+
 /** Only an invoice with a customer gets the byCustomer index keys: the index is sparse and lists customers' invoices. */
-export function summaryItem(summary: InvoiceSummary): DynamoDbItem {
+export function summaryItem(summary: InvoiceSummary, linesCountedThrough: number | undefined): DynamoDbItem {
   const customerKeys =
     summary.customerId === null
       ? {}
@@ -42,6 +48,7 @@ export function summaryItem(summary: InvoiceSummary): DynamoDbItem {
     itemType: ITEM_TYPES.summary,
     ...summary,
     ...customerKeys,
+    ...(linesCountedThrough === undefined ? {} : { [LINES_COUNTED_THROUGH]: linesCountedThrough }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { readInvoiceLines, type InvoiceLineEvent } from '@retail/domain';
 import { createDynamoDbDocumentClient } from '../src/aws-clients';
+import type { DocumentClientSender } from '../src/dynamodb-batch-put';
 import { DynamoDbInvoiceStore } from '../src/dynamodb-invoice-store';
 import { InvalidCursorError, type InvoiceStore } from '../src/invoice-store';
 import { createInvoiceStoreFromEnvironment } from '../src/invoice-store-environment';
@@ -70,6 +71,47 @@ describe('DynamoDbInvoiceStore', () => {
     expect(await dynamodb.scanTable(tableName)).toEqual(once);
     // 0.85 x (1 + ... + 12) = 0.85 x 78
     expect((await store.getInvoice('536367'))?.summary).toMatchObject({ lineCount: 12, total: 66.3 });
+  });
+
+  it('adds the next run of lines to a summary without reading the lines it already counts', async () => {
+    const lines = invoice('536372', Array.from({ length: 9 }, (_, i) => ({ Quantity: i + 1, UnitPrice: '1.005' })));
+    const commands: string[] = [];
+    const real = client();
+    const counting = new DynamoDbInvoiceStore({ client: { send: (command) => (commands.push(command.constructor.name), real.send(command)) } as DocumentClientSender, tableName });
+
+    await counting.saveInvoiceLines(lines.slice(0, 4));
+    await counting.saveInvoiceLines(lines.slice(4));
+
+    expect(commands).toEqual(['BatchWriteCommand', 'PutCommand', 'BatchWriteCommand', 'UpdateCommand']);
+    const summary = (await dynamodb.scanTable(tableName)).find((item) => item.sk?.S === 'SUMMARY');
+    // 1.005 x (1 + ... + 9) = 45.225, added as decimals: 10.05 + 35.175
+    expect(summary).toMatchObject({ lineCount: { N: '9' }, total: { N: '45.225' }, linesCountedThrough: { N: '9' } });
+  });
+
+  it('recounts from the stored lines when lines come out of order or again, ending where saving them in order ends', async () => {
+    const lines = invoice('536373', Array.from({ length: 10 }, (_, i) => ({ Quantity: i + 1 })));
+    await store.saveInvoiceLines(lines);
+    const inOrder = await dynamodb.scanTable(tableName);
+    tableName = await dynamodb.createInvoiceTable();
+    store = new DynamoDbInvoiceStore({ client: client(), tableName });
+
+    await store.saveInvoiceLines(lines.slice(6));
+    expect((await store.getInvoice('536373'))?.summary.lineCount).toBe(4);
+    await store.saveInvoiceLines(lines.slice(0, 3));
+    await store.saveInvoiceLines(lines.slice(3, 6));
+    await store.saveInvoiceLines(lines.slice(2, 5));
+
+    expect(await dynamodb.scanTable(tableName)).toEqual(inOrder);
+  });
+
+  it('recounts when a later line is dated before the invoice, whose date (and customer list key) is its earliest line\'s', async () => {
+    const lines = invoice('536374', [{ InvoiceDate: '12/1/2010 8:27' }, { InvoiceDate: '12/1/2010 8:27' }, { InvoiceDate: '12/1/2010 8:26' }]);
+
+    await store.saveInvoiceLines(lines.slice(0, 2));
+    await store.saveInvoiceLines(lines.slice(2));
+
+    const summary = (await dynamodb.scanTable(tableName)).find((item) => item.sk?.S === 'SUMMARY');
+    expect(summary).toMatchObject({ invoiceDate: { S: '2010-12-01T08:26:00' }, customerSk: { S: '2010-12-01T08:26:00#536374' }, lineCount: { N: '3' } });
   });
 
   it('puts each key once when one call holds the same line twice, which DynamoDB would refuse', async () => {

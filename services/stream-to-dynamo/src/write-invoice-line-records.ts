@@ -10,7 +10,8 @@ export interface InvoiceLineRecordsWriter extends InvoiceLineRecordsReader {
  * Each record is parsed on its own (one that is not an invoice line is reported and the others go on), then all
  * valid lines are saved together so DynamoDB receives them in bulk. The records of an invoice that could not be
  * saved are reported too; Lambda retries from the earliest reported record, which rewrites some lines that were
- * already stored: harmless, because lines are keyed by lineId and summaries are recomputed, never incremented.
+ * already stored: harmless, because lines are keyed by lineId and a summary only grows by lines it has not counted
+ * (else it is recounted from the stored lines).
  */
 export async function writeInvoiceLineRecords(
   event: KinesisStreamEvent,
