@@ -1,7 +1,15 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { consecutiveLinesOf, linesCountedThrough, summariseInvoice, type InvoiceLineEvent, type InvoiceSummary } from '@retail/domain';
-import { DEFAULT_BATCH_PUT_RETRY, putItemsInBatches, type BatchPutRetryPolicy, type BatchPutTarget, type DocumentClientSender, type DynamoDbItem } from './dynamodb-batch-put';
+import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { consecutiveLinesOf, extendSummary, linesCountedThrough, summariseInvoice, type InvoiceLineEvent, type InvoiceSummary } from '@retail/domain';
+import {
+  DEFAULT_BATCH_RETRY,
+  getItemsInBatches,
+  putItemsInBatches,
+  type BatchGetTarget,
+  type BatchPutTarget,
+  type BatchRetryPolicy,
+  type DocumentClientSender,
+  type DynamoDbItem,
+} from './dynamodb-batch-calls';
 import {
   InvalidCursorError,
   type CustomerInvoicePage,
@@ -17,11 +25,11 @@ import { mapWithConcurrency } from './map-with-concurrency';
 export interface DynamoDbInvoiceStoreOptions {
   client: DocumentClientSender;
   tableName: string;
-  retry?: BatchPutRetryPolicy;
+  retry?: BatchRetryPolicy;
 }
 
-// One summary update (and at times a Query) per invoice touched by a batch; a few in flight keep a large batch quick.
-const CALLS_IN_FLIGHT = 8;
+// A recount is one Query per invoice; a few in flight keep a batch of replayed lines quick.
+const QUERIES_IN_FLIGHT = 8;
 // What summariseInvoice and linesCountedThrough read of each line: a recount fetches no more than it needs.
 const SUMMARISED_FIELDS = ['invoiceNo', 'invoiceDate', 'customerId', 'country', 'invoiceKind', 'lineTotal', 'lineNo'] as const;
 const CURSOR_KEYS = [KEYS.partitionKey, KEYS.sortKey, KEYS.customerPartitionKey, KEYS.customerSortKey] as const;
@@ -31,6 +39,7 @@ export class DynamoDbInvoiceStore implements InvoiceStore {
   private readonly client: DocumentClientSender;
   private readonly tableName: string;
   private readonly batchPut: BatchPutTarget;
+  private readonly batchGet: BatchGetTarget;
 
   constructor(options: DynamoDbInvoiceStoreOptions) {
     this.client = options.client;
@@ -39,8 +48,9 @@ export class DynamoDbInvoiceStore implements InvoiceStore {
       client: options.client,
       tableName: options.tableName,
       keyAttributes: [KEYS.partitionKey, KEYS.sortKey],
-      retry: options.retry ?? DEFAULT_BATCH_PUT_RETRY,
+      retry: options.retry ?? DEFAULT_BATCH_RETRY,
     };
+    this.batchGet = { client: options.client, tableName: options.tableName, retry: options.retry ?? DEFAULT_BATCH_RETRY };
   }
 
   async saveInvoiceLines(lines: readonly InvoiceLineEvent[]): Promise<UnsavedInvoice[]> {
@@ -60,66 +70,35 @@ export class DynamoDbInvoiceStore implements InvoiceStore {
       if (group === undefined) linesOfInvoice.set(line.invoiceNo, [line]);
       else group.push(line);
     }
-    const recounts = await mapWithConcurrency([...linesOfInvoice], CALLS_IN_FLIGHT, async ([invoiceNo, invoiceLines]) => {
+    let storedSummaries: Map<string, DynamoDbItem>;
+    try {
+      storedSummaries = await this.readSummaries([...linesOfInvoice.keys()]);
+    } catch (error) {
+      for (const invoiceNo of linesOfInvoice.keys()) markUnsaved(invoiceNo, `summary not read: ${(error as Error).message}`);
+      return [...unsaved].map(([invoiceNo, reason]) => ({ invoiceNo, reason }));
+    }
+    const summaries = await mapWithConcurrency([...linesOfInvoice], QUERIES_IN_FLIGHT, async ([invoiceNo, invoiceLines]) => {
       try {
-        if (unsaved.has(invoiceNo) || !(await this.addToSummary(invoiceLines))) return await this.recountSummary(invoiceNo);
+        const extended = unsaved.has(invoiceNo) ? undefined : extendedSummaryItem(storedSummaries.get(invoiceNo), invoiceLines);
+        return extended ?? (await this.recountSummary(invoiceNo));
       } catch (error) {
-        markUnsaved(invoiceNo, `summary not updated: ${(error as Error).message}`);
+        markUnsaved(invoiceNo, `summary not recounted: ${(error as Error).message}`);
+        return undefined;
       }
-      return undefined;
     });
-    const recounted = recounts.filter((item): item is DynamoDbItem => item !== undefined);
-    for (const { item, reason } of await putItemsInBatches(this.batchPut, recounted)) {
+    const updated = summaries.filter((item): item is DynamoDbItem => item !== undefined);
+    for (const { item, reason } of await putItemsInBatches(this.batchPut, updated)) {
       markUnsaved(String(item.invoiceNo), `summary not stored: ${reason}`);
     }
 
     return [...unsaved].map(([invoiceNo, reason]) => ({ invoiceNo, reason }));
   }
 
-  /**
-   * The common case, without reading lines: lines n+1..m of an invoice whose summary counts exactly lines 1..n (or
-   * lines 1..m of an invoice with no summary yet) are added to it, under a condition that says so. False when the
-   * lines are not such a run or the condition fails (a replay, lines out of order): the caller recounts.
-   */
-  private async addToSummary(invoiceLines: readonly InvoiceLineEvent[]): Promise<boolean> {
-    const run = consecutiveLinesOf(invoiceLines);
-    if (run === undefined) return false;
-    const { summary } = run;
-    try {
-      if (run.firstLineNo === 1) {
-        await this.client.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: summaryItem(summary, run.lastLineNo),
-            ConditionExpression: 'attribute_not_exists(#sk)',
-            ExpressionAttributeNames: { '#sk': KEYS.sortKey },
-          }),
-        );
-      } else {
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { [KEYS.partitionKey]: invoicePartitionKey(summary.invoiceNo), [KEYS.sortKey]: SUMMARY_SORT_KEY },
-            // The invoice's date is its earliest line's, which is also in its customer list key: an earlier line recounts.
-            ConditionExpression: '#through = :countedThrough AND #invoiceDate <= :earliestDate',
-            // DynamoDB adds numbers as exact decimals: totals of at most 3 decimal places stay exact.
-            UpdateExpression: 'SET #through = :lastLineNo, #lineCount = #lineCount + :lineCount, #total = #total + :total',
-            ExpressionAttributeNames: { '#through': LINES_COUNTED_THROUGH, '#invoiceDate': 'invoiceDate', '#lineCount': 'lineCount', '#total': 'total' },
-            ExpressionAttributeValues: {
-              ':countedThrough': run.firstLineNo - 1,
-              ':earliestDate': summary.invoiceDate,
-              ':lastLineNo': run.lastLineNo,
-              ':lineCount': summary.lineCount,
-              ':total': summary.total,
-            },
-          }),
-        );
-      }
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+  /** The stored summaries of these invoices by invoice number, read strongly consistent (BatchGetItem). */
+  private async readSummaries(invoiceNos: readonly string[]): Promise<Map<string, DynamoDbItem>> {
+    const keys = invoiceNos.map((invoiceNo) => ({ [KEYS.partitionKey]: invoicePartitionKey(invoiceNo), [KEYS.sortKey]: SUMMARY_SORT_KEY }));
+    const items = await getItemsInBatches(this.batchGet, keys);
+    return new Map(items.map((item) => [String(item.invoiceNo), item]));
   }
 
   /** The summary item recounted from every stored line of the invoice, or undefined when none is stored. */
@@ -206,4 +185,21 @@ function decodeCursor(cursor: string, customerId: string): Record<string, string
     throw new InvalidCursorError(`'${cursor}' is not a cursor of customer ${customerId}'s invoice list: ask for the first page again without a cursor`);
   }
   return record as Record<string, string>;
+}
+
+/**
+ * The summary item after adding an invoice's lines of one batch without reading the lines already counted, or
+ * undefined when that would not be exact and the invoice must be recounted. Exact: lines 1..m of an invoice with no
+ * summary yet, or lines n+1..m added to a summary that counts exactly lines 1..n and is not dated after them (the
+ * invoice's date, also in its customer list key, is its earliest line's). A replay, a retry, lines out of order or
+ * without a number all recount. Reading, then writing, is safe because Lambda hands a shard's batches (and so an
+ * invoice's, partitioned by invoice number) to one invocation at a time.
+ */
+function extendedSummaryItem(stored: DynamoDbItem | undefined, invoiceLines: readonly InvoiceLineEvent[]): DynamoDbItem | undefined {
+  const run = consecutiveLinesOf(invoiceLines);
+  if (run === undefined) return undefined;
+  if (stored === undefined) return run.firstLineNo === 1 ? summaryItem(run.summary, run.lastLineNo) : undefined;
+  const counted = summaryFromItem(stored);
+  if (stored[LINES_COUNTED_THROUGH] !== run.firstLineNo - 1 || counted.invoiceDate > run.summary.invoiceDate) return undefined;
+  return summaryItem(extendSummary(counted, run.summary), run.lastLineNo);
 }

@@ -6,7 +6,7 @@ export * from './kinesis-invoice-line-records';
 export * from './invoice-store';
 export * from './invoice-table-keys';
 export * from './invoice-table-items';
-export * from './dynamodb-batch-put';
+export * from './dynamodb-batch-calls';
 export * from './dynamodb-invoice-store';
 export * from './invoice-store-environment';
 export * from './raw-event-sink';

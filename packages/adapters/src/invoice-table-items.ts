@@ -1,5 +1,5 @@
 import { InvoiceLineEventSchema, type InvoiceLineEvent, type InvoiceSummary } from '@retail/domain';
-import type { DynamoDbItem } from './dynamodb-batch-put';
+import type { DynamoDbItem } from './dynamodb-batch-calls';
 import {
   INVOICE_TABLE_KEYS as KEYS,
   SUMMARY_SORT_KEY,

@@ -1,12 +1,12 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { readInvoiceLines, type InvoiceLineEvent } from '@retail/domain';
 import { createDynamoDbDocumentClient } from '../src/aws-clients';
-import type { DocumentClientSender } from '../src/dynamodb-batch-put';
+import type { DocumentClientSender } from '../src/dynamodb-batch-calls';
 import { DynamoDbInvoiceStore } from '../src/dynamodb-invoice-store';
 import { InvalidCursorError, type InvoiceStore } from '../src/invoice-store';
 import { createInvoiceStoreFromEnvironment } from '../src/invoice-store-environment';
 import { startDynamoDbTestServer, useDynamoDbEmulatorEnvironment, type DynamoDbTestServer } from './support/dynamodb-test-table';
-import { leaveItemsUnprocessed } from './support/dynamodb-unprocessed-items';
+import { leaveItemsUnprocessed, leaveKeysUnprocessed } from './support/dynamodb-unprocessed-items';
 
 type Row = Record<string, string | number | null>;
 
@@ -82,9 +82,10 @@ describe('DynamoDbInvoiceStore', () => {
     await counting.saveInvoiceLines(lines.slice(0, 4));
     await counting.saveInvoiceLines(lines.slice(4));
 
-    expect(commands).toEqual(['BatchWriteCommand', 'PutCommand', 'BatchWriteCommand', 'UpdateCommand']);
+    // Lines, the summaries read, the summaries put: no Query of the lines already counted.
+    expect(commands).toEqual(['BatchWriteCommand', 'BatchGetCommand', 'BatchWriteCommand', 'BatchWriteCommand', 'BatchGetCommand', 'BatchWriteCommand']);
     const summary = (await dynamodb.scanTable(tableName)).find((item) => item.sk?.S === 'SUMMARY');
-    // 1.005 x (1 + ... + 9) = 45.225, added as decimals: 10.05 + 35.175
+    // 1.005 x (1 + ... + 9) = 45.225, added in thousandths: 10.05 + 35.175
     expect(summary).toMatchObject({ lineCount: { N: '9' }, total: { N: '45.225' }, linesCountedThrough: { N: '9' } });
   });
 
@@ -150,6 +151,20 @@ describe('DynamoDbInvoiceStore', () => {
     expect(flaky.calls.filter((call) => call.sent.some((item) => item.invoiceNo === '536371'))).toHaveLength(quickRetry.maxAttempts);
     expect((await store.getInvoice('536370'))?.summary.lineCount).toBe(2);
     expect(await store.getInvoice('536371')).toBeUndefined();
+  });
+
+  it('reads again the summaries DynamoDB left unprocessed, and reports the invoice whose summary it could not read', async () => {
+    await store.saveInvoiceLines(invoice('536375', [{}, {}]));
+    const next = invoice('536375', [{}, {}, {}]).slice(2);
+    const flaky = leaveKeysUnprocessed(client(), (_, call) => call === 1);
+
+    expect(await new DynamoDbInvoiceStore({ client: flaky.sender, tableName, retry: quickRetry }).saveInvoiceLines(next)).toEqual([]);
+    expect(flaky.calls).toHaveLength(2);
+    expect((await store.getInvoice('536375'))?.summary.lineCount).toBe(3);
+
+    const unreadable = leaveKeysUnprocessed(client(), () => true);
+    const unsaved = await new DynamoDbInvoiceStore({ client: unreadable.sender, tableName, retry: quickRetry }).saveInvoiceLines(invoice('536376', [{}]));
+    expect(unsaved).toEqual([{ invoiceNo: '536376', reason: 'summary not read: 1 of 1 keys not read: DynamoDB left the item unprocessed in 3 BatchGetItem calls' }]);
   });
 
   it('returns an invoice\'s summary and its lines in line order, positioned lines before lines sent without a position', async () => {

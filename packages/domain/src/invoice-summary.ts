@@ -55,6 +55,18 @@ function consecutiveLineNumbers(lines: readonly Pick<InvoiceLineEvent, 'lineNo'>
   return last - first + 1 === seen.size ? { first, last } : undefined;
 }
 
+/**
+ * The summary of an invoice's counted lines followed by more of its lines: counts and totals add up (exactly, in
+ * thousandths); the invoice's date, customer and country stay the earlier summary's, which counts its first line.
+ */
+export function extendSummary(counted: InvoiceSummary, more: InvoiceSummary): InvoiceSummary {
+  return {
+    ...counted,
+    lineCount: counted.lineCount + more.lineCount,
+    total: milliToNumber(numberToMilli(counted.total) + numberToMilli(more.total)),
+  };
+}
+
 export function summariseInvoice(lines: readonly SummarisedLine[]): InvoiceSummary {
   const first = lines[0];
   if (!first) throw new Error('an invoice summary needs at least one line');

@@ -1,4 +1,4 @@
-import { consecutiveLinesOf, linesCountedThrough, summariseInvoice } from '../src/invoice-summary';
+import { consecutiveLinesOf, extendSummary, linesCountedThrough, summariseInvoice } from '../src/invoice-summary';
 import type { InvoiceLineEvent } from '../src/invoice-line-event';
 
 type SummarisedLine = Parameters<typeof consecutiveLinesOf>[0][number];
@@ -34,5 +34,15 @@ describe('linesCountedThrough', () => {
     expect(linesCountedThrough(numbered(1, 3))).toBeUndefined();
     expect(linesCountedThrough(numbered(1, null))).toBeUndefined();
     expect(linesCountedThrough([])).toBeUndefined();
+  });
+});
+
+describe('extendSummary', () => {
+  it('adds counts and totals exactly and keeps the counted lines\' date, customer and country', () => {
+    const counted = summariseInvoice([line(1, 0.1), line(2, 0.2)]);
+    const more = summariseInvoice([{ ...line(3, 0.005, '2010-12-01T08:27:00'), customerId: '99999', country: 'France' }]);
+
+    expect(extendSummary(counted, more)).toEqual({ ...counted, lineCount: 3, total: 0.305 });
+    expect(extendSummary(counted, more)).toEqual(summariseInvoice([line(1, 0.1), line(2, 0.2), { ...line(3, 0.005, '2010-12-01T08:27:00'), customerId: '99999', country: 'France' }]));
   });
 });

@@ -1,5 +1,5 @@
-import { BatchWriteCommand, type BatchWriteCommandInput, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
-import type { DocumentClientSender, DynamoDbItem } from '../../src/dynamodb-batch-put';
+import { BatchGetCommand, BatchWriteCommand, type BatchGetCommandInput, type BatchGetCommandOutput, type BatchWriteCommandInput, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
+import type { DocumentClientSender, DynamoDbItem } from '../../src/dynamodb-batch-calls';
 
 export interface BatchWriteCall {
   /** Every item the caller put in this call, in order. */
@@ -28,6 +28,28 @@ export function leaveItemsUnprocessed(
     const real: Partial<BatchWriteCommandOutput> = passed.length > 0 ? await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: passed } })) : {};
     const unprocessed = [...(real.UnprocessedItems?.[tableName] ?? []), ...held];
     return { $metadata: real.$metadata ?? {}, UnprocessedItems: unprocessed.length > 0 ? { [tableName]: unprocessed } : {} };
+  };
+  return { sender: { send } as unknown as DocumentClientSender, calls };
+}
+
+/**
+ * Wraps a real document client so BatchGetItem leaves chosen keys unprocessed, as DynamoDB does when throttled: those
+ * keys come back in UnprocessedKeys and are not read, the others are read for real. Returns the keys of each call.
+ */
+export function leaveKeysUnprocessed(
+  client: DocumentClientSender,
+  leave: (key: DynamoDbItem, call: number) => boolean,
+): { sender: DocumentClientSender; calls: DynamoDbItem[][] } {
+  const calls: DynamoDbItem[][] = [];
+  const send = async (command: unknown) => {
+    if (!(command instanceof BatchGetCommand)) return client.send(command as never);
+    const [[tableName, request]] = Object.entries(command.input.RequestItems as NonNullable<BatchGetCommandInput['RequestItems']>) as [[string, NonNullable<BatchGetCommandInput['RequestItems']>[string]]];
+    const keys = request.Keys ?? [];
+    calls.push(keys);
+    const held = keys.filter((key) => leave(key, calls.length));
+    const passed = keys.filter((key) => !held.includes(key));
+    const real: Partial<BatchGetCommandOutput> = passed.length > 0 ? await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { ...request, Keys: passed } } })) : {};
+    return { $metadata: real.$metadata ?? {}, Responses: real.Responses ?? { [tableName]: [] }, UnprocessedKeys: held.length > 0 ? { [tableName]: { ...request, Keys: held } } : {} };
   };
   return { sender: { send } as unknown as DocumentClientSender, calls };
 }
