@@ -47,8 +47,9 @@ const MIN_COUNT_INTERVAL_MS = 2_000;
 // dynalite reads the whole table for a count (20-40 s at full size under load): at most a quarter of its time goes
 // to the bench's readings, and none while the table writer is busy.
 const COUNT_SPACING_FACTOR = 3;
-// Two samples without a commit: the writer has nothing left to write, or is in one long invocation.
-const WRITER_IDLE_MS = 2 * POSITIONS_INTERVAL_MS;
+// Five samples without a commit: the writer has nothing left to write. With two, a pause between two busy
+// invocations passed for idle and a count scan (14 s of dynalite at full size) slowed the writer it was timing.
+const WRITER_IDLE_MS = 5 * POSITIONS_INTERVAL_MS;
 // A writer that stays idle without every line written (records given up on) is still counted now and then.
 const IDLE_WRITER_RECOUNT_MS = 60_000;
 const SCHEDULE_TICK_MS = 250;
