@@ -116,10 +116,13 @@ export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
     let lastCountAt = -Infinity;
     let writerChangedAtLastCount: number | undefined;
     // While the writer commits, the table is not complete yet: count once it pauses and it has moved since the last count.
-    const countDue = (now: number) =>
-      now >= nextCountAt &&
-      (!writerKnown ||
-        (now - writerChangedAt >= WRITER_IDLE_MS && (writerChangedAt !== writerChangedAtLastCount || now - lastCountAt >= IDLE_WRITER_RECOUNT_MS)));
+    // Once the raw archive is complete its consumer has read the whole stream, so the ends are known: count when the
+    // writer has reached them (a count scan costs dynalite seconds that would slow the writer being timed).
+    const writerCaughtUp = () => caughtUpTimes(history).find((consumer) => input.isTableWriter(consumer.functionName))?.caughtUpAt !== undefined;
+    const movedOrDue = (now: number) => writerChangedAt !== writerChangedAtLastCount || now - lastCountAt >= IDLE_WRITER_RECOUNT_MS;
+    const writerDone = (now: number) =>
+      result.rawS3CompleteAt === undefined ? now - writerChangedAt >= WRITER_IDLE_MS : writerCaughtUp() || now - writerChangedAt >= IDLE_WRITER_RECOUNT_MS;
+    const countDue = (now: number) => now >= nextCountAt && (!writerKnown || (writerDone(now) && movedOrDue(now)));
     while (firstLoad && result.dynamodbCompleteAt === undefined && !timedOut()) {
       if (!countDue(performance.now())) {
         await sleep(SCHEDULE_TICK_MS);
