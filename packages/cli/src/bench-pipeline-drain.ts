@@ -47,9 +47,6 @@ const MIN_COUNT_INTERVAL_MS = 2_000;
 // dynalite reads the whole table for a count (20-40 s at full size under load): at most a quarter of its time goes
 // to the bench's readings, and none while the table writer is busy.
 const COUNT_SPACING_FACTOR = 3;
-// Five samples without a commit: the writer has nothing left to write. With two, a pause between two busy
-// invocations passed for idle and a count scan (14 s of dynalite at full size) slowed the writer it was timing.
-const WRITER_IDLE_MS = 5 * POSITIONS_INTERVAL_MS;
 // A writer that stays idle without every line written (records given up on) is still counted now and then.
 const IDLE_WRITER_RECOUNT_MS = 60_000;
 const SCHEDULE_TICK_MS = 250;
@@ -115,13 +112,12 @@ export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
     let nextCountAt = started;
     let lastCountAt = -Infinity;
     let writerChangedAtLastCount: number | undefined;
-    // While the writer commits, the table is not complete yet: count once it pauses and it has moved since the last count.
-    // Once the raw archive is complete its consumer has read the whole stream, so the ends are known: count when the
-    // writer has reached them (a count scan costs dynalite seconds that would slow the writer being timed).
+    // A count scan costs dynalite seconds that would slow the writer being timed: count only once the writer is done.
+    // Once the raw archive is complete its consumer has read the whole stream, so the stream's ends are known: done is
+    // the writer at those ends. A writer that stays idle short of them (records given up on) is counted now and then.
     const writerCaughtUp = () => caughtUpTimes(history).find((consumer) => input.isTableWriter(consumer.functionName))?.caughtUpAt !== undefined;
     const movedOrDue = (now: number) => writerChangedAt !== writerChangedAtLastCount || now - lastCountAt >= IDLE_WRITER_RECOUNT_MS;
-    const writerDone = (now: number) =>
-      result.rawS3CompleteAt === undefined ? now - writerChangedAt >= WRITER_IDLE_MS : writerCaughtUp() || now - writerChangedAt >= IDLE_WRITER_RECOUNT_MS;
+    const writerDone = (now: number) => (result.rawS3CompleteAt !== undefined && writerCaughtUp()) || now - writerChangedAt >= IDLE_WRITER_RECOUNT_MS;
     const countDue = (now: number) => now >= nextCountAt && (!writerKnown || (writerDone(now) && movedOrDue(now)));
     while (firstLoad && result.dynamodbCompleteAt === undefined && !timedOut()) {
       if (!countDue(performance.now())) {
