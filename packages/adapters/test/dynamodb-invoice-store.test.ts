@@ -59,7 +59,7 @@ describe('DynamoDbInvoiceStore', () => {
     expect((await store.getInvoice('536365'))?.lines).toEqual(lines);
   });
 
-  it('recomputes a summary from every stored line, so saving lines again, split or whole, changes no item', async () => {
+  it('keeps each summary equal to its stored lines, so saving lines again, split or whole, changes no item', async () => {
     const lines = invoice('536367', Array.from({ length: 12 }, (_, i) => ({ Quantity: i + 1, UnitPrice: '0.85' })));
 
     await store.saveInvoiceLines(lines.slice(0, 5));

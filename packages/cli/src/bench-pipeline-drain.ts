@@ -79,6 +79,8 @@ export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
 
   const writerShards = (positions: ConsumerPosition[]) => positions.find((consumer) => input.isTableWriter(consumer.functionName))?.shards;
   let writerKnown = false;
+  // Until the first sample is read, writerKnown says nothing: a count then would start at once, while the writer works.
+  let positionsSampled = false;
   let writerChangedAt = started;
   let writerKey = '';
   const samplePositions = async () => {
@@ -87,6 +89,7 @@ export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
       history.push(sample);
       const shards = writerShards(sample.positions);
       writerKnown ||= shards !== undefined;
+      positionsSampled = true;
       const key = JSON.stringify([...(shards ?? [])].map(([shardId, position]) => [shardId, String(position)]));
       if (key !== writerKey) {
         writerKey = key;
@@ -118,7 +121,7 @@ export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
     const writerCaughtUp = () => caughtUpTimes(history).find((consumer) => input.isTableWriter(consumer.functionName))?.caughtUpAt !== undefined;
     const movedOrDue = (now: number) => writerChangedAt !== writerChangedAtLastCount || now - lastCountAt >= IDLE_WRITER_RECOUNT_MS;
     const writerDone = (now: number) => (result.rawS3CompleteAt !== undefined && writerCaughtUp()) || now - writerChangedAt >= IDLE_WRITER_RECOUNT_MS;
-    const countDue = (now: number) => now >= nextCountAt && (!writerKnown || (writerDone(now) && movedOrDue(now)));
+    const countDue = (now: number) => positionsSampled && now >= nextCountAt && (!writerKnown || (writerDone(now) && movedOrDue(now)));
     while (firstLoad && result.dynamodbCompleteAt === undefined && !timedOut()) {
       if (!countDue(performance.now())) {
         await sleep(SCHEDULE_TICK_MS);
