@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalAwsClients, FREE_PORTS, startLocalPlatform, type StackFile } from '@retail/local-platform';
-import { BENCH_USAGE, parseBenchArgs, UsageError, type BenchOptions } from './cli-args';
+import { BENCH_USAGE, parseBenchArgs, readCommandLine, type BenchOptions } from './cli-args';
 import { describeMachine, invoiceLineRecords, measureApiLoad, measureOneRowPerRequest, measurePutRecords, warmUpApi, type Throughput } from './ingest-benchmarks';
 import { rowsNotAccepted } from './load-invoice-lines';
 import { findFullDataFile, REPOSITORY_ROOT, SAMPLE_DATA_FILE } from './repository-paths';
@@ -20,18 +20,9 @@ const INGEST_SERVICE_DIR = join(REPOSITORY_ROOT, 'services', 'ingest');
  * the full data set through the API with the loader, and the one-row-per-request client, then stops the platform.
  */
 async function main(argv: readonly string[]): Promise<number> {
-  let options: BenchOptions;
-  try {
-    options = parseBenchArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`${error.message}\n\n${BENCH_USAGE}`);
-    return 2;
-  }
-  if (options.help) {
-    console.log(BENCH_USAGE);
-    return 0;
-  }
+  const commandLine = readCommandLine(argv, parseBenchArgs, BENCH_USAGE);
+  if ('exitCode' in commandLine) return commandLine.exitCode;
+  const { options } = commandLine;
   const file = options.file ?? findFullDataFile() ?? SAMPLE_DATA_FILE;
   const stateDir = await mkdtemp(join(tmpdir(), 'retail-bench-'));
   const log = (line: string) => console.error(`bench: ${line}`);

@@ -9,7 +9,7 @@ import { cpuSecondsBetween, readCpuSeconds } from './bench-pipeline-cpu';
 import { waitForSinks } from './bench-pipeline-drain';
 import { checkedFiguresThatChanged, formatEmulators, formatLoadRun, slowestEmulator, verdict, type LoadRun } from './bench-pipeline-report';
 import { RawBucketLineCounter } from './bench-pipeline-sinks';
-import { UsageError } from './cli-args';
+import { readCommandLine } from './cli-args';
 import { EMULATOR_SAMPLE_ROWS, measureEmulatorThroughput } from './emulator-throughput';
 import { describeMachine, invoiceLineRecords, measureApiLoad, warmUpApi } from './ingest-benchmarks';
 import { rowsNotAccepted } from './load-invoice-lines';
@@ -28,18 +28,9 @@ const TABLE_WRITER_SERVICE_FILE = join(REPOSITORY_ROOT, 'services', 'stream-to-d
  * accepted, every sink drained and reconcile agrees; the 1.5x target is reported, not enforced.
  */
 async function main(argv: readonly string[]): Promise<number> {
-  let options: BenchPipelineOptions;
-  try {
-    options = parseBenchPipelineArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`${error.message}\n\n${BENCH_PIPELINE_USAGE}`);
-    return 2;
-  }
-  if (options.help) {
-    console.log(BENCH_PIPELINE_USAGE);
-    return 0;
-  }
+  const commandLine = readCommandLine(argv, parseBenchPipelineArgs, BENCH_PIPELINE_USAGE);
+  if ('exitCode' in commandLine) return commandLine.exitCode;
+  const { options } = commandLine;
   const file = options.file ?? findFullDataFile() ?? SAMPLE_DATA_FILE;
   if (!existsSync(file)) {
     console.error(`no file at ${file}: give the path of a .csv or .csv.gz export of the data set`);

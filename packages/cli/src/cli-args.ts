@@ -5,6 +5,41 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** Where a command prints: tests pass their own. */
+export interface CommandOutput {
+  /** The report. */
+  out(text: string): void;
+  /** Progress and errors. */
+  err(text: string): void;
+}
+
+export const CONSOLE: CommandOutput = { out: (text) => console.log(text), err: (text) => console.error(text) };
+
+/**
+ * Every command's first step: its options, or the exit code when there is nothing to run. A usage error prints
+ * its message and the usage and gives 2; --help prints the usage and gives 0.
+ */
+export function readCommandLine<T extends { help: boolean }>(
+  argv: readonly string[],
+  parse: (argv: readonly string[]) => T,
+  usage: string,
+  output: CommandOutput = CONSOLE,
+): { options: T } | { exitCode: number } {
+  let options: T;
+  try {
+    options = parse(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    output.err(`${error.message}\n\n${usage}`);
+    return { exitCode: 2 };
+  }
+  if (options.help) {
+    output.out(usage);
+    return { exitCode: 0 };
+  }
+  return { options };
+}
+
 export const DEFAULT_BATCH_SIZE = 1000;
 export const DEFAULT_CONCURRENCY = 4;
 // The ingest API answers 413 above about 5,000 rows per request.

@@ -1,12 +1,16 @@
-/** Runs a command's `main` and makes its answer the process exit code; an unexpected error prints its stack and exits 1. */
-export function runCommand(main: (argv: readonly string[]) => Promise<number>): void {
+/**
+ * Runs a command's `main` and makes its answer the process exit code. An error `isUserError` accepts (bad input or
+ * configuration) prints its message alone and exits 2; any other prints its stack and exits 1.
+ */
+export function runCommand(main: (argv: readonly string[]) => Promise<number>, isUserError: (error: unknown) => boolean = () => false): void {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
     },
     (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
+      const userError = isUserError(error);
+      console.error(userError ? `error: ${(error as Error).message}` : error);
+      process.exitCode = userError ? 2 : 1;
     },
   );
 }

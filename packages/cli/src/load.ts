@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { CsvFormatError, openCsvFile, readInvoiceLineCsv } from '@retail/domain';
-import { LOAD_USAGE, parseLoadArgs, UsageError, type LoadOptions } from './cli-args';
+import { LOAD_USAGE, parseLoadArgs, readCommandLine, type LoadOptions } from './cli-args';
+import { runCommand } from './command-process';
 import { computeDataQualityReport, formatDataQualityReport } from './data-quality-report';
 import { IngestApiClient } from './ingest-api-client';
 import { formatLoadSummary, loadInvoiceLines, rowsNotAccepted } from './load-invoice-lines';
@@ -11,18 +12,9 @@ import { resolveIngestApi, StackConfigError } from './stack-config';
 
 /** `npm run load`: exit 0 when every row was accepted (or, with --dry-run, is valid); 1 when not; 2 for a usage error. */
 async function main(argv: readonly string[]): Promise<number> {
-  let options: LoadOptions;
-  try {
-    options = parseLoadArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`${error.message}\n\n${LOAD_USAGE}`);
-    return 2;
-  }
-  if (options.help) {
-    console.log(LOAD_USAGE);
-    return 0;
-  }
+  const commandLine = readCommandLine(argv, parseLoadArgs, LOAD_USAGE);
+  if ('exitCode' in commandLine) return commandLine.exitCode;
+  const { options } = commandLine;
   const path = options.file ?? SAMPLE_DATA_FILE;
   if (!existsSync(path)) {
     console.error(`no file at ${path}: give the path of a .csv or .csv.gz export of the data set`);
@@ -66,14 +58,5 @@ async function load(path: string, options: LoadOptions): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    // Errors about the input or the configuration are the user's to fix: their message is the whole story.
-    const expected = error instanceof CsvFormatError || error instanceof StackConfigError;
-    console.error(expected ? `error: ${(error as Error).message}` : error);
-    process.exitCode = expected ? 2 : 1;
-  },
-);
+// Errors about the input or the configuration are the user's to fix: their message is the whole story.
+runCommand(main, (error) => error instanceof CsvFormatError || error instanceof StackConfigError);

@@ -1,21 +1,13 @@
 import { existsSync } from 'node:fs';
 import { CsvFormatError } from '@retail/domain';
 import { readStackFile } from '@retail/local-platform';
-import { UsageError } from './cli-args';
+import { CONSOLE, readCommandLine, type CommandOutput } from './cli-args';
+import { runCommand } from './command-process';
 import { parseReconcileArgs, RECONCILE_USAGE, type ReconcileCommandOptions } from './reconcile-args';
 import { formatReconcileReport, formatWaitProgress, type ReconcileReport } from './reconcile-report';
 import { reconcile, waitForReconciliation } from './reconcile-sinks';
 import { targetsOfDeployedStage, targetsOfLocalStack, type ReconcileTargets } from './reconcile-targets';
 import { SAMPLE_DATA_FILE } from './repository-paths';
-
-export interface CommandOutput {
-  /** The report. */
-  out(text: string): void;
-  /** Progress and errors. */
-  err(text: string): void;
-}
-
-const CONSOLE: CommandOutput = { out: (text) => console.log(text), err: (text) => console.error(text) };
 
 /** Raised for a platform that cannot be reached as configured: the message says what to run or pass instead. */
 class TargetsError extends Error {
@@ -27,18 +19,9 @@ class TargetsError extends Error {
  * 2 for a usage, file or configuration error.
  */
 export async function runReconcileCommand(argv: readonly string[], output: CommandOutput = CONSOLE): Promise<number> {
-  let options: ReconcileCommandOptions;
-  try {
-    options = parseReconcileArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    output.err(`${error.message}\n\n${RECONCILE_USAGE}`);
-    return 2;
-  }
-  if (options.help) {
-    output.out(RECONCILE_USAGE);
-    return 0;
-  }
+  const commandLine = readCommandLine(argv, parseReconcileArgs, RECONCILE_USAGE, output);
+  if ('exitCode' in commandLine) return commandLine.exitCode;
+  const { options } = commandLine;
   const file = options.file ?? SAMPLE_DATA_FILE;
   if (!existsSync(file)) {
     output.err(`no file at ${file}: give the path of the .csv or .csv.gz export that was loaded`);
@@ -80,14 +63,4 @@ function reconcileOnce(file: string, targets: ReconcileTargets, options: Reconci
   });
 }
 
-if (require.main === module) {
-  runReconcileCommand(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runCommand((argv) => runReconcileCommand(argv));
