@@ -1,12 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createLocalAwsClients, FREE_PORTS, startLocalPlatform, type StackFile } from '@retail/local-platform';
+import { createLocalAwsClients, type StackFile } from '@retail/local-platform';
 import { BENCH_USAGE, parseBenchArgs, readCommandLine, type BenchOptions } from './cli-args';
 import { describeMachine, invoiceLineRecords, measureApiLoad, measureOneRowPerRequest, measurePutRecords, warmUpApi, type Throughput } from './ingest-benchmarks';
 import { rowsNotAccepted } from './load-invoice-lines';
 import { findFullDataFile, REPOSITORY_ROOT, SAMPLE_DATA_FILE } from './repository-paths';
-import { once, runCommand } from './command-process';
+import { runCommand } from './command-process';
+import { withThrowAwayPlatform } from './throw-away-platform';
 
 // Targets: the API within 1.5x of what kinesalite takes alone, and 50x the one-row-per-request client.
 const MIN_RATIO_TO_KINESALITE = 1 / 1.5;
@@ -24,47 +24,17 @@ async function main(argv: readonly string[]): Promise<number> {
   if ('exitCode' in commandLine) return commandLine.exitCode;
   const { options } = commandLine;
   const file = options.file ?? findFullDataFile() ?? SAMPLE_DATA_FILE;
-  const stateDir = await mkdtemp(join(tmpdir(), 'retail-bench-'));
   const log = (line: string) => console.error(`bench: ${line}`);
-
-  log(`starting a local platform in ${stateDir}`);
-  const startedAt = performance.now();
-  const abort = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`${signal}: stopping the platform`);
-    abort.abort();
-    void stopPlatform().finally(() => process.exit(130));
-  };
-  let platform: Awaited<ReturnType<typeof startLocalPlatform>> | undefined;
-  const stopPlatform = once(async () => {
-    await platform?.stop();
-    await rm(stateDir, { recursive: true, force: true });
-  });
-  // A stream error nobody listens to would end the process without the finally below: stop the platform first.
-  const onCrash = (error: unknown) => {
-    console.error(error);
-    void stopPlatform().finally(() => process.exit(1));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  process.once('uncaughtException', onCrash);
-  try {
-    platform = await startLocalPlatform({
-      stateDir,
-      fresh: true,
-      ports: FREE_PORTS,
-      quiet: true,
+  return withThrowAwayPlatform(
+    {
+      stateDirPrefix: 'retail-bench-',
       // Only the ingest service by default: the stream's consumers would compete with the API for the same cores.
-      serviceDirs: options.allServices ? undefined : [INGEST_SERVICE_DIR],
-      signal: abort.signal,
-    });
-    return await runBench(platform.stack, file, options, (performance.now() - startedAt) / 1000, log);
-  } finally {
-    await stopPlatform();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('uncaughtException', onCrash);
-  }
+      platform: { quiet: true, serviceDirs: options.allServices ? undefined : [INGEST_SERVICE_DIR] },
+      describe: options.allServices ? 'with every service' : 'with the ingest service',
+      log,
+    },
+    (platform, startSeconds) => runBench(platform.stack, file, options, startSeconds, log),
+  );
 }
 
 async function runBench(stack: StackFile, file: string, options: BenchOptions, startSeconds: number, log: (line: string) => void): Promise<number> {

@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createLocalAwsClients, FREE_PORTS, startLocalPlatform, type LocalPlatform, type StackFile } from '@retail/local-platform';
+import { createLocalAwsClients, type StackFile } from '@retail/local-platform';
 import { FIREHOSE_BUFFER_INTERVAL_VARIABLE } from '@retail/local-platform/src/firehose';
 import { BENCH_PIPELINE_USAGE, parseBenchPipelineArgs, type BenchPipelineOptions } from './bench-pipeline-args';
 import { cpuSecondsBetween, readCpuSeconds } from './bench-pipeline-cpu';
@@ -17,7 +16,8 @@ import { formatReconcileReport } from './reconcile-report';
 import { reconcile } from './reconcile-sinks';
 import { targetsOfLocalStack } from './reconcile-targets';
 import { findFullDataFile, REPOSITORY_ROOT, SAMPLE_DATA_FILE } from './repository-paths';
-import { once, runCommand } from './command-process';
+import { runCommand } from './command-process';
+import { withThrowAwayPlatform } from './throw-away-platform';
 
 // The service whose stream consumer writes the invoice table: its function names start with its `service:` name.
 const TABLE_WRITER_SERVICE_FILE = join(REPOSITORY_ROOT, 'services', 'stream-to-dynamo', 'serverless.yml');
@@ -38,34 +38,10 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   // Read by the local Firehose when it starts: the platform's own processes, not a child's environment.
   process.env[FIREHOSE_BUFFER_INTERVAL_VARIABLE] = String(options.firehoseBufferSeconds);
-  const stateDir = await mkdtemp(join(tmpdir(), 'retail-bench-pipeline-'));
   const log = (line: string) => console.error(`bench: ${line}`);
   const loadAtStart = loadavg();
-
-  log(`starting a local platform with every service in ${stateDir}`);
-  const startedAt = performance.now();
-  const abort = new AbortController();
-  let platform: LocalPlatform | undefined;
-  const stopPlatform = once(async () => {
-    await platform?.stop();
-    await rm(stateDir, { recursive: true, force: true });
-  });
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`${signal}: stopping the platform`);
-    abort.abort();
-    void stopPlatform().finally(() => process.exit(130));
-  };
-  // A stream error nobody listens to would end the process without the finally below: stop the platform first.
-  const onCrash = (error: unknown) => {
-    console.error(error);
-    void stopPlatform().finally(() => process.exit(1));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  process.once('uncaughtException', onCrash);
-  try {
-    platform = await startLocalPlatform({ stateDir, fresh: true, ports: FREE_PORTS, quiet: !options.platformOutput, signal: abort.signal });
-    const startSeconds = (performance.now() - startedAt) / 1000;
+  const platformOptions = { stateDirPrefix: 'retail-bench-pipeline-', platform: { quiet: !options.platformOutput }, describe: 'with every service', log };
+  return withThrowAwayPlatform(platformOptions, async (platform, startSeconds) => {
     log(`platform ready in ${startSeconds.toFixed(1)} s; Firehose buffer interval ${options.firehoseBufferSeconds} s`);
     const figures = await runBench(platform.stack, file, options, log);
     const loadAtEnd = loadavg();
@@ -83,12 +59,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ].join('\n'),
     );
     return figures.ok ? 0 : 1;
-  } finally {
-    await stopPlatform();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('uncaughtException', onCrash);
-  }
+  });
 }
 
 async function runBench(stack: StackFile, file: string, options: BenchPipelineOptions, log: (line: string) => void): Promise<{ lines: string[]; ok: boolean }> {
