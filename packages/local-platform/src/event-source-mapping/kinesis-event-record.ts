@@ -4,8 +4,9 @@ import type { KinesisEventSourceMapping } from './kinesis-event-source-mapping';
 // Lambda's synchronous invocation payload limit; Lambda keeps a stream batch under it whatever the batch size.
 export const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
-const RECORDS_PREFIX = '{"Records":[';
-const RECORDS_SUFFIX = ']}';
+const RECORDS_PREFIX = Buffer.from('{"Records":[');
+const RECORDS_SEPARATOR = Buffer.from(',');
+const RECORDS_SUFFIX = Buffer.from(']}');
 
 /** A record read from a shard, with its entry of the Lambda event already serialised (retries and bisections reuse it). */
 export interface ShardRecord {
@@ -14,9 +15,8 @@ export interface ShardRecord {
   approximateArrivalMs: number;
   /** When the mapping read it (epoch milliseconds): the batching window counts from here. */
   readAtMs: number;
-  /** The record's element of the event's `Records`, as JSON. */
-  eventRecordJson: string;
-  eventRecordBytes: number;
+  /** The record's element of the event's `Records`, as UTF-8 JSON. */
+  eventRecord: Buffer;
   /** False when the mapping's start position or filters pass over it: consumed and checkpointed, never invoked. */
   deliver: boolean;
 }
@@ -43,20 +43,27 @@ export function kinesisEventRecord(record: KinesisRecord, shardId: string, mappi
 }
 
 export function toShardRecord(record: KinesisRecord, shardId: string, mapping: KinesisEventSourceMapping, deliver: boolean): ShardRecord {
-  const eventRecordJson = JSON.stringify(kinesisEventRecord(record, shardId, mapping));
   return {
     sequenceNumber: record.SequenceNumber ?? '',
     approximateArrivalMs: record.ApproximateArrivalTimestamp?.getTime() ?? 0,
     readAtMs: Date.now(),
-    eventRecordJson,
-    eventRecordBytes: Buffer.byteLength(eventRecordJson),
+    eventRecord: Buffer.from(JSON.stringify(kinesisEventRecord(record, shardId, mapping))),
     deliver,
   };
 }
 
-/** `{"Records":[...]}` for these records, built from their serialised entries. */
-export function kinesisEventJson(records: readonly ShardRecord[]): string {
-  return RECORDS_PREFIX + records.map((record) => record.eventRecordJson).join(',') + RECORDS_SUFFIX;
+/**
+ * `{"Records":[...]}` for these records as UTF-8 JSON, copied from their serialised entries. Bytes, not a string: a
+ * string payload of megabytes costs the SDK a JavaScript pass to measure it and another to encode it for signing.
+ */
+export function kinesisEventPayload(records: readonly ShardRecord[]): Buffer {
+  const parts: Buffer[] = [RECORDS_PREFIX];
+  records.forEach((record, index) => {
+    if (index > 0) parts.push(RECORDS_SEPARATOR);
+    parts.push(record.eventRecord);
+  });
+  parts.push(RECORDS_SUFFIX);
+  return Buffer.concat(parts, kinesisEventBytes(records.length, records.reduce((sum, record) => sum + record.eventRecord.length, 0)));
 }
 
 /** The size in bytes of the event holding `recordCount` records whose entries total `recordBytes`. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { kinesisEventJson, type ShardRecord } from './kinesis-event-record';
+import { kinesisEventPayload, type ShardRecord } from './kinesis-event-record';
 import type { KinesisEventSourceMapping } from './kinesis-event-source-mapping';
 
 /** Why Lambda gave up on a batch (requestContext.condition as AWS writes it). */
@@ -50,7 +50,7 @@ export function invocationRecordJson(mapping: KinesisEventSourceMapping, batch: 
   };
   const json = JSON.stringify(record);
   // The event is spliced in as serialised, not re-parsed: up to 6 MB per batch.
-  return withPayload ? `${json.slice(0, -1)},"payload":${kinesisEventJson(batch.records)}}` : json;
+  return withPayload ? `${json.slice(0, -1)},"payload":${kinesisEventPayload(batch.records).toString('utf8')}}` : json;
 }
 
 /** `aws/lambda/<ESM UUID>/<shardID>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<random UUID>`, as AWS names S3 invocation records. */

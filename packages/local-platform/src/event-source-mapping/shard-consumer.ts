@@ -2,7 +2,7 @@ import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type _R
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { judgeBatchItemFailures } from './batch-item-failures';
 import type { CheckpointFile } from './checkpoint-file';
-import { MAX_INVOKE_PAYLOAD_BYTES, kinesisEventBytes, kinesisEventJson, toShardRecord, type ShardRecord } from './kinesis-event-record';
+import { MAX_INVOKE_PAYLOAD_BYTES, kinesisEventBytes, kinesisEventPayload, toShardRecord, type ShardRecord } from './kinesis-event-record';
 import type { KinesisEventSourceMapping } from './kinesis-event-source-mapping';
 import { sendToOnFailureDestination, type DiscardCondition, type OnFailureDestinationClients } from './on-failure-destination';
 import { matchesFilterPatterns } from './record-filter';
@@ -341,11 +341,11 @@ export class ShardConsumer {
     for (const record of this.buffer) {
       if (record.deliver) {
         if (deliverable === this.mapping.batchSize) return { length, full: true, firstDeliverableReadAtMs };
-        if (kinesisEventBytes(deliverable + 1, bytes + record.eventRecordBytes) > MAX_INVOKE_PAYLOAD_BYTES) {
+        if (kinesisEventBytes(deliverable + 1, bytes + record.eventRecord.length) > MAX_INVOKE_PAYLOAD_BYTES) {
           return { length, full: true, firstDeliverableReadAtMs };
         }
         deliverable += 1;
-        bytes += record.eventRecordBytes;
+        bytes += record.eventRecord.length;
         firstDeliverableReadAtMs ??= record.readAtMs;
       } else if (length - deliverable >= MAX_SKIPPED_PER_COMMIT) {
         return { length, full: true, firstDeliverableReadAtMs };
@@ -428,7 +428,7 @@ export class ShardConsumer {
     let output;
     try {
       output = await this.context.lambda.send(
-        new InvokeCommand({ FunctionName: this.mapping.functionName, InvocationType: 'RequestResponse', Payload: kinesisEventJson(records) }),
+        new InvokeCommand({ FunctionName: this.mapping.functionName, InvocationType: 'RequestResponse', Payload: kinesisEventPayload(records) }),
         { abortSignal: this.context.abandonSignal },
       );
     } catch (error) {
