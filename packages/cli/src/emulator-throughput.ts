@@ -9,11 +9,14 @@ import type { InvoiceLineEvent } from '@retail/domain';
 import type { LocalAwsClients } from '@retail/local-platform';
 import { measurePutRecords, type Throughput } from './ingest-benchmarks';
 
+/** A measurement's best round, with every round's rate. */
+export type BestRound<T extends Throughput> = T & { roundsPerSecond: number[] };
+
 /** Each emulator alone, in rows of the data set per second (s3rver: rows in the objects it stored per second). */
 export interface EmulatorThroughput {
-  kinesalite: Throughput & { averageBytes: number };
-  dynalite: Throughput;
-  s3rver: Throughput & { objects: number; rowsPerObject: number; averageObjectBytes: number };
+  kinesalite: BestRound<Throughput & { averageBytes: number }>;
+  dynalite: BestRound<Throughput>;
+  s3rver: BestRound<Throughput & { objects: number; rowsPerObject: number; averageObjectBytes: number }>;
 }
 
 export interface EmulatorThroughputInput {
@@ -29,6 +32,12 @@ export interface EmulatorThroughputInput {
 
 /** Rows of the file the measurements use (kinesalite: 60 calls of 500), repeated if the file is shorter. */
 export const EMULATOR_SAMPLE_ROWS = 30_000;
+/**
+ * Each emulator is measured this many times, each round on a stream, table or bucket of its own, and its best round
+ * is its figure: one round of seconds on a shared machine varied by a third between runs, and the bound is what the
+ * emulator can do, so a slow round must not lower it.
+ */
+export const MEASUREMENT_ROUNDS = 3;
 // Each measurement stops at its count or its time, whichever comes first: seconds each, not minutes.
 const MAX_SECONDS = 5;
 const DYNALITE_ITEMS = 25_000;
@@ -49,35 +58,38 @@ export async function measureEmulatorThroughput(input: EmulatorThroughputInput):
   const suffix = `throughput-${randomUUID().slice(0, 8)}`;
   const events = records.map((record) => JSON.parse(Buffer.from(record.Data!).toString('utf8')) as InvoiceLineEvent);
   const averageBytes = records.reduce((sum, record) => sum + record.Data!.length, 0) / records.length;
+  const rounds = `best of ${MEASUREMENT_ROUNDS} rounds`;
 
   // A file shorter than the sample (the committed one) is put more than once: Kinesis takes the same record twice.
   const putRecords = Array.from({ length: Math.max(records.length, EMULATOR_SAMPLE_ROWS) }, (_, index) => records[index % records.length]!);
-  log(`kinesalite PutRecords alone: ${putRecords.length.toLocaleString('en-GB')} records of the data set, 500 per call, ${concurrency} in flight`);
-  const streamName = await createThrowAwayStream(clients, `retail-bench-${suffix}`, input.streamShardCount);
-  const kinesalite = await measurePutRecords(clients.kinesis, streamName, putRecords, concurrency);
+  log(`kinesalite PutRecords alone: ${putRecords.length.toLocaleString('en-GB')} records of the data set, 500 per call, ${concurrency} in flight, ${rounds}`);
+  const kinesalite = await bestRound(async (round) => {
+    const streamName = await createThrowAwayStream(clients, `retail-bench-${suffix}-${round}`, input.streamShardCount);
+    return { ...(await measurePutRecords(clients.kinesis, streamName, putRecords, concurrency)), averageBytes };
+  });
 
-  log(`dynalite BatchWriteItem alone: up to ${DYNALITE_ITEMS.toLocaleString('en-GB')} invoice line items or ${MAX_SECONDS} s, 25 per call, ${concurrency} in flight`);
-  const tableName = await createThrowAwayTable(clients, input.invoiceTableName, `retail-bench-${suffix}`);
-  const dynalite = await measureBatchWriteItem(clients, tableName, distinctLineItems(events, DYNALITE_ITEMS), concurrency);
+  log(`dynalite BatchWriteItem alone: up to ${DYNALITE_ITEMS.toLocaleString('en-GB')} invoice line items or ${MAX_SECONDS} s, 25 per call, ${concurrency} in flight, ${rounds}`);
+  const lineItems = distinctLineItems(events, DYNALITE_ITEMS);
+  const dynalite = await bestRound(async (round) => {
+    const tableName = await createThrowAwayTable(clients, input.invoiceTableName, `retail-bench-${suffix}-${round}`);
+    return (await measureBatchWriteItem(clients, tableName, lineItems, concurrency)).throughput;
+  });
 
-  log(`s3rver PutObject alone: up to ${S3RVER_OBJECTS} gzipped NDJSON objects of ${ROWS_PER_OBJECT.toLocaleString('en-GB')} rows or ${MAX_SECONDS} s, ${concurrency} in flight`);
+  log(`s3rver PutObject alone: up to ${S3RVER_OBJECTS} gzipped NDJSON objects of ${ROWS_PER_OBJECT.toLocaleString('en-GB')} rows or ${MAX_SECONDS} s, ${concurrency} in flight, ${rounds}`);
   const bodies = ndjsonObjects(records, ROWS_PER_OBJECT);
-  const bucket = `retail-bench-${suffix}`;
-  await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const { throughput: objects } = await runBoundedCalls(
-    Array.from({ length: S3RVER_OBJECTS }, (_, index) => ({ key: `invoice-lines/object-${index}.gz`, body: bodies[index % bodies.length]! })),
-    concurrency,
-    async ({ key, body }) => {
-      await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-      return { items: 1, failed: 0 };
-    },
-  );
   const averageObjectBytes = bodies.reduce((sum, body) => sum + body.length, 0) / bodies.length;
-
-  return {
-    kinesalite: { ...kinesalite, averageBytes },
-    dynalite: dynalite.throughput,
-    s3rver: {
+  const s3rver = await bestRound(async (round) => {
+    const bucket = `retail-bench-${suffix}-${round}`;
+    await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const { throughput: objects } = await runBoundedCalls(
+      Array.from({ length: S3RVER_OBJECTS }, (_, index) => ({ key: `invoice-lines/object-${index}.gz`, body: bodies[index % bodies.length]! })),
+      concurrency,
+      async ({ key, body }) => {
+        await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+        return { items: 1, failed: 0 };
+      },
+    );
+    return {
       items: objects.items * ROWS_PER_OBJECT,
       failed: objects.failed * ROWS_PER_OBJECT,
       elapsedMs: objects.elapsedMs,
@@ -85,8 +97,18 @@ export async function measureEmulatorThroughput(input: EmulatorThroughputInput):
       objects: objects.items,
       rowsPerObject: ROWS_PER_OBJECT,
       averageObjectBytes,
-    },
-  };
+    };
+  });
+
+  return { kinesalite, dynalite, s3rver };
+}
+
+/** Runs `measure` MEASUREMENT_ROUNDS times, one after the other: the fastest round, with every round's rate. */
+async function bestRound<T extends Throughput>(measure: (round: number) => Promise<T>): Promise<BestRound<T>> {
+  const results: T[] = [];
+  for (let round = 1; round <= MEASUREMENT_ROUNDS; round++) results.push(await measure(round));
+  const best = results.reduce((fastest, result) => (result.perSecond > fastest.perSecond ? result : fastest));
+  return { ...best, roundsPerSecond: results.map((result) => result.perSecond) };
 }
 
 async function measureBatchWriteItem(clients: LocalAwsClients, tableName: string, items: readonly DynamoDbItem[], concurrency: number) {

@@ -5,7 +5,7 @@ import { isJsonObject } from './json-object';
 import { childProcessEnvironment } from './local-aws-environment';
 import { NodeProcessGroup } from './node-process-group';
 import type { ComponentContext, PlatformComponent, RunningComponent, StackContribution } from './platform-component';
-import { DEFAULT_SERVICES_PARENT_DIR, describePortSetting, LOOPBACK_HOST, SERVERLESS_CLI } from './platform-settings';
+import { BUSY_PROCESS_NODE_OPTIONS, DEFAULT_SERVICES_PARENT_DIR, describePortSetting, LOOPBACK_HOST, SERVERLESS_CLI } from './platform-settings';
 import { printServerlessConfiguration } from './serverless-print';
 
 /** A service folder that declares functions, as `sls print` resolves it for the stage. */
@@ -127,6 +127,7 @@ async function startService(definition: ServiceDefinition, portBase: number, slo
   const child = new NodeProcessGroup({
     name: `service ${definition.name}`,
     script: SERVERLESS_CLI,
+    nodeOptions: [...BUSY_PROCESS_NODE_OPTIONS],
     // In process: a worker thread per concurrent invocation (the default) costs a thread start and a bundle load per
     // request burst, which dominated both the stream consumers' CPU and the read API's latency under load.
     args: ['offline', 'start', '--stage', platform.stage, '--host', LOOPBACK_HOST, '--httpPort', `${httpPort}`, '--lambdaPort', `${lambdaPort}`, '--noSponsor', '--useInProcess'],

@@ -5,7 +5,7 @@ import { assertPortFree } from '../free-port';
 import { childProcessEnvironment } from '../local-aws-environment';
 import { NodeProcessGroup } from '../node-process-group';
 import type { PlatformComponent, StackContribution } from '../platform-component';
-import { describePortSetting, LOOPBACK_HOST, type PlatformPorts } from '../platform-settings';
+import { BUSY_PROCESS_NODE_OPTIONS, describePortSetting, LOOPBACK_HOST, type PlatformPorts } from '../platform-settings';
 import type { StackEndpoints } from '../stack-file';
 import { EMULATOR_LISTENING_LINE, type EmulatorName, type EmulatorServerSpec } from './emulator-servers';
 
@@ -18,12 +18,14 @@ interface EmulatorDefinition {
   port: keyof PlatformPorts;
   /** Its folder under the state directory. */
   stateFolder: string;
+  /** Node flags of its process, besides the TypeScript loader. */
+  nodeOptions: readonly string[];
 }
 
 export const EMULATORS: readonly EmulatorDefinition[] = [
-  { emulator: 'kinesalite', endpoint: 'kinesis', endpointVariable: 'AWS_ENDPOINT_URL_KINESIS', port: 'kinesis', stateFolder: 'kinesis' },
-  { emulator: 'dynalite', endpoint: 'dynamodb', endpointVariable: 'AWS_ENDPOINT_URL_DYNAMODB', port: 'dynamodb', stateFolder: 'dynamodb' },
-  { emulator: 's3rver', endpoint: 's3', endpointVariable: 'AWS_ENDPOINT_URL_S3', port: 's3', stateFolder: 's3' },
+  { emulator: 'kinesalite', endpoint: 'kinesis', endpointVariable: 'AWS_ENDPOINT_URL_KINESIS', port: 'kinesis', stateFolder: 'kinesis', nodeOptions: BUSY_PROCESS_NODE_OPTIONS },
+  { emulator: 'dynalite', endpoint: 'dynamodb', endpointVariable: 'AWS_ENDPOINT_URL_DYNAMODB', port: 'dynamodb', stateFolder: 'dynamodb', nodeOptions: [] },
+  { emulator: 's3rver', endpoint: 's3', endpointVariable: 'AWS_ENDPOINT_URL_S3', port: 's3', stateFolder: 's3', nodeOptions: BUSY_PROCESS_NODE_OPTIONS },
 ];
 
 const EMULATOR_ENTRY = path.join(__dirname, 'emulator-process-entry.ts');
@@ -43,7 +45,7 @@ export function emulatorComponent(definition: EmulatorDefinition, port: number):
         name: definition.emulator,
         script: EMULATOR_ENTRY,
         args: [JSON.stringify(spec)],
-        nodeOptions: ['--import', TSX_LOADER],
+        nodeOptions: [...definition.nodeOptions, '--import', TSX_LOADER],
         // kinesalite and dynalite build the ARNs they report from AWS_REGION and AWS_ACCOUNT_ID.
         env: childProcessEnvironment({ AWS_REGION: platform.region, AWS_ACCOUNT_ID: platform.accountId }),
       });
