@@ -16,16 +16,6 @@ declare module 'kinesalite' {
   export = kinesalite;
 }
 
-declare module 'kinesalite/db' {
-  // Its actions call these through the module's exports (see kinesalite-sequence-numbers.ts).
-  const db: {
-    parseSequence: (sequenceNumber: string) => unknown;
-    stringifySequence: (sequence: object) => string;
-    partitionKeyToHashKey: (partitionKey: string) => unknown;
-  };
-  export = db;
-}
-
 declare module 'dynalite' {
   import type { Server } from 'node:http';
 

@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { installFastKinesaliteSequenceCodec } from './kinesalite-sequence-numbers';
 
 /** What the parent tells an emulator child process (as JSON in its first argument). */
 export interface EmulatorServerSpec {
@@ -33,7 +32,6 @@ export async function listenEmulator(spec: EmulatorServerSpec): Promise<Listenin
   switch (spec.emulator) {
     case 'kinesalite': {
       const { default: kinesalite } = await import('kinesalite');
-      installFastKinesaliteSequenceCodec();
       const server = kinesalite({
         path: spec.directory,
         createStreamMs: STATE_CHANGE_MS,

@@ -16,7 +16,6 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import kinesalite from 'kinesalite';
 import S3rver from 's3rver';
 import { LOCAL_CREDENTIALS } from '../../src/platform-settings';
-import { installFastKinesaliteSequenceCodec } from '../../src/emulators/kinesalite-sequence-numbers';
 
 export const REGION = 'eu-west-2';
 export const ACCOUNT_ID = '000000000000';
@@ -38,8 +37,6 @@ export interface StreamTestEmulators {
 
 /** A real kinesalite (in memory) and a real s3rver (temp directory), each on a free loopback port. */
 export async function startStreamTestEmulators(): Promise<StreamTestEmulators> {
-  // As the platform runs it (reads, puts and reshards then go through the BigInt sequence numbers).
-  installFastKinesaliteSequenceCodec();
   const kinesisServer: Server = kinesalite({ createStreamMs: 5, deleteStreamMs: 5, updateStreamMs: 5, shardLimit: 1000 });
   await new Promise<void>((resolve) => kinesisServer.listen(0, '127.0.0.1', resolve));
   const kinesisEndpoint = `http://127.0.0.1:${(kinesisServer.address() as AddressInfo).port}`;
