@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { DrainResult } from './bench-pipeline-drain';
-import type { EmulatorThroughput } from './emulator-throughput';
+import { MEASUREMENT_ROUNDS, type EmulatorThroughput } from './emulator-throughput';
 import type { Throughput } from './ingest-benchmarks';
 import type { LoadSummary } from './load-invoice-lines';
 import type { ReconcileReport } from './reconcile-report';
@@ -42,7 +42,7 @@ export function formatEmulators(emulators: EmulatorThroughput, concurrency: numb
   const slowest = slowestEmulator(emulators);
   const rounds = (figure: { roundsPerSecond: number[] }) => `; rounds ${figure.roundsPerSecond.map(n).join(', ')}/s`;
   return [
-    `Emulators alone (throw-away stream, table and bucket for each round; before the load; the best of ${emulators.dynalite.roundsPerSecond.length} rounds):`,
+    `Emulators alone (throw-away stream, table and bucket for each round; before the load; the best of ${MEASUREMENT_ROUNDS} rounds):`,
     `  kinesalite PutRecords     ${n(kinesalite.perSecond).padStart(8)} records/s  ${n(kinesalite.items)} records of ${n(kinesalite.averageBytes)} B avg, 500 per call, ${concurrency} in flight, ${seconds(kinesalite.elapsedMs)}${failed(kinesalite)}${rounds(kinesalite)}`,
     `  dynalite BatchWriteItem   ${n(dynalite.perSecond).padStart(8)} items/s    ${n(dynalite.items)} invoice line items, 25 per call, ${concurrency} in flight, ${seconds(dynalite.elapsedMs)}${failed(dynalite)}${rounds(dynalite)}`,
     `  s3rver PutObject          ${n(s3rver.perSecond).padStart(8)} rows/s     ${n(s3rver.objects)} gzipped NDJSON objects of ${n(s3rver.rowsPerObject)} rows (${n(s3rver.averageObjectBytes / 1024)} KiB), ${concurrency} in flight, ${seconds(s3rver.elapsedMs)}${failed(s3rver)}${rounds(s3rver)}`,

@@ -8,7 +8,7 @@ export interface NodeProcessGroupOptions {
   script: string;
   args?: string[];
   /** Node flags before the script, e.g. ['--import', tsxLoader]. */
-  nodeOptions?: string[];
+  nodeOptions?: readonly string[];
   cwd?: string;
   env: NodeJS.ProcessEnv;
   onLine?: (line: string) => void;

@@ -127,7 +127,7 @@ async function startService(definition: ServiceDefinition, portBase: number, slo
   const child = new NodeProcessGroup({
     name: `service ${definition.name}`,
     script: SERVERLESS_CLI,
-    nodeOptions: [...BUSY_PROCESS_NODE_OPTIONS],
+    nodeOptions: BUSY_PROCESS_NODE_OPTIONS,
     // In process: a worker thread per concurrent invocation (the default) costs a thread start and a bundle load per
     // request burst, which dominated both the stream consumers' CPU and the read API's latency under load.
     args: ['offline', 'start', '--stage', platform.stage, '--host', LOOPBACK_HOST, '--httpPort', `${httpPort}`, '--lambdaPort', `${lambdaPort}`, '--noSponsor', '--useInProcess'],

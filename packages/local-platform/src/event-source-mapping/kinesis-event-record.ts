@@ -63,7 +63,7 @@ export function kinesisEventPayload(records: readonly ShardRecord[]): Buffer {
     parts.push(record.eventRecord);
   });
   parts.push(RECORDS_SUFFIX);
-  return Buffer.concat(parts, kinesisEventBytes(records.length, records.reduce((sum, record) => sum + record.eventRecord.length, 0)));
+  return Buffer.concat(parts);
 }
 
 /** The size in bytes of the event holding `recordCount` records whose entries total `recordBytes`. */
