@@ -10,7 +10,9 @@ class StreamOnFailureBucket {
   constructor(serverless) {
     this.serverless = serverless;
     serverless.configSchemaHandler.defineFunctionEventProperties('aws', 'stream', {
-      properties: { onFailureBucketArn: { anyOf: [{ type: 'string', pattern: '^arn:[^:]+:s3:::' }, { type: 'object' }] } },
+      properties: {
+        onFailureBucketArn: { anyOf: [{ type: 'string', pattern: '^arn:[^:]+:s3:::' }, { type: 'object' }] },
+      },
     });
     this.hooks = { 'after:package:compileEvents': () => this.setOnFailureBuckets() };
   }
@@ -24,14 +26,20 @@ class StreamOnFailureBucket {
       for (const event of service.getFunction(functionName).events ?? []) {
         const stream = event.stream;
         if (!stream || stream.onFailureBucketArn === undefined) continue;
-        if (stream.destinations) throw this.error(`function ${functionName}: a stream event takes destinations.onFailure or onFailureBucketArn, not both`);
+        if (stream.destinations)
+          throw this.error(
+            `function ${functionName}: a stream event takes destinations.onFailure or onFailureBucketArn, not both`,
+          );
         const mapping = resources.find(
           (resource) =>
             resource.Type === 'AWS::Lambda::EventSourceMapping' &&
             JSON.stringify(resource.Properties.EventSourceArn) === JSON.stringify(stream.arn) &&
             JSON.stringify(resource.Properties.FunctionName).includes(JSON.stringify(functionLogicalId)),
         );
-        if (!mapping) throw this.error(`function ${functionName}: no event source mapping found for the stream ${JSON.stringify(stream.arn)}`);
+        if (!mapping)
+          throw this.error(
+            `function ${functionName}: no event source mapping found for the stream ${JSON.stringify(stream.arn)}`,
+          );
         mapping.Properties.DestinationConfig = { OnFailure: { Destination: stream.onFailureBucketArn } };
       }
     }

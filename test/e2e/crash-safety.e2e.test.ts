@@ -11,18 +11,30 @@ import { REPO_ROOT, SAMPLE_FILE } from './support/sample-lines';
 
 // `npm start` as a user runs it, in its own process, on free ports and a state directory of its own.
 function startPlatformProcess(stateDir: string, fresh: boolean): ChildProcess {
-  const freePorts = { RETAIL_API_PORT: '0', RETAIL_KINESIS_PORT: '0', RETAIL_DYNAMODB_PORT: '0', RETAIL_S3_PORT: '0', RETAIL_FIREHOSE_PORT: '0', RETAIL_SERVICE_PORT_BASE: '0' };
-  return spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'packages/local-platform/src/start.ts'), ...(fresh ? ['--fresh'] : [])], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...freePorts, RETAIL_STATE_DIR: stateDir, [FIREHOSE_BUFFER_INTERVAL_VARIABLE]: '2' },
-    stdio: 'ignore',
-  });
+  const freePorts = {
+    RETAIL_API_PORT: '0',
+    RETAIL_KINESIS_PORT: '0',
+    RETAIL_DYNAMODB_PORT: '0',
+    RETAIL_S3_PORT: '0',
+    RETAIL_FIREHOSE_PORT: '0',
+    RETAIL_SERVICE_PORT_BASE: '0',
+  };
+  return spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(REPO_ROOT, 'packages/local-platform/src/start.ts'), ...(fresh ? ['--fresh'] : [])],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...freePorts, RETAIL_STATE_DIR: stateDir, [FIREHOSE_BUFFER_INTERVAL_VARIABLE]: '2' },
+      stdio: 'ignore',
+    },
+  );
 }
 
 async function waitForStack(stateDir: string, platform: ChildProcess): Promise<StackFile> {
   const deadline = Date.now() + 300_000;
   while (Date.now() < deadline) {
-    if (platform.exitCode !== null) throw new Error(`the platform exited with ${platform.exitCode} before it was ready`);
+    if (platform.exitCode !== null)
+      throw new Error(`the platform exited with ${platform.exitCode} before it was ready`);
     const stack = await readStackFile(path.join(stateDir, 'stack.json')).catch(() => undefined);
     if (stack) return stack;
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -63,11 +75,25 @@ describe('crash safety', () => {
     const first = await waitForStack(stateDir, platform);
     const interrupted = spawn(
       process.execPath,
-      ['--import', 'tsx', path.join(REPO_ROOT, 'packages/cli/src/load.ts'), SAMPLE_FILE, '--batch-size', '100', '--concurrency', '2', '--api-url', first.apiUrl, '--api-key', first.apiKey],
+      [
+        '--import',
+        'tsx',
+        path.join(REPO_ROOT, 'packages/cli/src/load.ts'),
+        SAMPLE_FILE,
+        '--batch-size',
+        '100',
+        '--concurrency',
+        '2',
+        '--api-url',
+        first.apiUrl,
+        '--api-key',
+        first.apiKey,
+      ],
       { cwd: REPO_ROOT, stdio: 'ignore' },
     );
     // Kill once part of the sample is on the stream and the consumers are busy with it.
-    for (let seen = 0; seen < 1_000; seen = (await readWholeStream(first)).length) await new Promise((resolve) => setTimeout(resolve, 200));
+    for (let seen = 0; seen < 1_000; seen = (await readWholeStream(first)).length)
+      await new Promise((resolve) => setTimeout(resolve, 200));
     killHard(platform, first);
     interrupted.kill('SIGKILL');
     // Killed for real: the first run's Kinesis emulator no longer answers.
@@ -79,7 +105,13 @@ describe('crash safety', () => {
     expect((await readWholeStream(second)).length).toBeGreaterThanOrEqual(1_000);
 
     // The loader re-sends the file; the line ids make the rows it had already sent harmless.
-    const finished = await runCli('packages/cli/src/load.ts', [SAMPLE_FILE, '--api-url', second.apiUrl, '--api-key', second.apiKey]);
+    const finished = await runCli('packages/cli/src/load.ts', [
+      SAMPLE_FILE,
+      '--api-url',
+      second.apiUrl,
+      '--api-key',
+      second.apiKey,
+    ]);
     expect(finished.code).toBe(0);
     const report = await waitForReconciliation({ file: SAMPLE_FILE, stack: second, timeoutMs: 180_000 });
     expect(report.differences).toEqual([]);

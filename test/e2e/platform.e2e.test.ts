@@ -32,22 +32,33 @@ afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-const load = (...args: string[]) => runCli('packages/cli/src/load.ts', [...args, '--api-url', stack.apiUrl, '--api-key', stack.apiKey]);
-const reconcileSample = () => waitForReconciliation({ file: SAMPLE_FILE, stack, timeoutMs: 120_000, intervalMs: 1_000 });
+const load = (...args: string[]) =>
+  runCli('packages/cli/src/load.ts', [...args, '--api-url', stack.apiUrl, '--api-key', stack.apiKey]);
+const reconcileSample = () =>
+  waitForReconciliation({ file: SAMPLE_FILE, stack, timeoutMs: 120_000, intervalMs: 1_000 });
 
 function post(body: string, headers: Record<string, string> = {}) {
-  return fetch(`${stack.apiUrl}/invoice-lines`, { method: 'POST', body, headers: { 'x-api-key': stack.apiKey, 'content-type': 'application/json', ...headers } });
+  return fetch(`${stack.apiUrl}/invoice-lines`, {
+    method: 'POST',
+    body,
+    headers: { 'x-api-key': stack.apiKey, 'content-type': 'application/json', ...headers },
+  });
 }
 
 async function scanTable(): Promise<string[]> {
   const table = Object.values(stack.resources.tables)[0]!;
-  const dynamodb = new DynamoDBClient({ endpoint: stack.endpoints.dynamodb, region: stack.region, credentials: stack.credentials });
+  const dynamodb = new DynamoDBClient({
+    endpoint: stack.endpoints.dynamodb,
+    region: stack.region,
+    credentials: stack.credentials,
+  });
   try {
     const items: string[] = [];
     let ExclusiveStartKey: Record<string, never> | undefined;
     do {
       const page = await dynamodb.send(new ScanCommand({ TableName: table.name, ExclusiveStartKey }));
-      for (const item of page.Items ?? []) items.push(JSON.stringify(Object.entries(item).sort(([a], [b]) => a.localeCompare(b))));
+      for (const item of page.Items ?? [])
+        items.push(JSON.stringify(Object.entries(item).sort(([a], [b]) => a.localeCompare(b))));
       ExclusiveStartKey = page.LastEvaluatedKey as typeof ExclusiveStartKey;
     } while (ExclusiveStartKey);
     return items.sort();
@@ -57,7 +68,7 @@ async function scanTable(): Promise<string[]> {
 }
 
 describe('the local platform, end to end', () => {
-  it('puts exactly the sample\'s accepted rows on the stream, once each, in invoice order per partition key', async () => {
+  it("puts exactly the sample's accepted rows on the stream, once each, in invoice order per partition key", async () => {
     const loaded = await load(SAMPLE_FILE);
     expect(loaded.stdout).toMatch(/accepted\s+3,953/);
     expect(loaded.code).toBe(0);
@@ -68,7 +79,8 @@ describe('the local platform, end to end', () => {
     expect(new Set(events.map(({ event }) => event.lineId)).size).toBe(expected.length);
     for (const { record, event } of events) expect(record.partitionKey).toBe(event.invoiceNo);
     const lineNosByInvoice = new Map<string, number[]>();
-    for (const { event } of events) lineNosByInvoice.set(event.invoiceNo, [...(lineNosByInvoice.get(event.invoiceNo) ?? []), event.lineNo!]);
+    for (const { event } of events)
+      lineNosByInvoice.set(event.invoiceNo, [...(lineNosByInvoice.get(event.invoiceNo) ?? []), event.lineNo!]);
     for (const [invoiceNo, lineNos] of lineNosByInvoice) {
       expect({ invoiceNo, lineNos }).toEqual({ invoiceNo, lineNos: lineNos.map((_, i) => i + 1) });
     }
@@ -76,9 +88,23 @@ describe('the local platform, end to end', () => {
 
   it('refuses bad requests with a clear 4xx and leaves the stream as it was', async () => {
     const before = (await readWholeStream(stack)).length;
-    const row = { InvoiceNo: '536365', StockCode: '85123A', Description: 'X', Quantity: 6, InvoiceDate: '12/1/2010 8:26', UnitPrice: 2.55, CustomerID: 17850, Country: 'United Kingdom' };
+    const row = {
+      InvoiceNo: '536365',
+      StockCode: '85123A',
+      Description: 'X',
+      Quantity: 6,
+      InvoiceDate: '12/1/2010 8:26',
+      UnitPrice: 2.55,
+      CustomerID: 17850,
+      Country: 'United Kingdom',
+    };
     const cases: [string, Promise<Response>, number, RegExp][] = [
-      ['no API key', fetch(`${stack.apiUrl}/invoice-lines`, { method: 'POST', body: JSON.stringify(row) }), 403, /Forbidden/],
+      [
+        'no API key',
+        fetch(`${stack.apiUrl}/invoice-lines`, { method: 'POST', body: JSON.stringify(row) }),
+        403,
+        /Forbidden/,
+      ],
       ['wrong API key', post(JSON.stringify(row), { 'x-api-key': 'not-the-key' }), 403, /Forbidden/],
       ['broken JSON', post('{"InvoiceNo": 5363'), 400, /JSON/],
       ['an empty array', post('[]'), 400, /no rows|empty/i],
@@ -115,22 +141,45 @@ describe('the local platform, end to end', () => {
   }, 120_000);
 
   it('sends a poison record to the failure bucket and processes every other record', async () => {
-    const kinesis = new KinesisClient({ endpoint: stack.endpoints.kinesis, region: stack.region, credentials: stack.credentials, requestHandler: new NodeHttpHandler() });
-    const s3 = new S3Client({ endpoint: stack.endpoints.s3, region: stack.region, credentials: stack.credentials, forcePathStyle: true });
+    const kinesis = new KinesisClient({
+      endpoint: stack.endpoints.kinesis,
+      region: stack.region,
+      credentials: stack.credentials,
+      requestHandler: new NodeHttpHandler(),
+    });
+    const s3 = new S3Client({
+      endpoint: stack.endpoints.s3,
+      region: stack.region,
+      credentials: stack.credentials,
+      forcePathStyle: true,
+    });
     try {
       const stream = Object.values(stack.resources.streams)[0]!;
-      const poison = await kinesis.send(new PutRecordCommand({ StreamName: stream.name, PartitionKey: '536365', Data: Buffer.from('{"not":"an invoice line"}') }));
-      const failedBucket = Object.entries(stack.resources.buckets).find(([logicalId]) => /Failed/i.test(logicalId))![1].name;
+      const poison = await kinesis.send(
+        new PutRecordCommand({
+          StreamName: stream.name,
+          PartitionKey: '536365',
+          Data: Buffer.from('{"not":"an invoice line"}'),
+        }),
+      );
+      const failedBucket = Object.entries(stack.resources.buckets).find(([logicalId]) => /Failed/i.test(logicalId))![1]
+        .name;
       const deadline = Date.now() + 120_000;
       let bodies: string[] = [];
       while (Date.now() < deadline) {
         const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: failedBucket }));
-        bodies = await Promise.all(Contents.map(async ({ Key }) => (await s3.send(new GetObjectCommand({ Bucket: failedBucket, Key }))).Body!.transformToString()));
+        bodies = await Promise.all(
+          Contents.map(async ({ Key }) =>
+            (await s3.send(new GetObjectCommand({ Bucket: failedBucket, Key }))).Body!.transformToString(),
+          ),
+        );
         if (bodies.filter((body) => body.includes(poison.SequenceNumber!)).length >= 2) break;
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
       // One invocation record per consumer (DynamoDB and raw S3), each naming the poison record's batch.
-      const records = bodies.filter((body) => body.includes(poison.SequenceNumber!)).map((body) => JSON.parse(body) as { requestContext: { functionArn: string; condition: string } });
+      const records = bodies
+        .filter((body) => body.includes(poison.SequenceNumber!))
+        .map((body) => JSON.parse(body) as { requestContext: { functionArn: string; condition: string } });
       expect(records.map((r) => r.requestContext.functionArn.replace(/.*:function:/, '')).sort()).toEqual([
         'retail-stream-to-dynamo-local-writeInvoiceLines',
         'retail-stream-to-s3-local-deliverRawEvents',

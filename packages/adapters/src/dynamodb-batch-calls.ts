@@ -42,7 +42,8 @@ const CALLS_IN_FLIGHT = 8;
 export async function putItemsInBatches(target: BatchPutTarget, items: readonly DynamoDbItem[]): Promise<FailedPut[]> {
   const unique = [...lastItemPerKey(items, target.keyAttributes).values()];
   const groups: DynamoDbItem[][] = [];
-  for (let start = 0; start < unique.length; start += MAX_ITEMS_PER_CALL) groups.push(unique.slice(start, start + MAX_ITEMS_PER_CALL));
+  for (let start = 0; start < unique.length; start += MAX_ITEMS_PER_CALL)
+    groups.push(unique.slice(start, start + MAX_ITEMS_PER_CALL));
   const failures = await mapWithConcurrency(groups, CALLS_IN_FLIGHT, (group) => putGroup(target, group));
   return failures.flat();
 }
@@ -50,7 +51,9 @@ export async function putItemsInBatches(target: BatchPutTarget, items: readonly 
 async function putGroup(target: BatchPutTarget, group: DynamoDbItem[]): Promise<FailedPut[]> {
   const { client, tableName, keyAttributes } = target;
   const { left, reason } = await untilAllProcessed(group, target.retry, 'BatchWriteItem', async (pending) => {
-    const output = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending.map((Item) => ({ PutRequest: { Item } })) } }));
+    const output = await client.send(
+      new BatchWriteCommand({ RequestItems: { [tableName]: pending.map((Item) => ({ PutRequest: { Item } })) } }),
+    );
     // Resend our own items, not DynamoDB's echo of them, so every attribute is marshalled the same way again.
     const byKey = lastItemPerKey(pending, keyAttributes);
     return (output.UnprocessedItems?.[tableName] ?? [])
@@ -73,14 +76,20 @@ const MAX_KEYS_PER_GET = 100;
  * Strongly consistent BatchGetItem of every key, 100 at a time, sending the keys DynamoDB leaves unprocessed again
  * like putItemsInBatches; found items are returned, and keys still unread after the last attempt throw.
  */
-export async function getItemsInBatches(target: BatchGetTarget, keys: readonly DynamoDbItem[]): Promise<DynamoDbItem[]> {
+export async function getItemsInBatches(
+  target: BatchGetTarget,
+  keys: readonly DynamoDbItem[],
+): Promise<DynamoDbItem[]> {
   const { client, tableName } = target;
   const groups: DynamoDbItem[][] = [];
-  for (let start = 0; start < keys.length; start += MAX_KEYS_PER_GET) groups.push(keys.slice(start, start + MAX_KEYS_PER_GET));
+  for (let start = 0; start < keys.length; start += MAX_KEYS_PER_GET)
+    groups.push(keys.slice(start, start + MAX_KEYS_PER_GET));
   const found = await mapWithConcurrency(groups, CALLS_IN_FLIGHT, async (group) => {
     const items: DynamoDbItem[] = [];
     const { left, reason } = await untilAllProcessed(group, target.retry, 'BatchGetItem', async (pending) => {
-      const output = await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }));
+      const output = await client.send(
+        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
       items.push(...(output.Responses?.[tableName] ?? []));
       return output.UnprocessedKeys?.[tableName]?.Keys ?? [];
     });
@@ -109,12 +118,16 @@ async function untilAllProcessed<T>(
       return { left: pending, reason: `${operation} failed: ${(error as Error).message}` };
     }
     if (pending.length === 0) return { left: [], reason: '' };
-    if (attempt >= retry.maxAttempts) return { left: pending, reason: `DynamoDB left the item unprocessed in ${attempt} ${operation} calls` };
+    if (attempt >= retry.maxAttempts)
+      return { left: pending, reason: `DynamoDB left the item unprocessed in ${attempt} ${operation} calls` };
     await sleep(Math.random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1)));
   }
 }
 
-function lastItemPerKey(items: readonly DynamoDbItem[], keyAttributes: readonly [string, string]): Map<string, DynamoDbItem> {
+function lastItemPerKey(
+  items: readonly DynamoDbItem[],
+  keyAttributes: readonly [string, string],
+): Map<string, DynamoDbItem> {
   return new Map(items.map((item) => [keyOf(item, keyAttributes), item]));
 }
 

@@ -1,5 +1,12 @@
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { consecutiveLinesOf, extendSummary, linesCountedThrough, summariseInvoice, type InvoiceLineEvent, type InvoiceSummary } from '@retail/domain';
+import {
+  consecutiveLinesOf,
+  extendSummary,
+  linesCountedThrough,
+  summariseInvoice,
+  type InvoiceLineEvent,
+  type InvoiceSummary,
+} from '@retail/domain';
 import {
   DEFAULT_BATCH_RETRY,
   getItemsInBatches,
@@ -18,8 +25,21 @@ import {
   type InvoiceStore,
   type UnsavedInvoice,
 } from './invoice-store';
-import { isSummaryItem, LINES_COUNTED_THROUGH, lineFromItem, lineItem, summaryFromItem, summaryItem } from './invoice-table-items';
-import { INVOICE_TABLE_KEYS as KEYS, LINE_SORT_KEY_PREFIX, SUMMARY_SORT_KEY, customerPartitionKey, invoicePartitionKey } from './invoice-table-keys';
+import {
+  isSummaryItem,
+  LINES_COUNTED_THROUGH,
+  lineFromItem,
+  lineItem,
+  summaryFromItem,
+  summaryItem,
+} from './invoice-table-items';
+import {
+  INVOICE_TABLE_KEYS as KEYS,
+  LINE_SORT_KEY_PREFIX,
+  SUMMARY_SORT_KEY,
+  customerPartitionKey,
+  invoicePartitionKey,
+} from './invoice-table-keys';
 import { mapWithConcurrency } from './map-with-concurrency';
 
 export interface DynamoDbInvoiceStoreOptions {
@@ -31,7 +51,15 @@ export interface DynamoDbInvoiceStoreOptions {
 // A recount is one Query per invoice; a few in flight keep a batch of replayed lines quick.
 const QUERIES_IN_FLIGHT = 8;
 // What summariseInvoice and linesCountedThrough read of each line: a recount fetches no more than it needs.
-const SUMMARISED_FIELDS = ['invoiceNo', 'invoiceDate', 'customerId', 'country', 'invoiceKind', 'lineTotal', 'lineNo'] as const;
+const SUMMARISED_FIELDS = [
+  'invoiceNo',
+  'invoiceDate',
+  'customerId',
+  'country',
+  'invoiceKind',
+  'lineTotal',
+  'lineNo',
+] as const;
 const CURSOR_KEYS = [KEYS.partitionKey, KEYS.sortKey, KEYS.customerPartitionKey, KEYS.customerSortKey] as const;
 
 /** The InvoiceStore on one DynamoDB table (keys and items: invoice-table-keys.ts, invoice-table-items.ts). */
@@ -50,7 +78,11 @@ export class DynamoDbInvoiceStore implements InvoiceStore {
       keyAttributes: [KEYS.partitionKey, KEYS.sortKey],
       retry: options.retry ?? DEFAULT_BATCH_RETRY,
     };
-    this.batchGet = { client: options.client, tableName: options.tableName, retry: options.retry ?? DEFAULT_BATCH_RETRY };
+    this.batchGet = {
+      client: options.client,
+      tableName: options.tableName,
+      retry: options.retry ?? DEFAULT_BATCH_RETRY,
+    };
   }
 
   async saveInvoiceLines(lines: readonly InvoiceLineEvent[]): Promise<UnsavedInvoice[]> {
@@ -74,18 +106,25 @@ export class DynamoDbInvoiceStore implements InvoiceStore {
     try {
       storedSummaries = await this.readSummaries([...linesOfInvoice.keys()]);
     } catch (error) {
-      for (const invoiceNo of linesOfInvoice.keys()) markUnsaved(invoiceNo, `summary not read: ${(error as Error).message}`);
+      for (const invoiceNo of linesOfInvoice.keys())
+        markUnsaved(invoiceNo, `summary not read: ${(error as Error).message}`);
       return [...unsaved].map(([invoiceNo, reason]) => ({ invoiceNo, reason }));
     }
-    const summaries = await mapWithConcurrency([...linesOfInvoice], QUERIES_IN_FLIGHT, async ([invoiceNo, invoiceLines]) => {
-      try {
-        const extended = unsaved.has(invoiceNo) ? undefined : extendedSummaryItem(storedSummaries.get(invoiceNo), invoiceLines);
-        return extended ?? (await this.recountSummary(invoiceNo));
-      } catch (error) {
-        markUnsaved(invoiceNo, `summary not recounted: ${(error as Error).message}`);
-        return undefined;
-      }
-    });
+    const summaries = await mapWithConcurrency(
+      [...linesOfInvoice],
+      QUERIES_IN_FLIGHT,
+      async ([invoiceNo, invoiceLines]) => {
+        try {
+          const extended = unsaved.has(invoiceNo)
+            ? undefined
+            : extendedSummaryItem(storedSummaries.get(invoiceNo), invoiceLines);
+          return extended ?? (await this.recountSummary(invoiceNo));
+        } catch (error) {
+          markUnsaved(invoiceNo, `summary not recounted: ${(error as Error).message}`);
+          return undefined;
+        }
+      },
+    );
     const updated = summaries.filter((item): item is DynamoDbItem => item !== undefined);
     for (const { item, reason } of await putItemsInBatches(this.batchPut, updated)) {
       markUnsaved(String(item.invoiceNo), `summary not stored: ${reason}`);
@@ -96,7 +135,10 @@ export class DynamoDbInvoiceStore implements InvoiceStore {
 
   /** The stored summaries of these invoices by invoice number, read strongly consistent (BatchGetItem). */
   private async readSummaries(invoiceNos: readonly string[]): Promise<Map<string, DynamoDbItem>> {
-    const keys = invoiceNos.map((invoiceNo) => ({ [KEYS.partitionKey]: invoicePartitionKey(invoiceNo), [KEYS.sortKey]: SUMMARY_SORT_KEY }));
+    const keys = invoiceNos.map((invoiceNo) => ({
+      [KEYS.partitionKey]: invoicePartitionKey(invoiceNo),
+      [KEYS.sortKey]: SUMMARY_SORT_KEY,
+    }));
     const items = await getItemsInBatches(this.batchGet, keys);
     return new Map(items.map((item) => [String(item.invoiceNo), item]));
   }
@@ -122,7 +164,8 @@ export class DynamoDbInvoiceStore implements InvoiceStore {
   }
 
   async listCustomerInvoices(customerId: string, page: CustomerInvoicePageRequest): Promise<CustomerInvoicePage> {
-    if (!Number.isInteger(page.limit) || page.limit < 1) throw new RangeError(`limit must be a whole number from 1, got ${page.limit}`);
+    if (!Number.isInteger(page.limit) || page.limit < 1)
+      throw new RangeError(`limit must be a whole number from 1, got ${page.limit}`);
     const output = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -160,7 +203,9 @@ export class DynamoDbInvoiceStore implements InvoiceStore {
     const items: DynamoDbItem[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const output = await this.client.send(new QueryCommand({ ...query, TableName: this.tableName, ExclusiveStartKey: startKey }));
+      const output = await this.client.send(
+        new QueryCommand({ ...query, TableName: this.tableName, ExclusiveStartKey: startKey }),
+      );
       items.push(...(output.Items ?? []));
       startKey = output.LastEvaluatedKey;
     } while (startKey);
@@ -180,9 +225,12 @@ function decodeCursor(cursor: string, customerId: string): Record<string, string
     key = undefined;
   }
   const record = typeof key === 'object' && key !== null ? (key as Record<string, unknown>) : {};
-  const wellFormed = Object.keys(record).length === CURSOR_KEYS.length && CURSOR_KEYS.every((name) => typeof record[name] === 'string');
+  const wellFormed =
+    Object.keys(record).length === CURSOR_KEYS.length && CURSOR_KEYS.every((name) => typeof record[name] === 'string');
   if (!wellFormed || record[KEYS.customerPartitionKey] !== customerPartitionKey(customerId)) {
-    throw new InvalidCursorError(`'${cursor}' is not a cursor of customer ${customerId}'s invoice list: ask for the first page again without a cursor`);
+    throw new InvalidCursorError(
+      `'${cursor}' is not a cursor of customer ${customerId}'s invoice list: ask for the first page again without a cursor`,
+    );
   }
   return record as Record<string, string>;
 }
@@ -195,11 +243,15 @@ function decodeCursor(cursor: string, customerId: string): Record<string, string
  * without a number all recount. Reading, then writing, is safe because Lambda hands a shard's batches (and so an
  * invoice's, partitioned by invoice number) to one invocation at a time.
  */
-function extendedSummaryItem(stored: DynamoDbItem | undefined, invoiceLines: readonly InvoiceLineEvent[]): DynamoDbItem | undefined {
+function extendedSummaryItem(
+  stored: DynamoDbItem | undefined,
+  invoiceLines: readonly InvoiceLineEvent[],
+): DynamoDbItem | undefined {
   const run = consecutiveLinesOf(invoiceLines);
   if (run === undefined) return undefined;
   if (stored === undefined) return run.firstLineNo === 1 ? summaryItem(run.summary, run.lastLineNo) : undefined;
   const counted = summaryFromItem(stored);
-  if (stored[LINES_COUNTED_THROUGH] !== run.firstLineNo - 1 || counted.invoiceDate > run.summary.invoiceDate) return undefined;
+  if (stored[LINES_COUNTED_THROUGH] !== run.firstLineNo - 1 || counted.invoiceDate > run.summary.invoiceDate)
+    return undefined;
   return summaryItem(extendSummary(counted, run.summary), run.lastLineNo);
 }

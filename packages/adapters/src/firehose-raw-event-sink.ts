@@ -15,7 +15,11 @@ export interface RawEventRetryPolicy {
 }
 
 // About 3 s of waiting at worst per batch: small beside the stream handler's timeout.
-export const DEFAULT_RAW_EVENT_RETRY_POLICY: RawEventRetryPolicy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 2_000 };
+export const DEFAULT_RAW_EVENT_RETRY_POLICY: RawEventRetryPolicy = {
+  maxAttempts: 5,
+  baseDelayMs: 100,
+  maxDelayMs: 2_000,
+};
 
 export interface FirehoseRawEventSinkOptions {
   retry?: Partial<RawEventRetryPolicy>;
@@ -48,7 +52,11 @@ export class FirehoseRawEventSink implements RawEventSink {
   }
 
   async deliver(events: readonly InvoiceLineEvent[]): Promise<RawEventsDelivered> {
-    const entries = events.map((event, index): Entry => ({ index, lineId: event.lineId, data: Buffer.from(JSON.stringify(event), 'utf8') }));
+    const entries = events.map((event, index): Entry => ({
+      index,
+      lineId: event.lineId,
+      data: Buffer.from(JSON.stringify(event), 'utf8'),
+    }));
     const notDelivered: RawEventNotDelivered[] = [];
     // Firehose keeps no order, so a batch that fails does not hold back the next one.
     for (const batch of putRecordBatches(entries)) notDelivered.push(...(await this.deliverBatch(batch)));
@@ -62,7 +70,10 @@ export class FirehoseRawEventSink implements RawEventSink {
       let output: PutRecordBatchCommandOutput;
       try {
         output = await this.firehose.send(
-          new PutRecordBatchCommand({ DeliveryStreamName: this.deliveryStreamName, Records: pending.map((entry) => ({ Data: entry.data })) }),
+          new PutRecordBatchCommand({
+            DeliveryStreamName: this.deliveryStreamName,
+            Records: pending.map((entry) => ({ Data: entry.data })),
+          }),
         );
       } catch (error) {
         // The SDK has already retried the call itself; only an outage is worth reporting as events not delivered.
@@ -95,7 +106,10 @@ function putRecordBatches(entries: readonly Entry[]): Entry[][] {
   let current: Entry[] = [];
   let currentBytes = 0;
   for (const entry of entries) {
-    if (current.length === PUT_RECORD_BATCH_MAX_RECORDS || (current.length > 0 && currentBytes + entry.data.length > PUT_RECORD_BATCH_MAX_BYTES)) {
+    if (
+      current.length === PUT_RECORD_BATCH_MAX_RECORDS ||
+      (current.length > 0 && currentBytes + entry.data.length > PUT_RECORD_BATCH_MAX_BYTES)
+    ) {
       batches.push(current);
       current = [];
       currentBytes = 0;
@@ -116,7 +130,11 @@ const THROTTLING_ERRORS = new Set(['ServiceUnavailableException', 'ThrottlingExc
  * thrown, failing the whole batch loudly.
  */
 function isOutage(error: unknown): boolean {
-  const { name, $fault, $metadata } = error as { name?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
+  const { name, $fault, $metadata } = error as {
+    name?: string;
+    $fault?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
   if (name !== undefined && THROTTLING_ERRORS.has(name)) return true;
   if ($fault === 'server') return true;
   return $metadata?.httpStatusCode === undefined && $fault === undefined;

@@ -9,7 +9,9 @@ export const INVOICE_TABLE_NAME_VARIABLE = 'INVOICE_TABLE_NAME';
 export function createInvoiceStoreFromEnvironment(environment: NodeJS.ProcessEnv = process.env): InvoiceStore {
   const tableName = environment[INVOICE_TABLE_NAME_VARIABLE]?.trim();
   if (!tableName) {
-    throw new Error(`${INVOICE_TABLE_NAME_VARIABLE} is not set: set it to the invoice table's name (serverless.yml sets it from \${param:invoiceTableName})`);
+    throw new Error(
+      `${INVOICE_TABLE_NAME_VARIABLE} is not set: set it to the invoice table's name (serverless.yml sets it from \${param:invoiceTableName})`,
+    );
   }
   return new DynamoDbInvoiceStore({ client: createDynamoDbDocumentClient(), tableName });
 }

@@ -57,7 +57,8 @@ export function lineFromItem(item: DynamoDbItem): InvoiceLineEvent {
 }
 
 export function summaryFromItem(item: DynamoDbItem): InvoiceSummary {
-  const { invoiceNo, invoiceDate, customerId, country, invoiceKind, isCancellation, lineCount, total } = item as unknown as InvoiceSummary;
+  const { invoiceNo, invoiceDate, customerId, country, invoiceKind, isCancellation, lineCount, total } =
+    item as unknown as InvoiceSummary;
   return { invoiceNo, invoiceDate, customerId, country, invoiceKind, isCancellation, lineCount, total };
 }
 

@@ -25,7 +25,11 @@ function base64Json<T extends z.ZodType>(inner: T) {
         const isGzip = bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
         return JSON.parse((isGzip ? gunzipSync(bytes) : bytes).toString('utf8')) as unknown;
       } catch (error) {
-        context.addIssue({ code: 'custom', message: `record data is not base64 JSON: ${(error as Error).message}`, fatal: true });
+        context.addIssue({
+          code: 'custom',
+          message: `record data is not base64 JSON: ${(error as Error).message}`,
+          fatal: true,
+        });
         return z.NEVER;
       }
     })
@@ -73,7 +77,10 @@ export async function readInvoiceLineRecords(
     lineOfRecord.set(record.kinesis.sequenceNumber, record.kinesis.data);
   };
   // Only parsing can fail here, so an all-invalid batch is reported record by record like any other.
-  const { batchItemFailures } = await processPartialResponse(event, collectLine, processor, { context, throwOnFullBatchFailure: false });
+  const { batchItemFailures } = await processPartialResponse(event, collectLine, processor, {
+    context,
+    throwOnFullBatchFailure: false,
+  });
   processor.failureMessages.forEach((record, index) => {
     logger.warn('Record is not an invoice line; reported for retry, then to the failed-records bucket', {
       sequenceNumber: (record as KinesisStreamRecord).kinesis.sequenceNumber,

@@ -1,5 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PutRecordsCommand, type KinesisClient, type PutRecordsCommandOutput, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import {
+  PutRecordsCommand,
+  type KinesisClient,
+  type PutRecordsCommandOutput,
+  type PutRecordsRequestEntry,
+} from '@aws-sdk/client-kinesis';
 import type { InvoiceLineEvent } from '@retail/domain';
 import type { InvoiceLineStream, InvoiceLinesPut, LineNotPut } from './invoice-line-stream';
 
@@ -56,7 +61,9 @@ export class KinesisInvoiceLineStream implements InvoiceLineStream {
       notPut.push(...(await this.putBatch(batch)));
       if (notPut.length > 0) {
         const notAttempted = batches.slice(number + 1).flat();
-        notPut.push(...notAttempted.map((entry) => ({ index: entry.index, lineId: entry.lineId, errorCode: 'NotAttempted' })));
+        notPut.push(
+          ...notAttempted.map((entry) => ({ index: entry.index, lineId: entry.lineId, errorCode: 'NotAttempted' })),
+        );
         break;
       }
     }
@@ -69,7 +76,9 @@ export class KinesisInvoiceLineStream implements InvoiceLineStream {
     for (let attempt = 1; ; attempt++) {
       let output: PutRecordsCommandOutput;
       try {
-        output = await this.kinesis.send(new PutRecordsCommand({ StreamName: this.streamName, Records: pending.map((e) => e.record) }));
+        output = await this.kinesis.send(
+          new PutRecordsCommand({ StreamName: this.streamName, Records: pending.map((e) => e.record) }),
+        );
       } catch (error) {
         // The SDK has already retried the call itself; only an outage is worth reporting as lines not put.
         if (!isOutage(error)) throw error;
@@ -123,14 +132,23 @@ function putRecordsBatches(entries: readonly Entry[]): Entry[][] {
   return batches;
 }
 
-const THROTTLING_ERRORS = new Set(['ProvisionedThroughputExceededException', 'LimitExceededException', 'ThrottlingException', 'KMSThrottlingException']);
+const THROTTLING_ERRORS = new Set([
+  'ProvisionedThroughputExceededException',
+  'LimitExceededException',
+  'ThrottlingException',
+  'KMSThrottlingException',
+]);
 
 /**
  * A throttled call, a Kinesis server fault or no answer at all (network): the lines may go through later. Anything
  * else (no such stream, access denied, invalid request) is a fault of this deployment and is thrown.
  */
 function isOutage(error: unknown): boolean {
-  const { name, $fault, $metadata } = error as { name?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
+  const { name, $fault, $metadata } = error as {
+    name?: string;
+    $fault?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
   if (name !== undefined && THROTTLING_ERRORS.has(name)) return true;
   if ($fault === 'server') return true;
   return $metadata?.httpStatusCode === undefined && $fault === undefined;

@@ -39,7 +39,8 @@ async function archived(): Promise<unknown[]> {
   for (const key of await s3.keys(raw.bucket)) delivered.push(...(await s3.jsonLines(raw.bucket, key)));
   return delivered;
 }
-const byLineId = (a: unknown, b: unknown) => (a as InvoiceLineEvent).lineId.localeCompare((b as InvoiceLineEvent).lineId);
+const byLineId = (a: unknown, b: unknown) =>
+  (a as InvoiceLineEvent).lineId.localeCompare((b as InvoiceLineEvent).lineId);
 
 describe('FirehoseRawEventSink', () => {
   it('sends each event as its canonical JSON, 500 records per PutRecordBatch at most', async () => {
@@ -60,7 +61,9 @@ describe('FirehoseRawEventSink', () => {
     expect((await new FirehoseRawEventSink(client, raw.streamName).deliver(large)).delivered).toBe(50);
     expect(calls).toHaveLength(2);
     expect(calls.every((call) => call.bytes <= PUT_RECORD_BATCH_MAX_BYTES)).toBe(true);
-    expect(calls[0]!.bytes + (JSON.stringify(large[calls[0]!.sent.length]).length)).toBeGreaterThan(PUT_RECORD_BATCH_MAX_BYTES);
+    expect(calls[0]!.bytes + JSON.stringify(large[calls[0]!.sent.length]).length).toBeGreaterThan(
+      PUT_RECORD_BATCH_MAX_BYTES,
+    );
     expect(await archived()).toHaveLength(50);
   });
 
@@ -80,8 +83,13 @@ describe('FirehoseRawEventSink', () => {
     const client = firehoseClientOf(raw.firehose.endpoint);
     const calls = refusePutRecordBatchEntries(client, ({ lineId }) => lineId === lines[2]!.lineId);
     const sent = lines.slice(0, 5);
-    const result = await new FirehoseRawEventSink(client, raw.streamName, { retry: { ...FAST_RETRY, maxAttempts: 3 } }).deliver(sent);
-    expect(result).toEqual({ delivered: 4, notDelivered: [{ index: 2, lineId: lines[2]!.lineId, errorCode: 'ServiceUnavailableException' }] });
+    const result = await new FirehoseRawEventSink(client, raw.streamName, {
+      retry: { ...FAST_RETRY, maxAttempts: 3 },
+    }).deliver(sent);
+    expect(result).toEqual({
+      delivered: 4,
+      notDelivered: [{ index: 2, lineId: lines[2]!.lineId, errorCode: 'ServiceUnavailableException' }],
+    });
     expect(calls.map((call) => call.sent.length)).toEqual([5, 1, 1]);
     expect((await archived()).sort(byLineId)).toEqual(sent.filter((_, i) => i !== 2).sort(byLineId));
   });
@@ -91,7 +99,10 @@ describe('FirehoseRawEventSink', () => {
       const client = firehoseClientOf(raw.firehose.endpoint);
       refusePutRecordBatchEntries(client, (_, call) => call <= 3);
       const started = Date.now();
-      await new FirehoseRawEventSink(client, raw.streamName, { retry: { baseDelayMs: 40, maxDelayMs: 1_000 }, random }).deliver(lines.slice(0, 1));
+      await new FirehoseRawEventSink(client, raw.streamName, {
+        retry: { baseDelayMs: 40, maxDelayMs: 1_000 },
+        random,
+      }).deliver(lines.slice(0, 1));
       client.destroy();
       return Date.now() - started;
     };
@@ -110,7 +121,9 @@ describe('FirehoseRawEventSink', () => {
 
   it('throws when the delivery stream does not exist: a fault of the deployment, not of the events', async () => {
     const client = firehoseClientOf(raw.firehose.endpoint);
-    await expect(new FirehoseRawEventSink(client, 'retail-test-no-such-stream').deliver(lines.slice(0, 1))).rejects.toMatchObject({
+    await expect(
+      new FirehoseRawEventSink(client, 'retail-test-no-such-stream').deliver(lines.slice(0, 1)),
+    ).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
     });
   });

@@ -5,7 +5,9 @@ import { invoiceTableProperties } from './support/dynamodb-test-table';
 describe('invoice table keys', () => {
   it('are the keys resources/dynamodb.yml declares for the table and its byCustomer index', () => {
     const table = invoiceTableProperties();
-    const index = table.GlobalSecondaryIndexes?.find((candidate) => candidate.IndexName === INVOICE_TABLE_KEYS.byCustomerIndex);
+    const index = table.GlobalSecondaryIndexes?.find(
+      (candidate) => candidate.IndexName === INVOICE_TABLE_KEYS.byCustomerIndex,
+    );
 
     expect(table.KeySchema).toEqual([
       { AttributeName: INVOICE_TABLE_KEYS.partitionKey, KeyType: 'HASH' },
@@ -18,12 +20,17 @@ describe('invoice table keys', () => {
     expect(index?.Projection).toEqual({ ProjectionType: 'ALL' });
     const { partitionKey, sortKey, customerPartitionKey, customerSortKey } = INVOICE_TABLE_KEYS;
     expect(table.AttributeDefinitions).toEqual(
-      expect.arrayContaining([partitionKey, sortKey, customerPartitionKey, customerSortKey].map((AttributeName) => ({ AttributeName, AttributeType: 'S' }))),
+      expect.arrayContaining(
+        [partitionKey, sortKey, customerPartitionKey, customerSortKey].map((AttributeName) => ({
+          AttributeName,
+          AttributeType: 'S',
+        })),
+      ),
     );
     expect(table.AttributeDefinitions).toHaveLength(4);
   });
 
-  it('sort an invoice\'s positioned lines in line order, then lines sent without a position, then any other id', () => {
+  it("sort an invoice's positioned lines in line order, then lines sent without a position, then any other id", () => {
     const ids = [
       'A563185:odd-id',
       contentLineId('A563185', ['x'], 10),

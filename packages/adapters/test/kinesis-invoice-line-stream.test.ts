@@ -11,8 +11,15 @@ function invoiceLines(count: number, invoices = 3): InvoiceLineEvent[] {
     const lineNo = (lineNos.get(invoice) ?? 0) + 1;
     lineNos.set(invoice, lineNo);
     return {
-      InvoiceNo: invoice, StockCode: '85123A', Description: 'WHITE HANGING HEART T-LIGHT HOLDER', Quantity: 6,
-      InvoiceDate: '12/1/2010 8:26', UnitPrice: 2.55, CustomerID: 17850, Country: 'United Kingdom', LineNo: lineNo,
+      InvoiceNo: invoice,
+      StockCode: '85123A',
+      Description: 'WHITE HANGING HEART T-LIGHT HOLDER',
+      Quantity: 6,
+      InvoiceDate: '12/1/2010 8:26',
+      UnitPrice: 2.55,
+      CustomerID: 17850,
+      Country: 'United Kingdom',
+      LineNo: lineNo,
     };
   });
   const read = readInvoiceLines(rows);
@@ -66,7 +73,10 @@ describe('KinesisInvoiceLineStream', () => {
     const lines = invoiceLines(10);
     const refusedOnce = new Set([lines[2]!.lineId, lines[7]!.lineId]);
     const refusedTwice = lines[7]!.lineId;
-    const calls = refusePutRecordsEntries(client, (line, call) => (call === 1 && refusedOnce.has(line.lineId)) || (call === 2 && line.lineId === refusedTwice));
+    const calls = refusePutRecordsEntries(
+      client,
+      (line, call) => (call === 1 && refusedOnce.has(line.lineId)) || (call === 2 && line.lineId === refusedTwice),
+    );
 
     const put = await new KinesisInvoiceLineStream(client, stream.streamName, noWait).put(lines);
 
@@ -86,12 +96,23 @@ describe('KinesisInvoiceLineStream', () => {
     const stuck = lines[3]!;
     const calls = refusePutRecordsEntries(client, (line) => line.lineId === stuck.lineId);
 
-    const put = await new KinesisInvoiceLineStream(client, stream.streamName, { ...noWait, retry: { maxAttempts: 3 } }).put(lines);
+    const put = await new KinesisInvoiceLineStream(client, stream.streamName, {
+      ...noWait,
+      retry: { maxAttempts: 3 },
+    }).put(lines);
 
-    expect(put).toEqual({ put: 4, notPut: [{ index: 3, lineId: stuck.lineId, errorCode: 'ProvisionedThroughputExceededException' }] });
+    expect(put).toEqual({
+      put: 4,
+      notPut: [{ index: 3, lineId: stuck.lineId, errorCode: 'ProvisionedThroughputExceededException' }],
+    });
     expect(calls.map((c) => c.sent)).toEqual([lines.map((l) => l.lineId), [stuck.lineId], [stuck.lineId]]);
     const arrived = (await stream.readRecords()).map((r) => (r.data as InvoiceLineEvent).lineId);
-    expect(arrived.sort()).toEqual(lines.filter((l) => l !== stuck).map((l) => l.lineId).sort());
+    expect(arrived.sort()).toEqual(
+      lines
+        .filter((l) => l !== stuck)
+        .map((l) => l.lineId)
+        .sort(),
+    );
   });
 
   it('does not send later batches once a batch keeps failing, so no line overtakes a refused one', async () => {
@@ -99,11 +120,20 @@ describe('KinesisInvoiceLineStream', () => {
     const lines = invoiceLines(700);
     const calls = refusePutRecordsEntries(client, (line) => line.lineId === lines[10]!.lineId);
 
-    const put = await new KinesisInvoiceLineStream(client, stream.streamName, { ...noWait, retry: { maxAttempts: 2 } }).put(lines);
+    const put = await new KinesisInvoiceLineStream(client, stream.streamName, {
+      ...noWait,
+      retry: { maxAttempts: 2 },
+    }).put(lines);
 
     expect(put.put).toBe(499);
-    expect(put.notPut[0]).toEqual({ index: 10, lineId: lines[10]!.lineId, errorCode: 'ProvisionedThroughputExceededException' });
-    expect(put.notPut.slice(1)).toEqual(lines.slice(500).map((l, i) => ({ index: 500 + i, lineId: l.lineId, errorCode: 'NotAttempted' })));
+    expect(put.notPut[0]).toEqual({
+      index: 10,
+      lineId: lines[10]!.lineId,
+      errorCode: 'ProvisionedThroughputExceededException',
+    });
+    expect(put.notPut.slice(1)).toEqual(
+      lines.slice(500).map((l, i) => ({ index: 500 + i, lineId: l.lineId, errorCode: 'NotAttempted' })),
+    );
     expect(calls.map((c) => c.sent.length)).toEqual([500, 1]);
     expect(await stream.readRecords()).toHaveLength(499);
   });
@@ -135,7 +165,9 @@ describe('KinesisInvoiceLineStream', () => {
   }, 20_000);
 
   it('throws when the stream does not exist: a deployment fault, not an outage', async () => {
-    const put = new KinesisInvoiceLineStream(kinesisClientOf(stream.endpoint), 'no-such-stream', noWait).put(invoiceLines(1));
+    const put = new KinesisInvoiceLineStream(kinesisClientOf(stream.endpoint), 'no-such-stream', noWait).put(
+      invoiceLines(1),
+    );
 
     await expect(put).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });

@@ -12,7 +12,10 @@ export const ErrorBodySchema = z
 export const ParameterProblemSchema = z
   .strictObject({
     in: z.enum(['path', 'query']),
-    name: z.string().min(1).meta({ description: 'The parameter as the request named it, e.g. invoiceNo or InvoiceNo.' }),
+    name: z
+      .string()
+      .min(1)
+      .meta({ description: 'The parameter as the request named it, e.g. invoiceNo or InvoiceNo.' }),
     message: z.string().min(1),
   })
   .meta({ description: 'One parameter the request got wrong.' });
@@ -23,8 +26,16 @@ export const InvalidParametersBodySchema = z
     description: 'The request parameters are malformed; nothing was read.',
     examples: [
       {
-        message: 'the request parameters are not valid: invoiceNo \'53636\' is not an invoice number: expected 6 digits, optionally prefixed with C (cancellation) or A (adjustment), e.g. 536365 or C536379',
-        problems: [{ in: 'path', name: 'invoiceNo', message: "'53636' is not an invoice number: expected 6 digits, optionally prefixed with C (cancellation) or A (adjustment), e.g. 536365 or C536379" }],
+        message:
+          "the request parameters are not valid: invoiceNo '53636' is not an invoice number: expected 6 digits, optionally prefixed with C (cancellation) or A (adjustment), e.g. 536365 or C536379",
+        problems: [
+          {
+            in: 'path',
+            name: 'invoiceNo',
+            message:
+              "'53636' is not an invoice number: expected 6 digits, optionally prefixed with C (cancellation) or A (adjustment), e.g. 536365 or C536379",
+          },
+        ],
       },
     ],
   });

@@ -29,7 +29,10 @@ import {
  */
 
 type JsonSchema = Record<string, unknown>;
-export type OpenApiDocument = Record<string, unknown> & { openapi: string; paths: Record<string, Record<string, OpenApiOperation>> };
+export type OpenApiDocument = Record<string, unknown> & {
+  openapi: string;
+  paths: Record<string, Record<string, OpenApiOperation>>;
+};
 export type OpenApiOperation = { operationId: string; security: Record<string, string[]>[] } & Record<string, unknown>;
 
 export const API_KEY_HEADER = 'x-api-key';
@@ -76,7 +79,7 @@ export function buildOpenApiDocument(version: string, servers: OpenApiServers): 
         'Two services behind API Gateway (REST): ingest (`POST /invoice-lines`) and visualization (the `GET` routes). ' +
         'Locally (`npm start`) both answer on one base URL with one key (`apiUrl` and `apiKey` in `.local/stack.json`). ' +
         'On AWS each service is its own REST API with its own id and API key: `sls info --stage <stage>` in services/ingest and ' +
-        'services/visualization-api shows them. Names are the data set\'s columns in camelCase; amounts are exact decimals.',
+        "services/visualization-api shows them. Names are the data set's columns in camelCase; amounts are exact decimals.",
       license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [
@@ -99,17 +102,24 @@ export function buildOpenApiDocument(version: string, servers: OpenApiServers): 
     paths: {
       '/invoice-lines': {
         post: putInvoiceLines(),
-        get: getInvoiceItemsByQuery('getInvoiceLinesByQuery', "The course's client form: `GET` on the resource it posts to, with `?InvoiceNo=`."),
+        get: getInvoiceItemsByQuery(
+          'getInvoiceLinesByQuery',
+          "The course's client form: `GET` on the resource it posts to, with `?InvoiceNo=`.",
+        ),
       },
       '/invoices': {
-        get: getInvoiceItemsByQuery('getInvoiceItemsByQuery', 'The query-string form of `GET /invoices/{invoiceNo}/items`.'),
+        get: getInvoiceItemsByQuery(
+          'getInvoiceItemsByQuery',
+          'The query-string form of `GET /invoices/{invoiceNo}/items`.',
+        ),
       },
       '/invoices/{invoiceNo}/items': {
         get: operation({
           operationId: 'getInvoiceItems',
           tags: ['visualization'],
           summary: 'An invoice and its lines',
-          description: 'The invoice (date, customer, country, line count, total) and every line in the order the source gave them. Cancellations (C...) and adjustments (A...) too.',
+          description:
+            'The invoice (date, customer, country, line count, total) and every line in the order the source gave them. Cancellations (C...) and adjustments (A...) too.',
           parameters: [parameter('invoiceNo', 'path', InvoiceNoParameterSchema, true)],
           responses: invoiceItemsResponses(),
         }),
@@ -119,7 +129,8 @@ export function buildOpenApiDocument(version: string, servers: OpenApiServers): 
           operationId: 'listCustomerInvoices',
           tags: ['visualization'],
           summary: "A customer's invoices, newest first",
-          description: 'Paginated: pass `nextToken` of a page to get the next one; the last page has `nextToken: null`. A customer with no invoices gets an empty list.',
+          description:
+            'Paginated: pass `nextToken` of a page to get the next one; the last page has `nextToken: null`. A customer with no invoices gets an empty list.',
           parameters: [
             parameter('customerId', 'path', CustomerIdParameterSchema, true),
             parameter('limit', 'query', PageSizeParameterSchema, false),
@@ -127,7 +138,10 @@ export function buildOpenApiDocument(version: string, servers: OpenApiServers): 
           ],
           responses: {
             '200': jsonResponse("One page of the customer's invoices.", 'CustomerInvoices'),
-            '400': jsonResponse('A malformed customerId, limit or nextToken (or a nextToken of another list).', 'InvalidParameters'),
+            '400': jsonResponse(
+              'A malformed customerId, limit or nextToken (or a nextToken of another list).',
+              'InvalidParameters',
+            ),
             ...gatewayResponses(),
           },
         }),
@@ -138,7 +152,12 @@ export function buildOpenApiDocument(version: string, servers: OpenApiServers): 
           tags: ['contract'],
           summary: 'This document',
           security: [],
-          responses: { '200': { description: 'The OpenAPI document.', content: { 'application/json': { schema: { type: 'object' } } } } },
+          responses: {
+            '200': {
+              description: 'The OpenAPI document.',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+          },
         },
       },
     },
@@ -149,7 +168,8 @@ export function buildOpenApiDocument(version: string, servers: OpenApiServers): 
           type: 'apiKey',
           in: 'header',
           name: API_KEY_HEADER,
-          description: 'The stage\'s API key (API Gateway usage plan, throttled); locally `apiKey` of `.local/stack.json`.',
+          description:
+            "The stage's API key (API Gateway usage plan, throttled); locally `apiKey` of `.local/stack.json`.",
         },
       },
     },
@@ -162,7 +182,8 @@ function putInvoiceLines(): OpenApiOperation {
     operationId: 'putInvoiceLines',
     tags: ['ingest'],
     summary: 'Send invoice lines',
-    description: 'Validates every row, then puts them on the stream (partition key InvoiceNo). A request without Content-Type is read as JSON.',
+    description:
+      'Validates every row, then puts them on the stream (partition key InvoiceNo). A request without Content-Type is read as JSON.',
     requestBody: {
       required: true,
       content: { [json]: { schema: ref('PutInvoiceLinesJsonBody') }, [csv]: { schema: ref('PutInvoiceLinesCsvBody') } },
@@ -180,7 +201,9 @@ function putInvoiceLines(): OpenApiOperation {
       },
       '503': {
         ...jsonResponse('Some rows did not reach the stream after retries; send them again.', 'InvoiceLinesNotWritten'),
-        headers: { 'retry-after': { description: 'Seconds to wait before sending again.', schema: { type: 'string' } } },
+        headers: {
+          'retry-after': { description: 'Seconds to wait before sending again.', schema: { type: 'string' } },
+        },
       },
       ...gatewayResponses(),
     },
@@ -221,12 +244,22 @@ function operation(fields: { operationId: string } & Record<string, unknown>): O
   return { ...fields, security: [{ [API_KEY_SCHEME]: [] }] };
 }
 
-function parameter(name: string, location: 'path' | 'query', schema: z.ZodType, required: boolean): Record<string, unknown> {
-  const { description, ...rest } = withoutDialect(z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', override: keepDeclaredDocumentation }));
+function parameter(
+  name: string,
+  location: 'path' | 'query',
+  schema: z.ZodType,
+  required: boolean,
+): Record<string, unknown> {
+  const { description, ...rest } = withoutDialect(
+    z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', override: keepDeclaredDocumentation }),
+  );
   return { name, in: location, required, description, schema: rest };
 }
 
-function jsonResponse(description: string, schemaName: keyof typeof RESPONSE_SCHEMAS): { description: string; content: Record<string, unknown> } {
+function jsonResponse(
+  description: string,
+  schemaName: keyof typeof RESPONSE_SCHEMAS,
+): { description: string; content: Record<string, unknown> } {
   return { description, content: { 'application/json': { schema: ref(schemaName) } } };
 }
 
@@ -244,7 +277,9 @@ function componentSchemas(): Record<string, JsonSchema> {
       uri: (id) => `#/components/schemas/${id}`,
       override: keepDeclaredDocumentation,
     });
-    return Object.fromEntries(Object.entries(generated).map(([id, schema]) => [id, withoutDialect(schema as JsonSchema)]));
+    return Object.fromEntries(
+      Object.entries(generated).map(([id, schema]) => [id, withoutDialect(schema as JsonSchema)]),
+    );
   };
   return { ...generate(REQUEST_SCHEMAS, 'input'), ...generate(RESPONSE_SCHEMAS, 'output') };
 }

@@ -16,7 +16,8 @@ let ingest: IngestUnderTest;
 let sampleRows: Record<string, string>[];
 
 beforeAll(async () => {
-  for (const level of ['info', 'warn', 'error'] as const) jest.spyOn(console, level).mockImplementation(() => undefined);
+  for (const level of ['info', 'warn', 'error'] as const)
+    jest.spyOn(console, level).mockImplementation(() => undefined);
   [ingest, sampleRows] = await Promise.all([startIngestUnderTest(), readSampleRows()]);
 });
 
@@ -34,11 +35,16 @@ describe('POST /invoice-lines answers as the contract says', () => {
     const answer = await ingest.post({ body: JSON.stringify(firstRow()) });
 
     expect(answer.statusCode).toBe(202);
-    expect(InvoiceLinesAcceptedBodySchema.parse(answer.body)).toEqual({ accepted: 1, lines: [{ row: 1, lineId: '536365:1' }] });
+    expect(InvoiceLinesAcceptedBodySchema.parse(answer.body)).toEqual({
+      accepted: 1,
+      lines: [{ row: 1, lineId: '536365:1' }],
+    });
   });
 
   it('400 with problems: invalid rows', async () => {
-    const answer = await ingest.post({ body: JSON.stringify([firstRow(), { ...firstRow(), InvoiceNo: 'X1', Quantity: 'six' }]) });
+    const answer = await ingest.post({
+      body: JSON.stringify([firstRow(), { ...firstRow(), InvoiceNo: 'X1', Quantity: 'six' }]),
+    });
 
     expect(answer.statusCode).toBe(400);
     const body = InvalidRowsBodySchema.parse(answer.body);
@@ -75,13 +81,23 @@ describe('POST /invoice-lines answers as the contract says', () => {
 
   it('503 with the rows to send again, when the stream takes none', async () => {
     const refusing: InvoiceLineStream = {
-      put: async (lines) => ({ put: 0, notPut: lines.map((line, index) => ({ index, lineId: line.lineId, errorCode: 'ProvisionedThroughputExceededException' })) }),
+      put: async (lines) => ({
+        put: 0,
+        notPut: lines.map((line, index) => ({
+          index,
+          lineId: line.lineId,
+          errorCode: 'ProvisionedThroughputExceededException',
+        })),
+      }),
     };
 
     const answer = await ingest.post({ body: JSON.stringify(firstRow()) }, ingest.handlerWith(refusing));
 
     expect(answer.statusCode).toBe(503);
-    expect(InvoiceLinesNotWrittenBodySchema.parse(answer.body)).toMatchObject({ accepted: 0, failed: [{ row: 1, lineId: '536365:1' }] });
+    expect(InvoiceLinesNotWrittenBodySchema.parse(answer.body)).toMatchObject({
+      accepted: 0,
+      failed: [{ row: 1, lineId: '536365:1' }],
+    });
     expect(answer.headers['retry-after']).toBeDefined();
   });
 });
@@ -89,7 +105,16 @@ describe('POST /invoice-lines answers as the contract says', () => {
 describe('the documented request row', () => {
   it('accepts every row of the sample under any of its column names, and refuses unknown columns', () => {
     for (const row of sampleRows) expect(InvoiceLineRowSchema.safeParse(row).success).toBe(true);
-    expect(InvoiceLineRowSchema.safeParse({ invoiceNo: '536365', stockCode: '85123A', quantity: 6, invoiceDate: '2010-12-01T08:26:00', unitPrice: 2.55, country: 'United Kingdom' }).success).toBe(true);
+    expect(
+      InvoiceLineRowSchema.safeParse({
+        invoiceNo: '536365',
+        stockCode: '85123A',
+        quantity: 6,
+        invoiceDate: '2010-12-01T08:26:00',
+        unitPrice: 2.55,
+        country: 'United Kingdom',
+      }).success,
+    ).toBe(true);
     expect(InvoiceLineRowSchema.safeParse({ ...firstRow(), Colour: 'white' }).success).toBe(false);
   });
 });

@@ -15,10 +15,18 @@ describe('the committed OpenAPI document', () => {
 
   it("documents exactly the services' http routes, with the API key where the route is private", async () => {
     const declared = (
-      await Promise.all(API_SERVICES.map(async (name) => (await readServiceDefinition(path.join(SERVICES, name), 'local'))?.routes ?? []))
+      await Promise.all(
+        API_SERVICES.map(
+          async (name) => (await readServiceDefinition(path.join(SERVICES, name), 'local'))?.routes ?? [],
+        ),
+      )
     ).flat();
     const documented: ServiceRoute[] = Object.entries(committedOpenApiDocument().paths).flatMap(([route, operations]) =>
-      Object.entries(operations).map(([method, operation]) => ({ method: method.toUpperCase(), path: route, private: operation.security.length > 0 })),
+      Object.entries(operations).map(([method, operation]) => ({
+        method: method.toUpperCase(),
+        path: route,
+        private: operation.security.length > 0,
+      })),
     );
 
     const key = (route: ServiceRoute) => `${route.method} ${route.path} private=${route.private}`;
@@ -32,7 +40,9 @@ describe('the committed OpenAPI document', () => {
     const text = JSON.stringify(document);
     const schemas = Object.keys((document.components as { schemas: Record<string, unknown> }).schemas);
     const referenced = [...text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((match) => match[1]);
-    const operationIds = Object.values(document.paths).flatMap((operations) => Object.values(operations).map((operation) => operation.operationId));
+    const operationIds = Object.values(document.paths).flatMap((operations) =>
+      Object.values(operations).map((operation) => operation.operationId),
+    );
 
     expect(referenced.length).toBeGreaterThan(10);
     expect(referenced.filter((name) => !schemas.includes(name!))).toEqual([]);
@@ -41,12 +51,32 @@ describe('the committed OpenAPI document', () => {
 
   it("documents the invoice number pattern the handlers accept (the domain's rule)", () => {
     const documented = new RegExp(
-      (committedOpenApiDocument().paths['/invoices/{invoiceNo}/items']!.get!.parameters as { schema: { pattern: string } }[])[0]!.schema.pattern,
+      (
+        committedOpenApiDocument().paths['/invoices/{invoiceNo}/items']!.get!.parameters as {
+          schema: { pattern: string };
+        }[]
+      )[0]!.schema.pattern,
     );
 
-    for (const invoiceNo of ['536365', 'C536379', 'A563185', '53636', '5363650', 'c536379', 'X536365', 'CA536365', '']) {
-      expect([invoiceNo, documented.test(invoiceNo)]).toEqual([invoiceNo, InvoiceNoParameterSchema.safeParse(invoiceNo).success]);
-      expect([invoiceNo, documented.test(invoiceNo)]).toEqual([invoiceNo, InvoiceLineEventSchema.shape.invoiceNo.safeParse(invoiceNo).success]);
+    for (const invoiceNo of [
+      '536365',
+      'C536379',
+      'A563185',
+      '53636',
+      '5363650',
+      'c536379',
+      'X536365',
+      'CA536365',
+      '',
+    ]) {
+      expect([invoiceNo, documented.test(invoiceNo)]).toEqual([
+        invoiceNo,
+        InvoiceNoParameterSchema.safeParse(invoiceNo).success,
+      ]);
+      expect([invoiceNo, documented.test(invoiceNo)]).toEqual([
+        invoiceNo,
+        InvoiceLineEventSchema.shape.invoiceNo.safeParse(invoiceNo).success,
+      ]);
     }
   });
 });

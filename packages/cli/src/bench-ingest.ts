@@ -2,7 +2,15 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createLocalAwsClients, type StackFile } from '@retail/local-platform';
 import { BENCH_USAGE, parseBenchArgs, readCommandLine, type BenchOptions } from './cli-args';
-import { describeMachine, invoiceLineRecords, measureApiLoad, measureOneRowPerRequest, measurePutRecords, warmUpApi, type Throughput } from './ingest-benchmarks';
+import {
+  describeMachine,
+  invoiceLineRecords,
+  measureApiLoad,
+  measureOneRowPerRequest,
+  measurePutRecords,
+  warmUpApi,
+  type Throughput,
+} from './ingest-benchmarks';
 import { rowsNotAccepted } from './load-invoice-lines';
 import { findFullDataFile, REPOSITORY_ROOT, SAMPLE_DATA_FILE } from './repository-paths';
 import { runCommand } from './command-process';
@@ -37,7 +45,13 @@ async function main(argv: readonly string[]): Promise<number> {
   );
 }
 
-async function runBench(stack: StackFile, file: string, options: BenchOptions, startSeconds: number, log: (line: string) => void): Promise<number> {
+async function runBench(
+  stack: StackFile,
+  file: string,
+  options: BenchOptions,
+  startSeconds: number,
+  log: (line: string) => void,
+): Promise<number> {
   const stream = invoiceLineStream(stack);
   const api = { apiUrl: stack.apiUrl, apiKey: stack.apiKey };
   const n = (value: number) => Math.round(value).toLocaleString('en-GB');
@@ -47,7 +61,9 @@ async function runBench(stack: StackFile, file: string, options: BenchOptions, s
   const averageBytes = records.reduce((sum, r) => sum + r.Data!.length, 0) / records.length;
   const clients = createLocalAwsClients(stack.endpoints, stack.region);
   const measureBound = (when: string): Promise<Throughput> => {
-    log(`(a) kinesalite PutRecords alone, ${when}: ${n(records.length)} records of the data set, 500 per call, ${options.concurrency} in flight`);
+    log(
+      `(a) kinesalite PutRecords alone, ${when}: ${n(records.length)} records of the data set, 500 per call, ${options.concurrency} in flight`,
+    );
     return measurePutRecords(clients.kinesis, stream.name, records, options.concurrency);
   };
   let boundBefore: Throughput;
@@ -56,7 +72,9 @@ async function runBench(stack: StackFile, file: string, options: BenchOptions, s
   try {
     boundBefore = await measureBound('before the API load');
     await warmUpApi(api, options.concurrency);
-    log(`(b) ${file} through the API with the loader: batches of ${options.batchSize}, ${options.concurrency} in flight`);
+    log(
+      `(b) ${file} through the API with the loader: batches of ${options.batchSize}, ${options.concurrency} in flight`,
+    );
     load = await measureApiLoad(api, file, options.batchSize, options.concurrency);
     // Measured again after, and the faster run taken: other load on the machine can only make the bound look lower.
     boundAfter = await measureBound('after the API load');
@@ -98,7 +116,10 @@ async function runBench(stack: StackFile, file: string, options: BenchOptions, s
 function invoiceLineStream(stack: StackFile) {
   const streams = Object.entries(stack.resources.streams);
   const stream = stack.resources.streams.InvoiceLineStream ?? (streams.length === 1 ? streams[0]![1] : undefined);
-  if (!stream) throw new Error(`the local platform has no InvoiceLineStream (streams: ${streams.map(([id]) => id).join(', ') || 'none'}): check resources/kinesis.yml`);
+  if (!stream)
+    throw new Error(
+      `the local platform has no InvoiceLineStream (streams: ${streams.map(([id]) => id).join(', ') || 'none'}): check resources/kinesis.yml`,
+    );
   return stream;
 }
 

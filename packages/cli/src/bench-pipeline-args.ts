@@ -1,5 +1,13 @@
 import { FIREHOSE_BUFFER_INTERVAL_VARIABLE } from '@retail/local-platform/src/firehose';
-import { DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, MAX_BATCH_SIZE, MAX_CONCURRENCY, parseStrict, UsageError, wholeNumberFlag } from './cli-args';
+import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_CONCURRENCY,
+  MAX_BATCH_SIZE,
+  MAX_CONCURRENCY,
+  parseStrict,
+  UsageError,
+  wholeNumberFlag,
+} from './cli-args';
 
 /** Short enough that the raw archive drains seconds after its consumer, long enough to batch like Firehose does. */
 export const DEFAULT_FIREHOSE_BUFFER_SECONDS = 5;
@@ -34,7 +42,10 @@ export interface BenchPipelineOptions {
 // The emulator's own limit is 900 s (AWS's maximum buffer interval).
 const MAX_FIREHOSE_BUFFER_SECONDS = 900;
 
-export function parseBenchPipelineArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchPipelineOptions {
+export function parseBenchPipelineArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): BenchPipelineOptions {
   const { values, positionals } = parseStrict(argv, {
     'load-twice': { type: 'boolean', default: false },
     'batch-size': { type: 'string' },
@@ -44,16 +55,29 @@ export function parseBenchPipelineArgs(argv: readonly string[], env: NodeJS.Proc
     'platform-output': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
-  if (positionals.length > 1) throw new UsageError(`expected at most one file, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length > 1)
+    throw new UsageError(`expected at most one file, got ${positionals.length}: ${positionals.join(' ')}`);
   const bufferFromEnv = env[FIREHOSE_BUFFER_INTERVAL_VARIABLE];
-  const bufferSeconds = values['firehose-buffer-seconds'] ?? (bufferFromEnv === undefined || bufferFromEnv === '' ? undefined : bufferFromEnv);
+  const bufferSeconds =
+    values['firehose-buffer-seconds'] ??
+    (bufferFromEnv === undefined || bufferFromEnv === '' ? undefined : bufferFromEnv);
   return {
     file: positionals[0],
     loadTwice: values['load-twice'] === true,
     batchSize: wholeNumberFlag('--batch-size', values['batch-size'], DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE),
     concurrency: wholeNumberFlag('--concurrency', values.concurrency, DEFAULT_CONCURRENCY, MAX_CONCURRENCY),
-    firehoseBufferSeconds: wholeNumberFlag('--firehose-buffer-seconds', bufferSeconds, DEFAULT_FIREHOSE_BUFFER_SECONDS, MAX_FIREHOSE_BUFFER_SECONDS),
-    drainTimeoutSeconds: wholeNumberFlag('--drain-timeout', values['drain-timeout'], DEFAULT_DRAIN_TIMEOUT_SECONDS, 24 * 3600),
+    firehoseBufferSeconds: wholeNumberFlag(
+      '--firehose-buffer-seconds',
+      bufferSeconds,
+      DEFAULT_FIREHOSE_BUFFER_SECONDS,
+      MAX_FIREHOSE_BUFFER_SECONDS,
+    ),
+    drainTimeoutSeconds: wholeNumberFlag(
+      '--drain-timeout',
+      values['drain-timeout'],
+      DEFAULT_DRAIN_TIMEOUT_SECONDS,
+      24 * 3600,
+    ),
     platformOutput: values['platform-output'] === true,
     help: values.help === true,
   };

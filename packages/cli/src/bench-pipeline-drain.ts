@@ -1,6 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { countInvoiceTableItems, readConsumerPositions, type ConsumerPosition, type InvoiceTableCount, type RawBucketLineCounter } from './bench-pipeline-sinks';
+import {
+  countInvoiceTableItems,
+  readConsumerPositions,
+  type ConsumerPosition,
+  type InvoiceTableCount,
+  type RawBucketLineCounter,
+} from './bench-pipeline-sinks';
 
 export interface DrainInput {
   invoiceTable: { client: DynamoDBClient; tableName: string };
@@ -75,9 +81,12 @@ export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
     rawS3: { objects: 0, records: 0, lines: 0 },
   };
   const timedOut = () => performance.now() >= deadline;
-  const done = () => result.rawS3CompleteAt !== undefined && (result.dynamodbCompleteAt !== undefined || result.dynamodbSeenBy === 'not observable');
+  const done = () =>
+    result.rawS3CompleteAt !== undefined &&
+    (result.dynamodbCompleteAt !== undefined || result.dynamodbSeenBy === 'not observable');
 
-  const writerShards = (positions: ConsumerPosition[]) => positions.find((consumer) => input.isTableWriter(consumer.functionName))?.shards;
+  const writerShards = (positions: ConsumerPosition[]) =>
+    positions.find((consumer) => input.isTableWriter(consumer.functionName))?.shards;
   let writerKnown = false;
   // Until the first sample is read, writerKnown says nothing: a count then would start at once, while the writer works.
   let positionsSampled = false;
@@ -118,10 +127,14 @@ export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
     // A count scan costs dynalite seconds that would slow the writer being timed: count only once the writer is done.
     // Once the raw archive is complete its consumer has read the whole stream, so the stream's ends are known: done is
     // the writer at those ends. A writer that stays idle short of them (records given up on) is counted now and then.
-    const writerCaughtUp = () => caughtUpTimes(history).find((consumer) => input.isTableWriter(consumer.functionName))?.caughtUpAt !== undefined;
-    const movedOrDue = (now: number) => writerChangedAt !== writerChangedAtLastCount || now - lastCountAt >= IDLE_WRITER_RECOUNT_MS;
-    const writerDone = (now: number) => (result.rawS3CompleteAt !== undefined && writerCaughtUp()) || now - writerChangedAt >= IDLE_WRITER_RECOUNT_MS;
-    const countDue = (now: number) => positionsSampled && now >= nextCountAt && (!writerKnown || (writerDone(now) && movedOrDue(now)));
+    const writerCaughtUp = () =>
+      caughtUpTimes(history).find((consumer) => input.isTableWriter(consumer.functionName))?.caughtUpAt !== undefined;
+    const movedOrDue = (now: number) =>
+      writerChangedAt !== writerChangedAtLastCount || now - lastCountAt >= IDLE_WRITER_RECOUNT_MS;
+    const writerDone = (now: number) =>
+      (result.rawS3CompleteAt !== undefined && writerCaughtUp()) || now - writerChangedAt >= IDLE_WRITER_RECOUNT_MS;
+    const countDue = (now: number) =>
+      positionsSampled && now >= nextCountAt && (!writerKnown || (writerDone(now) && movedOrDue(now)));
     while (firstLoad && result.dynamodbCompleteAt === undefined && !timedOut()) {
       if (!countDue(performance.now())) {
         await sleep(SCHEDULE_TICK_MS);
@@ -148,8 +161,12 @@ export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
       await sleep(PROGRESS_INTERVAL_MS);
       if (done()) break;
       const seconds = ((performance.now() - started) / 1000).toFixed(0);
-      const table = firstLoad ? `dynamodb ${result.lastCount?.lines.toLocaleString('en-GB') ?? '?'} lines` : 'dynamodb (rewrites)';
-      input.log(`  +${seconds} s: ${table}, raw s3 ${input.rawBucket.linesDelivered(input.loadNumber).toLocaleString('en-GB')} of ${input.lines.toLocaleString('en-GB')} lines`);
+      const table = firstLoad
+        ? `dynamodb ${result.lastCount?.lines.toLocaleString('en-GB') ?? '?'} lines`
+        : 'dynamodb (rewrites)';
+      input.log(
+        `  +${seconds} s: ${table}, raw s3 ${input.rawBucket.linesDelivered(input.loadNumber).toLocaleString('en-GB')} of ${input.lines.toLocaleString('en-GB')} lines`,
+      );
     }
   };
 
@@ -157,7 +174,11 @@ export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
   // One more sample, so a consumer that finished with the last reading is timed too.
   history.push({ at: performance.now(), positions: await readConsumerPositions(input.stateDir, input.streamArn) });
   result.consumers = caughtUpTimes(history);
-  result.rawS3 = { objects: input.rawBucket.objects, records: input.rawBucket.records, lines: input.rawBucket.linesDelivered(input.loadNumber) };
+  result.rawS3 = {
+    objects: input.rawBucket.objects,
+    records: input.rawBucket.records,
+    lines: input.rawBucket.linesDelivered(input.loadNumber),
+  };
   return result;
 }
 
@@ -165,11 +186,14 @@ export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
  * For each consumer, the first sample at which it had reached, on every shard, the furthest position any consumer
  * reached by the last sample: the end of the stream once the consumers are done.
  */
-function caughtUpTimes(history: readonly { at: number; positions: ConsumerPosition[] }[]): { functionName: string; caughtUpAt: number | undefined }[] {
+function caughtUpTimes(
+  history: readonly { at: number; positions: ConsumerPosition[] }[],
+): { functionName: string; caughtUpAt: number | undefined }[] {
   const latest = history[history.length - 1]?.positions ?? [];
   const ends = new Map<string, bigint>();
   for (const consumer of latest) {
-    for (const [shardId, position] of consumer.shards) if (position > (ends.get(shardId) ?? -1n)) ends.set(shardId, position);
+    for (const [shardId, position] of consumer.shards)
+      if (position > (ends.get(shardId) ?? -1n)) ends.set(shardId, position);
   }
   return latest.map(({ functionName }) => {
     const reached = history.find(({ positions }) => {

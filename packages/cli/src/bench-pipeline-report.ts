@@ -32,7 +32,10 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 export const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 
 export function slowestEmulator(emulators: EmulatorThroughput): SlowestEmulator {
-  const entries = (Object.keys(emulators) as (keyof EmulatorThroughput)[]).map((name) => ({ name, perSecond: emulators[name].perSecond }));
+  const entries = (Object.keys(emulators) as (keyof EmulatorThroughput)[]).map((name) => ({
+    name,
+    perSecond: emulators[name].perSecond,
+  }));
   return entries.reduce((slowest, entry) => (entry.perSecond < slowest.perSecond ? entry : slowest));
 }
 
@@ -60,21 +63,30 @@ export function formatLoadRun(run: LoadRun, slowest: SlowestEmulator): string[] 
     const drained = at === apiAcceptedAt ? '' : `  drain ${seconds(at - apiAcceptedAt).padStart(8)} after the API`;
     return `  ${label.padEnd(28)} +${seconds(elapsed).padStart(8)}  ${n(lines / (elapsed / 1000)).padStart(7)} rows/s${drained}  ${note}`;
   };
-  const lastSinkAt = drain.dynamodbCompleteAt !== undefined && drain.rawS3CompleteAt !== undefined ? Math.max(drain.dynamodbCompleteAt, drain.rawS3CompleteAt) : undefined;
+  const lastSinkAt =
+    drain.dynamodbCompleteAt !== undefined && drain.rawS3CompleteAt !== undefined
+      ? Math.max(drain.dynamodbCompleteAt, drain.rawS3CompleteAt)
+      : undefined;
   const endToEnd = lastSinkAt === undefined ? undefined : load.rowsSent / ((lastSinkAt - startedAt) / 1000);
   const ratio = endToEnd === undefined ? undefined : endToEnd / slowest.perSecond;
-  const confirmed = drain.dynamodbConfirmedAt === undefined ? '' : `, confirmed by a COUNT scan at +${seconds(drain.dynamodbConfirmedAt - startedAt)}`;
+  const confirmed =
+    drain.dynamodbConfirmedAt === undefined
+      ? ''
+      : `, confirmed by a COUNT scan at +${seconds(drain.dynamodbConfirmedAt - startedAt)}`;
   const dynamodbNote =
     drain.dynamodbSeenBy === 'line count'
       ? `(${n(drain.lastCount?.lines ?? 0)} line items, ${n(drain.lastCount?.summaries ?? 0)} summaries: the table writer's last commit${confirmed}; ${drain.countScans.count} COUNT scans, ${seconds(drain.countScans.totalMs)} of scanning)`
       : drain.dynamodbSeenBy === 'table writer checkpoints'
-        ? '(the same items rewritten: timed by the table writer\'s checkpoints)'
+        ? "(the same items rewritten: timed by the table writer's checkpoints)"
         : 'the same items are rewritten and the platform keeps no checkpoints to time it by';
   const rawNote = `(${n(drain.rawS3.lines)} lines ${run.loadNumber > 1 ? `delivered ${run.loadNumber} times ` : ''}in ${n(drain.rawS3.objects)} objects so far, ${n(drain.rawS3.records)} records)`;
   const wallSeconds = (run.drainedAt - startedAt) / 1000;
   const cpu = run.cpu.map(({ name, seconds: used }) => `${name} ${n(used)} s`).join(', ');
   const cores = availableParallelism();
-  const consumers = drain.consumers.map(({ functionName, caughtUpAt }) => `${functionName} ${caughtUpAt === undefined ? 'not caught up' : `+${seconds(caughtUpAt - startedAt)}`}`);
+  const consumers = drain.consumers.map(
+    ({ functionName, caughtUpAt }) =>
+      `${functionName} ${caughtUpAt === undefined ? 'not caught up' : `+${seconds(caughtUpAt - startedAt)}`}`,
+  );
   return [
     `Load ${run.loadNumber}: ${n(load.rowsSent)} rows, ${n(load.accepted)} accepted, ${n(load.rejectedRows)} rejected, ${n(load.requests)} requests, ${n(load.retries)} retries${load.stoppedBy === undefined ? '' : `; STOPPED EARLY: ${load.stoppedBy}`}`,
     '  stage                        done at       rows/s',

@@ -23,7 +23,11 @@ export interface InvoiceTableCount {
  * Counts the line items with a parallel Scan that returns no items (Select COUNT): Count is what the filter keeps
  * (the lines), ScannedCount every item. dynalite still reads the whole table, so a reading costs it seconds at full size.
  */
-export async function countInvoiceTableItems(client: DynamoDBClient, tableName: string, segments = DEFAULT_SCAN_SEGMENTS): Promise<InvoiceTableCount> {
+export async function countInvoiceTableItems(
+  client: DynamoDBClient,
+  tableName: string,
+  segments = DEFAULT_SCAN_SEGMENTS,
+): Promise<InvoiceTableCount> {
   const started = performance.now();
   let lines = 0;
   let scanned = 0;
@@ -76,7 +80,9 @@ export class RawBucketLineCounter {
   }
 
   async refresh(): Promise<void> {
-    const keys = (await listKeys(this.client, this.layout.bucket, this.layout.linesPrefix)).filter((key) => !this.objectsRead.has(key));
+    const keys = (await listKeys(this.client, this.layout.bucket, this.layout.linesPrefix)).filter(
+      (key) => !this.objectsRead.has(key),
+    );
     await forEachConcurrently(keys, async (key) => {
       const lineIds: string[] = [];
       try {
@@ -146,12 +152,14 @@ export async function readConsumerPositions(stateDir: string, streamArn: string)
           const position = BigInt(sequenceNumber);
           if (position > (shards.get(shardId) ?? -1n)) shards.set(shardId, position);
         };
-        for (const [shardId, checkpoint] of Object.entries(snapshot.shards)) advance(shardId, checkpoint.sequenceNumber);
+        for (const [shardId, checkpoint] of Object.entries(snapshot.shards))
+          advance(shardId, checkpoint.sequenceNumber);
         const journal = await readFile(path.join(folder, name.replace(/\.json$/, '.journal')), 'utf8').catch(() => '');
         for (const line of journal.split('\n')) {
           try {
             const commit = JSON.parse(line) as { shardId?: unknown; sequenceNumber?: unknown };
-            if (typeof commit.shardId === 'string' && typeof commit.sequenceNumber === 'string') advance(commit.shardId, commit.sequenceNumber);
+            if (typeof commit.shardId === 'string' && typeof commit.sequenceNumber === 'string')
+              advance(commit.shardId, commit.sequenceNumber);
           } catch {
             // An empty last line, or one being appended.
           }

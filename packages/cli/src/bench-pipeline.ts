@@ -6,7 +6,14 @@ import { FIREHOSE_BUFFER_INTERVAL_VARIABLE } from '@retail/local-platform/src/fi
 import { BENCH_PIPELINE_USAGE, parseBenchPipelineArgs, type BenchPipelineOptions } from './bench-pipeline-args';
 import { cpuSecondsBetween, readCpuSeconds } from './bench-pipeline-cpu';
 import { waitForSinks } from './bench-pipeline-drain';
-import { checkedFiguresThatChanged, formatEmulators, formatLoadRun, slowestEmulator, verdict, type LoadRun } from './bench-pipeline-report';
+import {
+  checkedFiguresThatChanged,
+  formatEmulators,
+  formatLoadRun,
+  slowestEmulator,
+  verdict,
+  type LoadRun,
+} from './bench-pipeline-report';
 import { RawBucketLineCounter } from './bench-pipeline-sinks';
 import { readCommandLine } from './cli-args';
 import { EMULATOR_SAMPLE_ROWS, measureEmulatorThroughput } from './emulator-throughput';
@@ -40,7 +47,12 @@ async function main(argv: readonly string[]): Promise<number> {
   process.env[FIREHOSE_BUFFER_INTERVAL_VARIABLE] = String(options.firehoseBufferSeconds);
   const log = (line: string) => console.error(`bench: ${line}`);
   const loadAtStart = loadavg();
-  const platformOptions = { stateDirPrefix: 'retail-bench-pipeline-', platform: { quiet: !options.platformOutput }, describe: 'with every service', log };
+  const platformOptions = {
+    stateDirPrefix: 'retail-bench-pipeline-',
+    platform: { quiet: !options.platformOutput },
+    describe: 'with every service',
+    log,
+  };
   return withThrowAwayPlatform(platformOptions, async (platform, startSeconds) => {
     log(`platform ready in ${startSeconds.toFixed(1)} s; Firehose buffer interval ${options.firehoseBufferSeconds} s`);
     const figures = await runBench(platform.stack, file, options, log);
@@ -62,14 +74,23 @@ async function main(argv: readonly string[]): Promise<number> {
   });
 }
 
-async function runBench(stack: StackFile, file: string, options: BenchPipelineOptions, log: (line: string) => void): Promise<{ lines: string[]; ok: boolean }> {
+async function runBench(
+  stack: StackFile,
+  file: string,
+  options: BenchPipelineOptions,
+  log: (line: string) => void,
+): Promise<{ lines: string[]; ok: boolean }> {
   const stream = stack.resources.streams.InvoiceLineStream;
-  if (!stream) throw new Error(`the local platform has no InvoiceLineStream (streams: ${Object.keys(stack.resources.streams).join(', ') || 'none'}): check resources/kinesis.yml`);
+  if (!stream)
+    throw new Error(
+      `the local platform has no InvoiceLineStream (streams: ${Object.keys(stack.resources.streams).join(', ') || 'none'}): check resources/kinesis.yml`,
+    );
   const targets = targetsOfLocalStack(stack);
   const clients = createLocalAwsClients(stack.endpoints, stack.region);
   try {
     const { invoiceTable, rawBucket } = targets;
-    if (!invoiceTable || !rawBucket) throw new Error(`the local platform lacks a sink: ${targets.notChecked.join('; ')}`);
+    if (!invoiceTable || !rawBucket)
+      throw new Error(`the local platform lacks a sink: ${targets.notChecked.join('; ')}`);
 
     const records = await invoiceLineRecords(file, EMULATOR_SAMPLE_ROWS);
     const emulators = await measureEmulatorThroughput({
@@ -89,12 +110,16 @@ async function runBench(stack: StackFile, file: string, options: BenchPipelineOp
     const rawLines = new RawBucketLineCounter(rawBucket.client, rawBucket.layout);
     const runs: LoadRun[] = [];
     for (let loadNumber = 1; loadNumber <= (options.loadTwice ? 2 : 1); loadNumber++) {
-      log(`load ${loadNumber}: ${file} through the API with the loader (batches of ${options.batchSize}, ${options.concurrency} in flight)`);
+      log(
+        `load ${loadNumber}: ${file} through the API with the loader (batches of ${options.batchSize}, ${options.concurrency} in flight)`,
+      );
       const cpuBefore = readCpuSeconds(stack.processes);
       const startedAt = performance.now();
       const load = await measureApiLoad(api, file, options.batchSize, options.concurrency);
       const apiAcceptedAt = performance.now();
-      log(`load ${loadNumber}: the API accepted ${load.accepted.toLocaleString('en-GB')} rows in ${((apiAcceptedAt - startedAt) / 1000).toFixed(1)} s; waiting for the sinks`);
+      log(
+        `load ${loadNumber}: the API accepted ${load.accepted.toLocaleString('en-GB')} rows in ${((apiAcceptedAt - startedAt) / 1000).toFixed(1)} s; waiting for the sinks`,
+      );
       const drain = await waitForSinks({
         invoiceTable,
         rawBucket: rawLines,
@@ -112,10 +137,20 @@ async function runBench(stack: StackFile, file: string, options: BenchPipelineOp
       const report = await reconcile({ file, targets });
       const run: LoadRun = { loadNumber, startedAt, apiAcceptedAt, load, drain, cpu, drainedAt, reconcile: report };
       runs.push(run);
-      output.push(...formatLoadRun(run, slowest), '', `Reconcile after load ${loadNumber}:`, formatReconcileReport(report), `reconcile after load ${loadNumber}: ${verdict(report.differences.length === 0)}`, '');
+      output.push(
+        ...formatLoadRun(run, slowest),
+        '',
+        `Reconcile after load ${loadNumber}:`,
+        formatReconcileReport(report),
+        `reconcile after load ${loadNumber}: ${verdict(report.differences.length === 0)}`,
+        '',
+      );
     }
     const changed = runs.length === 2 ? checkedFiguresThatChanged(runs[0]!.reconcile, runs[1]!.reconcile) : [];
-    if (runs.length === 2) output.push(`second load changed no checked figure: ${verdict(changed.length === 0)}${changed.length > 0 ? ` (${changed.join('; ')})` : ''}`);
+    if (runs.length === 2)
+      output.push(
+        `second load changed no checked figure: ${verdict(changed.length === 0)}${changed.length > 0 ? ` (${changed.join('; ')})` : ''}`,
+      );
     const complete = runs.every(
       (run) =>
         rowsNotAccepted(run.load) === 0 &&

@@ -77,7 +77,8 @@ export function parseLoadArgs(argv: readonly string[]): LoadOptions {
     'api-key': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   });
-  if (positionals.length > 1) throw new UsageError(`expected at most one file, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length > 1)
+    throw new UsageError(`expected at most one file, got ${positionals.length}: ${positionals.join(' ')}`);
   return {
     file: positionals[0],
     dryRun: values['dry-run'] === true,
@@ -115,7 +116,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     'all-services': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
-  if (positionals.length > 1) throw new UsageError(`expected at most one file, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length > 1)
+    throw new UsageError(`expected at most one file, got ${positionals.length}: ${positionals.join(' ')}`);
   return {
     file: positionals[0],
     batchSize: wholeNumberFlag('--batch-size', values['batch-size'], DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE),
@@ -136,7 +138,12 @@ export function parseStrict(argv: readonly string[], options: FlagSpec) {
   }
 }
 
-export function wholeNumberFlag(flag: string, text: string | boolean | undefined, fallback: number, max: number): number {
+export function wholeNumberFlag(
+  flag: string,
+  text: string | boolean | undefined,
+  fallback: number,
+  max: number,
+): number {
   if (text === undefined) return fallback;
   const value = Number(text);
   if (typeof text !== 'string' || !/^\d+$/.test(text) || value < 1 || value > max) {

@@ -2,7 +2,10 @@
  * Runs a command's `main` and makes its answer the process exit code. An error `isUserError` accepts (bad input or
  * configuration) prints its message alone and exits 2; any other prints its stack and exits 1.
  */
-export function runCommand(main: (argv: readonly string[]) => Promise<number>, isUserError: (error: unknown) => boolean = () => false): void {
+export function runCommand(
+  main: (argv: readonly string[]) => Promise<number>,
+  isUserError: (error: unknown) => boolean = () => false,
+): void {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { fieldForColumnName, formatMilli, numberToMilli, readInvoiceLines, type InvoiceLineEvent, type Milli, type StockCodeKind } from '@retail/domain';
+import {
+  fieldForColumnName,
+  formatMilli,
+  numberToMilli,
+  readInvoiceLines,
+  type InvoiceLineEvent,
+  type Milli,
+  type StockCodeKind,
+} from '@retail/domain';
 import type { NumberedInvoiceLine } from './numbered-invoice-lines';
 import { formatRowProblemGroups, RowProblemGroups, type RowProblemGroup } from './row-problem-groups';
 
@@ -94,11 +102,22 @@ export class DataQualityTally {
       missingCustomerId: this.missingCustomerId,
       missingDescription: this.missingDescription,
       nonProductStockCodeRows: { ...this.nonProductStockCodeRows },
-      quantityNotPositive: { rows: this.quantityNotPositive, onNonCancellationInvoices: this.quantityNotPositiveOnNonCancellation },
-      unitPriceNotPositive: { rows: this.unitPriceZero + this.unitPriceNegative, zero: this.unitPriceZero, negative: this.unitPriceNegative },
+      quantityNotPositive: {
+        rows: this.quantityNotPositive,
+        onNonCancellationInvoices: this.quantityNotPositiveOnNonCancellation,
+      },
+      unitPriceNotPositive: {
+        rows: this.unitPriceZero + this.unitPriceNegative,
+        zero: this.unitPriceZero,
+        negative: this.unitPriceNegative,
+      },
       exactDuplicates: { extraCopies: this.duplicateExtraCopies, groups: this.duplicatedDigests.size },
       revenue: formatMilli(this.revenueMilli),
-      cleanSales: { rows: this.cleanSaleRows, customers: this.cleanSaleCustomers.size, revenue: formatMilli(this.cleanSaleRevenueMilli) },
+      cleanSales: {
+        rows: this.cleanSaleRows,
+        customers: this.cleanSaleCustomers.size,
+        revenue: formatMilli(this.cleanSaleRevenueMilli),
+      },
       invalidRows: { rows: this.invalidRows, reasons: this.invalid.list() },
     };
   }
@@ -106,7 +125,8 @@ export class DataQualityTally {
   /** Exact duplicates compare the file's own text (before trimming or number parsing), LineNo excluded. */
   private countDuplicate(line: NumberedInvoiceLine): void {
     const hash = createHash('md5');
-    for (const [column, value] of Object.entries(line.values)) if (fieldForColumnName(column) !== 'lineNo') hash.update(`${String(value)}\u0000`);
+    for (const [column, value] of Object.entries(line.values))
+      if (fieldForColumnName(column) !== 'lineNo') hash.update(`${String(value)}\u0000`);
     const digest = hash.digest('base64');
     if (!this.rowDigests.has(digest)) {
       this.rowDigests.add(digest);
@@ -120,7 +140,10 @@ export class DataQualityTally {
     const chunk = this.pending;
     this.pending = [];
     if (chunk.length === 0) return;
-    const read = readInvoiceLines(chunk.map((line) => line.values), chunk[0]!.fileRow);
+    const read = readInvoiceLines(
+      chunk.map((line) => line.values),
+      chunk[0]!.fileRow,
+    );
     if (read.ok) {
       read.lines.forEach((event, index) => this.countValid(event, chunk[index]!));
       return;
@@ -176,7 +199,10 @@ function descriptionAsWritten(line: NumberedInvoiceLine): string | number | unde
   return column === undefined ? undefined : line.values[column];
 }
 
-export async function computeDataQualityReport(lines: AsyncIterable<NumberedInvoiceLine>, onRow?: (rows: number) => void): Promise<DataQualityReport> {
+export async function computeDataQualityReport(
+  lines: AsyncIterable<NumberedInvoiceLine>,
+  onRow?: (rows: number) => void,
+): Promise<DataQualityReport> {
   const tally = new DataQualityTally();
   let rows = 0;
   for await (const line of lines) {

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { CreateTableCommand, DescribeTableCommand, waitUntilTableExists, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  waitUntilTableExists,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, waitUntilStreamExists, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -61,28 +66,40 @@ export async function measureEmulatorThroughput(input: EmulatorThroughputInput):
   const rounds = `best of ${MEASUREMENT_ROUNDS} rounds`;
 
   // A file shorter than the sample (the committed one) is put more than once: Kinesis takes the same record twice.
-  const putRecords = Array.from({ length: Math.max(records.length, EMULATOR_SAMPLE_ROWS) }, (_, index) => records[index % records.length]!);
-  log(`kinesalite PutRecords alone: ${putRecords.length.toLocaleString('en-GB')} records of the data set, 500 per call, ${concurrency} in flight, ${rounds}`);
+  const putRecords = Array.from(
+    { length: Math.max(records.length, EMULATOR_SAMPLE_ROWS) },
+    (_, index) => records[index % records.length]!,
+  );
+  log(
+    `kinesalite PutRecords alone: ${putRecords.length.toLocaleString('en-GB')} records of the data set, 500 per call, ${concurrency} in flight, ${rounds}`,
+  );
   const kinesalite = await bestRound(async (round) => {
     const streamName = await createThrowAwayStream(clients, `retail-bench-${suffix}-${round}`, input.streamShardCount);
     return { ...(await measurePutRecords(clients.kinesis, streamName, putRecords, concurrency)), averageBytes };
   });
 
-  log(`dynalite BatchWriteItem alone: up to ${DYNALITE_ITEMS.toLocaleString('en-GB')} invoice line items or ${MAX_SECONDS} s, 25 per call, ${concurrency} in flight, ${rounds}`);
+  log(
+    `dynalite BatchWriteItem alone: up to ${DYNALITE_ITEMS.toLocaleString('en-GB')} invoice line items or ${MAX_SECONDS} s, 25 per call, ${concurrency} in flight, ${rounds}`,
+  );
   const lineItems = distinctLineItems(events, DYNALITE_ITEMS);
   const dynalite = await bestRound(async (round) => {
     const tableName = await createThrowAwayTable(clients, input.invoiceTableName, `retail-bench-${suffix}-${round}`);
     return (await measureBatchWriteItem(clients, tableName, lineItems, concurrency)).throughput;
   });
 
-  log(`s3rver PutObject alone: up to ${S3RVER_OBJECTS} gzipped NDJSON objects of ${ROWS_PER_OBJECT.toLocaleString('en-GB')} rows or ${MAX_SECONDS} s, ${concurrency} in flight, ${rounds}`);
+  log(
+    `s3rver PutObject alone: up to ${S3RVER_OBJECTS} gzipped NDJSON objects of ${ROWS_PER_OBJECT.toLocaleString('en-GB')} rows or ${MAX_SECONDS} s, ${concurrency} in flight, ${rounds}`,
+  );
   const bodies = ndjsonObjects(records, ROWS_PER_OBJECT);
   const averageObjectBytes = bodies.reduce((sum, body) => sum + body.length, 0) / bodies.length;
   const s3rver = await bestRound(async (round) => {
     const bucket = `retail-bench-${suffix}-${round}`;
     await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const { throughput: objects } = await runBoundedCalls(
-      Array.from({ length: S3RVER_OBJECTS }, (_, index) => ({ key: `invoice-lines/object-${index}.gz`, body: bodies[index % bodies.length]! })),
+      Array.from({ length: S3RVER_OBJECTS }, (_, index) => ({
+        key: `invoice-lines/object-${index}.gz`,
+        body: bodies[index % bodies.length]!,
+      })),
       concurrency,
       async ({ key, body }) => {
         await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
@@ -111,13 +128,21 @@ async function bestRound<T extends Throughput>(measure: (round: number) => Promi
   return { ...best, roundsPerSecond: results.map((result) => result.perSecond) };
 }
 
-async function measureBatchWriteItem(clients: LocalAwsClients, tableName: string, items: readonly DynamoDbItem[], concurrency: number) {
+async function measureBatchWriteItem(
+  clients: LocalAwsClients,
+  tableName: string,
+  items: readonly DynamoDbItem[],
+  concurrency: number,
+) {
   // Marshalled as the invoice store marshals them (createDynamoDbDocumentClient's options).
   const documents = DynamoDBDocumentClient.from(clients.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
   const calls: DynamoDbItem[][] = [];
-  for (let start = 0; start < items.length; start += BATCH_WRITE_LIMIT) calls.push(items.slice(start, start + BATCH_WRITE_LIMIT));
+  for (let start = 0; start < items.length; start += BATCH_WRITE_LIMIT)
+    calls.push(items.slice(start, start + BATCH_WRITE_LIMIT));
   return runBoundedCalls(calls, concurrency, async (group) => {
-    const output = await documents.send(new BatchWriteCommand({ RequestItems: { [tableName]: group.map((Item) => ({ PutRequest: { Item } })) } }));
+    const output = await documents.send(
+      new BatchWriteCommand({ RequestItems: { [tableName]: group.map((Item) => ({ PutRequest: { Item } })) } }),
+    );
     // Not retried: an emulator that leaves items unprocessed is slower than the figure, and the failures say so.
     const unprocessed = output.UnprocessedItems?.[tableName]?.length ?? 0;
     return { items: group.length - unprocessed, failed: unprocessed };
@@ -128,7 +153,11 @@ async function measureBatchWriteItem(clients: LocalAwsClients, tableName: string
  * Runs `calls` with `concurrency` workers until they are all done or MAX_SECONDS have passed. The first call of each
  * worker is not measured, so the figure is the emulator's steady rate, not its first requests.
  */
-async function runBoundedCalls<T>(calls: readonly T[], concurrency: number, send: (call: T) => Promise<{ items: number; failed: number }>) {
+async function runBoundedCalls<T>(
+  calls: readonly T[],
+  concurrency: number,
+  send: (call: T) => Promise<{ items: number; failed: number }>,
+) {
   await Promise.all(calls.slice(0, concurrency).map(send));
   let next = concurrency;
   let items = 0;
@@ -169,22 +198,37 @@ function ndjsonObjects(records: readonly PutRecordsRequestEntry[], rowsPerObject
   return bodies;
 }
 
-async function createThrowAwayStream(clients: LocalAwsClients, streamName: string, shardCount: number): Promise<string> {
+async function createThrowAwayStream(
+  clients: LocalAwsClients,
+  streamName: string,
+  shardCount: number,
+): Promise<string> {
   await clients.kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shardCount }));
   await waitUntilStreamExists({ client: clients.kinesis, maxWaitTime: 60 }, { StreamName: streamName });
   return streamName;
 }
 
 /** A table with the invoice table's keys and indexes, so dynalite maintains what it maintains for the real one. */
-async function createThrowAwayTable(clients: LocalAwsClients, invoiceTableName: string, tableName: string): Promise<string> {
-  const { Table: invoiceTable } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: invoiceTableName }));
-  if (!invoiceTable?.KeySchema || !invoiceTable.AttributeDefinitions) throw new Error(`DescribeTable ${invoiceTableName} returned no key schema`);
+async function createThrowAwayTable(
+  clients: LocalAwsClients,
+  invoiceTableName: string,
+  tableName: string,
+): Promise<string> {
+  const { Table: invoiceTable } = await clients.dynamodb.send(
+    new DescribeTableCommand({ TableName: invoiceTableName }),
+  );
+  if (!invoiceTable?.KeySchema || !invoiceTable.AttributeDefinitions)
+    throw new Error(`DescribeTable ${invoiceTableName} returned no key schema`);
   const definition: CreateTableCommandInput = {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
     KeySchema: invoiceTable.KeySchema,
     AttributeDefinitions: invoiceTable.AttributeDefinitions,
-    GlobalSecondaryIndexes: invoiceTable.GlobalSecondaryIndexes?.map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection })),
+    GlobalSecondaryIndexes: invoiceTable.GlobalSecondaryIndexes?.map(({ IndexName, KeySchema, Projection }) => ({
+      IndexName,
+      KeySchema,
+      Projection,
+    })),
   };
   await clients.dynamodb.send(new CreateTableCommand(definition));
   await waitUntilTableExists({ client: clients.dynamodb, maxWaitTime: 60 }, { TableName: tableName });

@@ -76,7 +76,14 @@ export class IngestApiClient {
   }
 
   async sendBatch(lines: readonly NumberedInvoiceLine[]): Promise<BatchOutcome> {
-    const outcome: BatchOutcome = { sent: lines.length, accepted: 0, rejectedRows: 0, rejections: [], requests: 0, retries: 0 };
+    const outcome: BatchOutcome = {
+      sent: lines.length,
+      accepted: 0,
+      rejectedRows: 0,
+      rejections: [],
+      requests: 0,
+      retries: 0,
+    };
     await this.sendInto(lines, outcome);
     return outcome;
   }
@@ -88,22 +95,42 @@ export class IngestApiClient {
       outcome.accepted += lines.length;
     } else if (answer.kind === 'too-large') {
       if (lines.length === 1) {
-        reject(outcome, lines, [{ row: 1, field: '', message: 'the row alone is larger than the API accepts in one request (413)' }]);
+        reject(outcome, lines, [
+          { row: 1, field: '', message: 'the row alone is larger than the API accepts in one request (413)' },
+        ]);
         return;
       }
       const half = Math.ceil(lines.length / 2);
       await this.sendInto(lines.slice(0, half), outcome);
       await this.sendInto(lines.slice(half), outcome);
     } else {
-      const named = new Set(answer.problems.map((p) => p.row).filter((row): row is number => row !== undefined && row >= 1 && row <= lines.length));
+      const named = new Set(
+        answer.problems
+          .map((p) => p.row)
+          .filter((row): row is number => row !== undefined && row >= 1 && row <= lines.length),
+      );
       if (named.size === 0) {
         // A 400 that names no row of this batch refuses the request as a whole: nothing to keep.
-        const problems = answer.problems.length > 0 ? answer.problems : [{ row: undefined, field: '', message: `the request was refused (400): ${messageOf(answer.body)}` }];
-        reject(outcome, lines, lines.flatMap((_, index) => problems.map((p) => ({ ...p, row: index + 1 }))));
+        const problems =
+          answer.problems.length > 0
+            ? answer.problems
+            : [{ row: undefined, field: '', message: `the request was refused (400): ${messageOf(answer.body)}` }];
+        reject(
+          outcome,
+          lines,
+          lines.flatMap((_, index) => problems.map((p) => ({ ...p, row: index + 1 }))),
+        );
         return;
       }
-      reject(outcome, lines, answer.problems.filter((p) => p.row !== undefined && named.has(p.row)));
-      await this.sendInto(lines.filter((_, index) => !named.has(index + 1)), outcome);
+      reject(
+        outcome,
+        lines,
+        answer.problems.filter((p) => p.row !== undefined && named.has(p.row)),
+      );
+      await this.sendInto(
+        lines.filter((_, index) => !named.has(index + 1)),
+        outcome,
+      );
     }
   }
 

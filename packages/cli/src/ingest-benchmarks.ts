@@ -28,19 +28,33 @@ export async function invoiceLineRecords(file: string, count: number): Promise<P
   const rows = await readFirstRows(file, count);
   const records: PutRecordsRequestEntry[] = [];
   for await (const batch of batchInvoiceLines(numberInvoiceLines(asAsync(rows)), PUT_RECORDS_LIMIT)) {
-    const read = readInvoiceLines(batch.map((line) => line.values), batch[0]!.fileRow);
-    if (!read.ok) throw new Error(`${file} has invalid rows near row ${batch[0]!.fileRow}: ${read.problems[0]!.message}`);
-    for (const event of read.lines) records.push({ Data: Buffer.from(JSON.stringify(event)), PartitionKey: event.invoiceNo });
+    const read = readInvoiceLines(
+      batch.map((line) => line.values),
+      batch[0]!.fileRow,
+    );
+    if (!read.ok)
+      throw new Error(`${file} has invalid rows near row ${batch[0]!.fileRow}: ${read.problems[0]!.message}`);
+    for (const event of read.lines)
+      records.push({ Data: Buffer.from(JSON.stringify(event)), PartitionKey: event.invoiceNo });
   }
   return records;
 }
 
 /** PutRecords of 500 straight to the emulator, `concurrency` calls in flight: what the API can at best approach. */
-export async function measurePutRecords(kinesis: KinesisClient, streamName: string, records: readonly PutRecordsRequestEntry[], concurrency: number): Promise<Throughput> {
+export async function measurePutRecords(
+  kinesis: KinesisClient,
+  streamName: string,
+  records: readonly PutRecordsRequestEntry[],
+  concurrency: number,
+): Promise<Throughput> {
   const calls: PutRecordsRequestEntry[][] = [];
   for (let i = 0; i < records.length; i += PUT_RECORDS_LIMIT) calls.push(records.slice(i, i + PUT_RECORDS_LIMIT));
   // One unmeasured call per worker first, so the bound is kinesalite's steady rate, not its start-up.
-  await Promise.all(calls.slice(0, concurrency).map((Records) => kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records }))));
+  await Promise.all(
+    calls
+      .slice(0, concurrency)
+      .map((Records) => kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records }))),
+  );
   let next = 0;
   let failed = 0;
   const started = performance.now();
@@ -61,12 +75,22 @@ export async function measurePutRecords(kinesis: KinesisClient, streamName: stri
  */
 export async function warmUpApi(api: IngestApiTarget, concurrency: number): Promise<void> {
   const endpoint = `${api.apiUrl.replace(/\/+$/, '')}/invoice-lines`;
-  const post = () => fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': api.apiKey }, body: '[]' }).then((r) => r.text());
+  const post = () =>
+    fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': api.apiKey },
+      body: '[]',
+    }).then((r) => r.text());
   for (let round = 0; round < 2; round++) await Promise.all(Array.from({ length: concurrency }, post));
 }
 
 /** The whole file through the API with the loader's own pipeline (`npm run load`). */
-export async function measureApiLoad(api: IngestApiTarget, file: string, batchSize: number, concurrency: number): Promise<LoadSummary> {
+export async function measureApiLoad(
+  api: IngestApiTarget,
+  file: string,
+  batchSize: number,
+  concurrency: number,
+): Promise<LoadSummary> {
   const client = new IngestApiClient(api);
   const bytes = openCsvFile(file);
   const progress = startFileProgress(file, bytes, 'load');
@@ -96,7 +120,11 @@ export async function measureOneRowPerRequest(api: IngestApiTarget, file: string
   const started = performance.now();
   for (const record of slice) {
     // A Buffer body makes fetch send no Content-Type, as the course's client does.
-    const response = await fetch(endpoint, { method: 'POST', headers: { 'x-api-key': api.apiKey }, body: Buffer.from(JSON.stringify(record)) });
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'x-api-key': api.apiKey },
+      body: Buffer.from(JSON.stringify(record)),
+    });
     const text = await response.text();
     if (!response.ok) {
       failed++;
@@ -104,7 +132,8 @@ export async function measureOneRowPerRequest(api: IngestApiTarget, file: string
     }
   }
   const result = throughput(slice.length - failed, failed, performance.now() - started);
-  if (firstFailure !== undefined) console.error(`one-row client: ${failed} of ${slice.length} requests failed, first: ${firstFailure}`);
+  if (firstFailure !== undefined)
+    console.error(`one-row client: ${failed} of ${slice.length} requests failed, first: ${firstFailure}`);
   return result;
 }
 

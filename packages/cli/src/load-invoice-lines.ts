@@ -66,7 +66,8 @@ export async function loadInvoiceLines(input: LoadInvoiceLinesInput): Promise<Lo
         )
         .finally(() => {
           inFlight.delete(request);
-          for (const invoiceNo of invoices) if (invoiceInFlight.get(invoiceNo) === request) invoiceInFlight.delete(invoiceNo);
+          for (const invoiceNo of invoices)
+            if (invoiceInFlight.get(invoiceNo) === request) invoiceInFlight.delete(invoiceNo);
           input.onProgress?.(progress);
         });
       inFlight.add(request);
@@ -98,7 +99,10 @@ export function formatLoadSummary(summary: LoadSummary): string {
     ...formatRowProblemGroups(summary.rejectionReasons, '    '),
   ];
   if (failed > 0) lines.push(`not taken       ${n(failed)} (the API failed; re-running the load is safe)`);
-  lines.push(`throughput      ${n(Math.round(summary.rowsSent / Math.max(seconds, 1e-3)))} rows/s over ${seconds.toFixed(1)} s`);
-  if (summary.stoppedBy !== undefined) lines.push(`stopped early   after sending ${n(summary.rowsSent)} rows: ${summary.stoppedBy}`);
+  lines.push(
+    `throughput      ${n(Math.round(summary.rowsSent / Math.max(seconds, 1e-3)))} rows/s over ${seconds.toFixed(1)} s`,
+  );
+  if (summary.stoppedBy !== undefined)
+    lines.push(`stopped early   after sending ${n(summary.rowsSent)} rows: ${summary.stoppedBy}`);
   return lines.join('\n');
 }

@@ -27,9 +27,15 @@ async function dryRun(path: string, options: LoadOptions): Promise<number> {
   const bytes = openCsvFile(path);
   const progress = startFileProgress(path, bytes, 'dry-run');
   try {
-    const report = await computeDataQualityReport(numberInvoiceLines(readInvoiceLineCsv(bytes)), (rows) => progress.update({ rows }));
+    const report = await computeDataQualityReport(numberInvoiceLines(readInvoiceLineCsv(bytes)), (rows) =>
+      progress.update({ rows }),
+    );
     progress.stop();
-    console.log(options.json ? JSON.stringify(report, null, 2) : `Data-quality report of ${path} (dry run: nothing sent)\n${formatDataQualityReport(report)}`);
+    console.log(
+      options.json
+        ? JSON.stringify(report, null, 2)
+        : `Data-quality report of ${path} (dry run: nothing sent)\n${formatDataQualityReport(report)}`,
+    );
     return report.invalidRows.rows > 0 ? 1 : 0;
   } finally {
     progress.stop();
@@ -40,7 +46,9 @@ async function load(path: string, options: LoadOptions): Promise<number> {
   const api = await resolveIngestApi(options);
   const client = new IngestApiClient(api);
   const bytes = openCsvFile(path);
-  console.error(`Loading ${path} into ${api.apiUrl} (batches of ${options.batchSize}, ${options.concurrency} in flight)`);
+  console.error(
+    `Loading ${path} into ${api.apiUrl} (batches of ${options.batchSize}, ${options.concurrency} in flight)`,
+  );
   const progress = startFileProgress(path, bytes, 'load');
   try {
     const summary = await loadInvoiceLines({

@@ -43,7 +43,10 @@ function columnsOf(header: readonly string[]) {
  * concurrently then never share an invoice, so each invoice's lines reach the stream in order. Only an invoice
  * longer than a batch is cut inside; the loader sends its continuation after the batch before it.
  */
-export async function* batchInvoiceLines(rows: AsyncIterable<NumberedInvoiceLine>, size: number): AsyncGenerator<NumberedInvoiceLine[]> {
+export async function* batchInvoiceLines(
+  rows: AsyncIterable<NumberedInvoiceLine>,
+  size: number,
+): AsyncGenerator<NumberedInvoiceLine[]> {
   let batch: NumberedInvoiceLine[] = [];
   for await (const row of rows) {
     batch.push(row);

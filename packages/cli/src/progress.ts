@@ -25,7 +25,12 @@ export function startFileProgress(path: string, stream: Readable, what: 'load' |
   return {
     update({ rows, accepted = 0, rejected = 0 }) {
       const seconds = (performance.now() - started) / 1000;
-      bar.update(bytesConsumed(stream), { rows, accepted, rejected, rate: seconds > 0 ? Math.round(rows / seconds) : 0 });
+      bar.update(bytesConsumed(stream), {
+        rows,
+        accepted,
+        rejected,
+        rate: seconds > 0 ? Math.round(rows / seconds) : 0,
+      });
     },
     stop() {
       bar.update(bytesConsumed(stream));

@@ -49,16 +49,23 @@ export function parseReconcileArgs(argv: readonly string[]): ReconcileCommandOpt
     throw new UsageError((error as Error).message);
   }
   const { values, positionals } = parsed;
-  if (positionals.length > 1) throw new UsageError(`expected at most one file, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length > 1)
+    throw new UsageError(`expected at most one file, got ${positionals.length}: ${positionals.join(' ')}`);
   if (values.stage !== undefined && values['stack-file'] !== undefined) {
-    throw new UsageError('--stage and --stack-file name two different platforms: give one (--stage for AWS, --stack-file for a local platform)');
+    throw new UsageError(
+      '--stage and --stack-file name two different platforms: give one (--stage for AWS, --stack-file for a local platform)',
+    );
   }
-  if (values.stage !== undefined && !/^[a-zA-Z0-9-]+$/.test(values.stage)) throw new UsageError(`--stage must be letters, digits and dashes, got '${values.stage}'`);
+  if (values.stage !== undefined && !/^[a-zA-Z0-9-]+$/.test(values.stage))
+    throw new UsageError(`--stage must be letters, digits and dashes, got '${values.stage}'`);
   return {
     file: positionals[0],
     waitSeconds: values.wait === undefined ? undefined : wholeNumber('--wait', values.wait, 0, MAX_WAIT_SECONDS),
     json: values.json === true,
-    segments: values.segments === undefined ? DEFAULT_SCAN_SEGMENTS : wholeNumber('--segments', values.segments, 1, MAX_SEGMENTS),
+    segments:
+      values.segments === undefined
+        ? DEFAULT_SCAN_SEGMENTS
+        : wholeNumber('--segments', values.segments, 1, MAX_SEGMENTS),
     stackFile: values['stack-file'],
     stage: values.stage,
     help: values.help === true,
@@ -67,6 +74,7 @@ export function parseReconcileArgs(argv: readonly string[]): ReconcileCommandOpt
 
 function wholeNumber(flag: string, text: string, min: number, max: number): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got '${text}'`);
+  if (!/^\d+$/.test(text) || value < min || value > max)
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got '${text}'`);
   return value;
 }

@@ -28,7 +28,16 @@ export const DEFAULT_SCAN_SEGMENTS = 4;
 const EXAMPLES = 5;
 
 // Only what the figures need: a tenth of a line item's size crosses the wire. `total` is a reserved word, hence names.
-const PROJECTED = [INVOICE_TABLE_KEYS.partitionKey, INVOICE_TABLE_KEYS.sortKey, 'invoiceNo', 'lineId', 'lineTotal', 'customerId', 'lineCount', 'total'];
+const PROJECTED = [
+  INVOICE_TABLE_KEYS.partitionKey,
+  INVOICE_TABLE_KEYS.sortKey,
+  'invoiceNo',
+  'lineId',
+  'lineTotal',
+  'customerId',
+  'lineCount',
+  'total',
+];
 const PROJECTION = {
   ProjectionExpression: PROJECTED.map((_, index) => `#a${index}`).join(', '),
   ExpressionAttributeNames: Object.fromEntries(PROJECTED.map((name, index) => [`#a${index}`, name])),
@@ -38,7 +47,11 @@ const PROJECTION = {
  * Reads the whole invoice table with a parallel Scan (`segments` workers, each over its slice of the key space) and
  * counts its line and summary items. Money is read from DynamoDB's decimal text, so every sum is exact.
  */
-export async function scanInvoiceTable(client: DynamoDBClient, tableName: string, segments = DEFAULT_SCAN_SEGMENTS): Promise<InvoiceTableFigures> {
+export async function scanInvoiceTable(
+  client: DynamoDBClient,
+  tableName: string,
+  segments = DEFAULT_SCAN_SEGMENTS,
+): Promise<InvoiceTableFigures> {
   const started = performance.now();
   const figures: InvoiceTableFigures = {
     tableName,
@@ -56,7 +69,12 @@ export async function scanInvoiceTable(client: DynamoDBClient, tableName: string
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const page = await client.send(
-        new ScanCommand({ TableName: tableName, ...PROJECTION, ExclusiveStartKey: startKey, ...(segments > 1 ? { Segment: segment, TotalSegments: segments } : {}) }),
+        new ScanCommand({
+          TableName: tableName,
+          ...PROJECTION,
+          ExclusiveStartKey: startKey,
+          ...(segments > 1 ? { Segment: segment, TotalSegments: segments } : {}),
+        }),
       );
       for (const item of page.Items ?? []) countItem(figures, item);
       startKey = page.LastEvaluatedKey;
@@ -90,7 +108,8 @@ function countItem(figures: InvoiceTableFigures, item: Record<string, AttributeV
     }
   }
   figures.unreadableItems++;
-  if (figures.unreadableExamples.length < EXAMPLES) figures.unreadableExamples.push(`${item[INVOICE_TABLE_KEYS.partitionKey]?.S ?? '?'} ${sortKey || '?'}`);
+  if (figures.unreadableExamples.length < EXAMPLES)
+    figures.unreadableExamples.push(`${item[INVOICE_TABLE_KEYS.partitionKey]?.S ?? '?'} ${sortKey || '?'}`);
 }
 
 /** A string, null for DynamoDB's NULL, undefined for anything else (the item is then unreadable). */

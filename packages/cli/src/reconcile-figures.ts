@@ -43,7 +43,11 @@ export class InvoiceLineTally {
 }
 
 /** Up to `limit` ids of `ids` that `other` lacks, and how many there are in all. */
-export function idsNotIn(ids: ReadonlySet<string>, other: ReadonlySet<string>, limit: number): { count: number; examples: string[] } {
+export function idsNotIn(
+  ids: ReadonlySet<string>,
+  other: ReadonlySet<string>,
+  limit: number,
+): { count: number; examples: string[] } {
   let count = 0;
   const examples: string[] = [];
   for (const id of ids) {

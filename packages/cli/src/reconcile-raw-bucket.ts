@@ -44,7 +44,10 @@ export async function readRawBucket(client: S3Client, layout: RawBucketLayout): 
     errorRecords: 0,
     elapsedMs: 0,
   };
-  const [lineKeys, errorKeys] = await Promise.all([listKeys(client, layout.bucket, layout.linesPrefix), listKeys(client, layout.bucket, layout.errorsPrefix)]);
+  const [lineKeys, errorKeys] = await Promise.all([
+    listKeys(client, layout.bucket, layout.linesPrefix),
+    listKeys(client, layout.bucket, layout.errorsPrefix),
+  ]);
   figures.objects = lineKeys.length;
   figures.errorObjects = errorKeys.length;
   await forEachConcurrently(lineKeys, async (key) => {
@@ -55,7 +58,8 @@ export async function readRawBucket(client: S3Client, layout: RawBucketLayout): 
         figures.lines.add(line);
       } else {
         figures.unreadableRecords++;
-        if (figures.unreadableExamples.length < EXAMPLES) figures.unreadableExamples.push(`${key}: ${text.slice(0, 80)}`);
+        if (figures.unreadableExamples.length < EXAMPLES)
+          figures.unreadableExamples.push(`${key}: ${text.slice(0, 80)}`);
       }
     }
   });
@@ -70,7 +74,9 @@ export async function listKeys(client: S3Client, bucket: string, prefix: string)
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    const page = await client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
     for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
     token = page.NextContinuationToken;
   } while (token !== undefined);

@@ -60,7 +60,13 @@ export function compareWithSource(source: SourceFigures, sinks: SinkFigures, pla
   const linesOf: Partial<Record<SinkKey, InvoiceLineTally>> = { dynamodb: dynamodb?.lines, rawS3: rawS3?.lines };
   const expected = source.lines;
   const rows: FigureRow[] = [];
-  const addRow = (figure: string, unit: FigureRow['unit'], sourceValue: number | undefined, check: FigureCheck, values: Partial<Record<SinkKey, { value: number; examples?: string[] }>>) => {
+  const addRow = (
+    figure: string,
+    unit: FigureRow['unit'],
+    sourceValue: number | undefined,
+    check: FigureCheck,
+    values: Partial<Record<SinkKey, { value: number; examples?: string[] }>>,
+  ) => {
     const cells: FigureRow['sinks'] = {};
     for (const key of SINK_KEYS) {
       const given = values[key];
@@ -81,7 +87,13 @@ export function compareWithSource(source: SourceFigures, sinks: SinkFigures, pla
       }),
     );
 
-  addRow('invoice lines', 'count', expected.lineIds.size, 'source', perLineSink((lines) => lines.lineIds.size));
+  addRow(
+    'invoice lines',
+    'count',
+    expected.lineIds.size,
+    'source',
+    perLineSink((lines) => lines.lineIds.size),
+  );
   addRow('invoices', 'count', expected.invoices.size, 'source', {
     dynamodb: dynamodb && { value: dynamodb.summaries.size },
     rawS3: rawS3 && { value: rawS3.lines.invoices.size },
@@ -90,17 +102,41 @@ export function compareWithSource(source: SourceFigures, sinks: SinkFigures, pla
     dynamodb: dynamodb && { value: dynamodb.summaryCustomers.size },
     rawS3: rawS3 && { value: rawS3.lines.customers.size },
   });
-  addRow('revenue (sum of line totals)', 'money', expected.revenue, 'source', perLineSink((lines) => lines.revenue));
-  addRow('revenue of invoice summaries', 'money', expected.revenue, 'source', { dynamodb: dynamodb && { value: dynamodb.summaryRevenue } });
-  addRow('invoice summaries that differ', 'count', undefined, 'zero', { dynamodb: dynamodb && summaryMismatches(expected.invoices, dynamodb) });
-  addRow('lines missing from the sink', 'count', undefined, 'zero', problemsPerSink((lines) => idsNotIn(expected.lineIds, lines.lineIds, EXAMPLES)));
-  addRow('lines not in the source', 'count', undefined, 'zero', problemsPerSink((lines) => idsNotIn(lines.lineIds, expected.lineIds, EXAMPLES)));
+  addRow(
+    'revenue (sum of line totals)',
+    'money',
+    expected.revenue,
+    'source',
+    perLineSink((lines) => lines.revenue),
+  );
+  addRow('revenue of invoice summaries', 'money', expected.revenue, 'source', {
+    dynamodb: dynamodb && { value: dynamodb.summaryRevenue },
+  });
+  addRow('invoice summaries that differ', 'count', undefined, 'zero', {
+    dynamodb: dynamodb && summaryMismatches(expected.invoices, dynamodb),
+  });
+  addRow(
+    'lines missing from the sink',
+    'count',
+    undefined,
+    'zero',
+    problemsPerSink((lines) => idsNotIn(expected.lineIds, lines.lineIds, EXAMPLES)),
+  );
+  addRow(
+    'lines not in the source',
+    'count',
+    undefined,
+    'zero',
+    problemsPerSink((lines) => idsNotIn(lines.lineIds, expected.lineIds, EXAMPLES)),
+  );
   addRow('unreadable items or records', 'count', undefined, 'zero', {
     dynamodb: dynamodb && { value: dynamodb.unreadableItems, examples: dynamodb.unreadableExamples },
     rawS3: rawS3 && { value: rawS3.unreadableRecords, examples: rawS3.unreadableExamples },
   });
   addRow('duplicate deliveries', 'count', undefined, 'none', { rawS3: rawS3 && { value: rawS3.lines.repeatedLines } });
-  addRow(`failed deliveries (records under ${rawS3?.errorsPrefix ?? 'errors/'})`, 'count', undefined, 'none', { rawS3: rawS3 && { value: rawS3.errorRecords } });
+  addRow(`failed deliveries (records under ${rawS3?.errorsPrefix ?? 'errors/'})`, 'count', undefined, 'none', {
+    rawS3: rawS3 && { value: rawS3.errorRecords },
+  });
 
   const differences = rows.flatMap((row) =>
     SINK_KEYS.flatMap((key) => {
@@ -108,14 +144,26 @@ export function compareWithSource(source: SourceFigures, sinks: SinkFigures, pla
       return cell && !cell.agrees ? [describeDifference(key, row, cell)] : [];
     }),
   );
-  if (!dynamodb && !rawS3) differences.push(`no sink to check: ${sinks.notChecked.join('; ') || 'the platform lists none'}`);
+  if (!dynamodb && !rawS3)
+    differences.push(`no sink to check: ${sinks.notChecked.join('; ') || 'the platform lists none'}`);
 
   return {
     file: source.file,
     platform,
     source: { rows: source.rows, rejectedRows: source.rejectedRows, elapsedMs: source.elapsedMs },
-    dynamodb: dynamodb && { tableName: dynamodb.tableName, scannedItems: dynamodb.scannedItems, segments: dynamodb.segments, elapsedMs: dynamodb.elapsedMs },
-    rawS3: rawS3 && { bucket: rawS3.bucket, prefix: rawS3.linesPrefix, objects: rawS3.objects, records: rawS3.records, elapsedMs: rawS3.elapsedMs },
+    dynamodb: dynamodb && {
+      tableName: dynamodb.tableName,
+      scannedItems: dynamodb.scannedItems,
+      segments: dynamodb.segments,
+      elapsedMs: dynamodb.elapsedMs,
+    },
+    rawS3: rawS3 && {
+      bucket: rawS3.bucket,
+      prefix: rawS3.linesPrefix,
+      objects: rawS3.objects,
+      records: rawS3.records,
+      elapsedMs: rawS3.elapsedMs,
+    },
     notChecked: sinks.notChecked,
     rows,
     differences,
@@ -124,10 +172,14 @@ export function compareWithSource(source: SourceFigures, sinks: SinkFigures, pla
 }
 
 /** Invoices whose DynamoDB summary does not have the source's line count and total, or that only one side has. */
-function summaryMismatches(sourceInvoices: ReadonlyMap<string, InvoiceTotals>, table: InvoiceTableFigures): { value: number; examples: string[] } {
+function summaryMismatches(
+  sourceInvoices: ReadonlyMap<string, InvoiceTotals>,
+  table: InvoiceTableFigures,
+): { value: number; examples: string[] } {
   const examples: string[] = [];
   let value = 0;
-  const totals = (invoice: InvoiceTotals) => `${formatCount(invoice.lineCount)} ${invoice.lineCount === 1 ? 'line' : 'lines'}, ${formatMoney(invoice.total)}`;
+  const totals = (invoice: InvoiceTotals) =>
+    `${formatCount(invoice.lineCount)} ${invoice.lineCount === 1 ? 'line' : 'lines'}, ${formatMoney(invoice.total)}`;
   const mismatch = (example: string) => {
     value++;
     if (examples.length < EXAMPLES) examples.push(example);
@@ -135,7 +187,8 @@ function summaryMismatches(sourceInvoices: ReadonlyMap<string, InvoiceTotals>, t
   for (const [invoiceNo, expected] of sourceInvoices) {
     const summary = table.summaries.get(invoiceNo);
     if (!summary) mismatch(`${invoiceNo}: no summary (source: ${totals(expected)})`);
-    else if (summary.lineCount !== expected.lineCount || summary.total !== expected.total) mismatch(`${invoiceNo}: ${totals(summary)} (source: ${totals(expected)})`);
+    else if (summary.lineCount !== expected.lineCount || summary.total !== expected.total)
+      mismatch(`${invoiceNo}: ${totals(summary)} (source: ${totals(expected)})`);
   }
   for (const [invoiceNo, summary] of table.summaries) {
     if (!sourceInvoices.has(invoiceNo)) mismatch(`${invoiceNo}: ${totals(summary)} (not in the source)`);
@@ -156,15 +209,24 @@ function describeDifference(key: SinkKey, row: FigureRow, cell: SinkCell): strin
 export function formatReconcileReport(report: ReconcileReport): string {
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const heading = [`Reconciling ${report.file} with ${report.platform}`];
-  const rejected = report.source.rejectedRows > 0 ? `, ${formatCount(report.source.rejectedRows)} of them refused by the ingest API (expected in no sink)` : '';
-  heading.push(`  source    ${formatCount(report.source.rows)} rows${rejected}, read in ${seconds(report.source.elapsedMs)}`);
+  const rejected =
+    report.source.rejectedRows > 0
+      ? `, ${formatCount(report.source.rejectedRows)} of them refused by the ingest API (expected in no sink)`
+      : '';
+  heading.push(
+    `  source    ${formatCount(report.source.rows)} rows${rejected}, read in ${seconds(report.source.elapsedMs)}`,
+  );
   if (report.dynamodb) {
     const { tableName, scannedItems, segments, elapsedMs } = report.dynamodb;
-    heading.push(`  dynamodb  table ${tableName}: ${formatCount(scannedItems)} items scanned in ${seconds(elapsedMs)} (${segments} segments)`);
+    heading.push(
+      `  dynamodb  table ${tableName}: ${formatCount(scannedItems)} items scanned in ${seconds(elapsedMs)} (${segments} segments)`,
+    );
   }
   if (report.rawS3) {
     const { bucket, prefix, objects, records, elapsedMs } = report.rawS3;
-    heading.push(`  raw s3    s3://${bucket}/${prefix}: ${formatCount(objects)} objects, ${formatCount(records)} records read in ${seconds(elapsedMs)}`);
+    heading.push(
+      `  raw s3    s3://${bucket}/${prefix}: ${formatCount(objects)} objects, ${formatCount(records)} records read in ${seconds(elapsedMs)}`,
+    );
   }
   for (const reason of report.notChecked) heading.push(`  not checked: ${reason}`);
 
@@ -172,22 +234,45 @@ export function formatReconcileReport(report: ReconcileReport): string {
   const table = [['figure', 'source', ...sinks.map((key) => SINK_LABELS[key])]];
   for (const row of report.rows) {
     if (!sinks.some((key) => row.sinks[key])) continue;
-    table.push([row.figure, row.source === undefined ? '' : formatValue(row.unit, row.source), ...sinks.map((key) => formatCell(row, row.sinks[key]))]);
+    table.push([
+      row.figure,
+      row.source === undefined ? '' : formatValue(row.unit, row.source),
+      ...sinks.map((key) => formatCell(row, row.sinks[key])),
+    ]);
   }
   const widths = table[0]!.map((_, column) => Math.max(...table.map((cells) => cells[column]!.length)));
-  const tableLines = sinks.length === 0 ? [] : table.map((cells) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  const tableLines =
+    sinks.length === 0
+      ? []
+      : table.map((cells) =>
+          cells
+            .map((cell, column) => cell.padEnd(widths[column]!))
+            .join('  ')
+            .trimEnd(),
+        );
 
   const examples = report.rows.flatMap((row) =>
     sinks.flatMap((key) => {
       const cell = row.sinks[key];
-      return cell && !cell.agrees && cell.examples.length > 0 ? [`  ${SINK_LABELS[key]}, ${row.figure}: ${cell.examples.join('; ')}`] : [];
+      return cell && !cell.agrees && cell.examples.length > 0
+        ? [`  ${SINK_LABELS[key]}, ${row.figure}: ${cell.examples.join('; ')}`]
+        : [];
     }),
   );
   const count = report.differences.length;
-  const verdict = count === 0 ? 'all sinks agree with the source' : `${count} ${count === 1 ? 'difference' : 'differences'}`;
+  const verdict =
+    count === 0 ? 'all sinks agree with the source' : `${count} ${count === 1 ? 'difference' : 'differences'}`;
   // Without a sink there is no table to show the difference in: say it in words.
   const withoutTable = sinks.length === 0 ? report.differences : [];
-  return [...heading, '', ...tableLines, ...withoutTable, ...(examples.length > 0 ? ['', 'examples:', ...examples] : []), '', verdict].join('\n');
+  return [
+    ...heading,
+    '',
+    ...tableLines,
+    ...withoutTable,
+    ...(examples.length > 0 ? ['', 'examples:', ...examples] : []),
+    '',
+    verdict,
+  ].join('\n');
 }
 
 function formatCell(row: FigureRow, cell: SinkCell | undefined): string {
@@ -195,7 +280,8 @@ function formatCell(row: FigureRow, cell: SinkCell | undefined): string {
   const value = formatValue(row.unit, cell.value);
   if (cell.check === 'none') return value;
   if (cell.agrees) return `${value} ✓`;
-  if (cell.check === 'source' && row.source !== undefined) return `${value} ✗ differs by ${formatSigned(row.unit, cell.value - row.source)}`;
+  if (cell.check === 'source' && row.source !== undefined)
+    return `${value} ✗ differs by ${formatSigned(row.unit, cell.value - row.source)}`;
   return `${value} ✗`;
 }
 

@@ -33,7 +33,10 @@ export interface WaitForReconciliationOptions extends ReconcileOptions {
 export async function reconcile(options: ReconcileOptions = {}): Promise<ReconcileReport> {
   return withTargets(options, async (targets) => {
     // At the same time: the file's parsing keeps the CPU busy while the sinks' reads wait on the network.
-    const [source, sinks] = await Promise.all([readSourceFigures(options.file ?? SAMPLE_DATA_FILE), readSinks(targets, options.scanSegments)]);
+    const [source, sinks] = await Promise.all([
+      readSourceFigures(options.file ?? SAMPLE_DATA_FILE),
+      readSinks(targets, options.scanSegments),
+    ]);
     return compareWithSource(source, sinks, targets.platform);
   });
 }

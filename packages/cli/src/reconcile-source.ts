@@ -1,4 +1,10 @@
-import { numberToMilli, openCsvFile, readInvoiceLineCsv, readInvoiceLines, type InvoiceLineEvent } from '@retail/domain';
+import {
+  numberToMilli,
+  openCsvFile,
+  readInvoiceLineCsv,
+  readInvoiceLines,
+  type InvoiceLineEvent,
+} from '@retail/domain';
 import { batchInvoiceLines, numberInvoiceLines, type NumberedInvoiceLine } from './numbered-invoice-lines';
 import { InvoiceLineTally } from './reconcile-figures';
 
@@ -23,12 +29,20 @@ export async function readSourceFigures(file: string): Promise<SourceFigures> {
   const lines = new InvoiceLineTally();
   let rows = 0;
   let rejectedRows = 0;
-  for await (const batch of batchInvoiceLines(numberInvoiceLines(readInvoiceLineCsv(openCsvFile(file))), ROWS_PER_READ)) {
+  for await (const batch of batchInvoiceLines(
+    numberInvoiceLines(readInvoiceLineCsv(openCsvFile(file))),
+    ROWS_PER_READ,
+  )) {
     rows += batch.length;
     const accepted = acceptedLines(batch);
     rejectedRows += batch.length - accepted.length;
     for (const line of accepted) {
-      lines.add({ lineId: line.lineId, invoiceNo: line.invoiceNo, customerId: line.customerId, lineTotal: numberToMilli(line.lineTotal) });
+      lines.add({
+        lineId: line.lineId,
+        invoiceNo: line.invoiceNo,
+        customerId: line.customerId,
+        lineTotal: numberToMilli(line.lineTotal),
+      });
     }
   }
   return { file, rows, rejectedRows, lines, elapsedMs: performance.now() - started };

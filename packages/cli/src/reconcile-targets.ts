@@ -41,17 +41,29 @@ const CLOUDFORMATION_TAGS: ScalarTag[] = ['Ref', 'Sub', 'GetAtt', 'ImportValue']
  * `${self:custom.names.*}` and `${AWS::AccountId}` variables: the stage and account fill them in.
  */
 export function readSinkDeclarations(resourcesDir = RESOURCES_DIR): SinkDeclarations {
-  const read = (file: string) => parse(readFileSync(join(resourcesDir, file), 'utf8'), { customTags: CLOUDFORMATION_TAGS }) as Template;
-  const tables = Object.entries(read('dynamodb.yml').Resources).filter(([, resource]) => resource.Type === 'AWS::DynamoDB::Table');
-  if (tables.length !== 1) throw new Error(`resources/dynamodb.yml declares ${tables.length} DynamoDB tables; reconcile expects the one invoice table`);
+  const read = (file: string) =>
+    parse(readFileSync(join(resourcesDir, file), 'utf8'), { customTags: CLOUDFORMATION_TAGS }) as Template;
+  const tables = Object.entries(read('dynamodb.yml').Resources).filter(
+    ([, resource]) => resource.Type === 'AWS::DynamoDB::Table',
+  );
+  if (tables.length !== 1)
+    throw new Error(
+      `resources/dynamodb.yml declares ${tables.length} DynamoDB tables; reconcile expects the one invoice table`,
+    );
   const [tableLogicalId, table] = tables[0]!;
 
-  const deliveryStreams = Object.values(read('firehose.yml').Resources).filter((resource) => resource.Type === 'AWS::KinesisFirehose::DeliveryStream');
-  if (deliveryStreams.length !== 1) throw new Error(`resources/firehose.yml declares ${deliveryStreams.length} delivery streams; reconcile expects the one raw events stream`);
+  const deliveryStreams = Object.values(read('firehose.yml').Resources).filter(
+    (resource) => resource.Type === 'AWS::KinesisFirehose::DeliveryStream',
+  );
+  if (deliveryStreams.length !== 1)
+    throw new Error(
+      `resources/firehose.yml declares ${deliveryStreams.length} delivery streams; reconcile expects the one raw events stream`,
+    );
   const destination = deliveryStreams[0]!.Properties.ExtendedS3DestinationConfiguration as Record<string, unknown>;
   const bucketArn = (destination.BucketARN as { 'Fn::GetAtt'?: string } | undefined)?.['Fn::GetAtt'];
   const bucketLogicalId = bucketArn?.replace(/\.Arn$/, '');
-  if (!bucketLogicalId) throw new Error('resources/firehose.yml: the raw events delivery stream\'s BucketARN is not `!GetAtt <bucket>.Arn`');
+  if (!bucketLogicalId)
+    throw new Error("resources/firehose.yml: the raw events delivery stream's BucketARN is not `!GetAtt <bucket>.Arn`");
   const bucket = read('s3.yml').Resources[bucketLogicalId];
   const bucketName = (bucket?.Properties.BucketName as { 'Fn::Sub'?: string } | string | undefined) ?? '';
 
@@ -73,7 +85,10 @@ function staticPrefix(template: string): string {
 }
 
 /** The sinks of a running local platform: those its stack file lists, at its emulators' endpoints. */
-export function targetsOfLocalStack(stack: StackFile, declarations: SinkDeclarations = readSinkDeclarations()): ReconcileTargets {
+export function targetsOfLocalStack(
+  stack: StackFile,
+  declarations: SinkDeclarations = readSinkDeclarations(),
+): ReconcileTargets {
   const clients = createLocalAwsClients(stack.endpoints, stack.region);
   const table = stack.resources.tables[declarations.invoiceTable.logicalId];
   const bucket = stack.resources.buckets[declarations.rawBucket.logicalId];
@@ -95,7 +110,10 @@ export function targetsOfLocalStack(stack: StackFile, declarations: SinkDeclarat
  * The sinks of a deployed stage, with the SDK's default credentials and region (AWS_PROFILE, AWS_REGION, ...): the
  * table's name from resources/names.yml, the bucket's (which ends in the account id) found with ListBuckets.
  */
-export async function targetsOfDeployedStage(stage: string, declarations: SinkDeclarations = readSinkDeclarations()): Promise<ReconcileTargets> {
+export async function targetsOfDeployedStage(
+  stage: string,
+  declarations: SinkDeclarations = readSinkDeclarations(),
+): Promise<ReconcileTargets> {
   const dynamodb = new DynamoDBClient({});
   const s3 = createS3Client();
   const close = () => {
@@ -130,7 +148,9 @@ export async function targetsOfDeployedStage(stage: string, declarations: SinkDe
 export function deployedNamePatterns(stage: string, declarations: SinkDeclarations, resourcesDir = RESOURCES_DIR) {
   const names = parse(readFileSync(join(resourcesDir, 'names.yml'), 'utf8')) as Record<string, string>;
   const resolve = (template: string) =>
-    template.replace(/\$\{self:custom\.names\.(\w+)\}/g, (whole, key: string) => names[key] ?? whole).replaceAll('${sls:stage}', stage);
+    template
+      .replace(/\$\{self:custom\.names\.(\w+)\}/g, (whole, key: string) => names[key] ?? whole)
+      .replaceAll('${sls:stage}', stage);
   const tableName = resolve(declarations.invoiceTable.tableName);
   const bucketTemplate = resolve(declarations.rawBucket.bucketName);
   const [bucketNamePrefix = ''] = bucketTemplate.split('${AWS::AccountId}');

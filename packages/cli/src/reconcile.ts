@@ -52,7 +52,12 @@ async function openTargets(options: ReconcileCommandOptions): Promise<ReconcileT
   }
 }
 
-function reconcileOnce(file: string, targets: ReconcileTargets, options: ReconcileCommandOptions, output: CommandOutput): Promise<ReconcileReport> {
+function reconcileOnce(
+  file: string,
+  targets: ReconcileTargets,
+  options: ReconcileCommandOptions,
+  output: CommandOutput,
+): Promise<ReconcileReport> {
   if (options.waitSeconds === undefined) return reconcile({ file, targets, scanSegments: options.segments });
   return waitForReconciliation({
     file,

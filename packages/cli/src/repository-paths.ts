@@ -8,7 +8,8 @@ export const REPOSITORY_ROOT = resolve(__dirname, '../../..');
 export const SAMPLE_DATA_FILE = join(REPOSITORY_ROOT, 'data', 'online-retail-sample.csv');
 
 /** Where the full data set lives on a developer's machine and in CI: shared/ sits beside the repository. */
-export const FULL_DATA_FILE = process.env.RETAIL_FULL_DATA_FILE ?? join(REPOSITORY_ROOT, '..', 'shared', 'data', 'online-retail', 'data.csv.gz');
+export const FULL_DATA_FILE =
+  process.env.RETAIL_FULL_DATA_FILE ?? join(REPOSITORY_ROOT, '..', 'shared', 'data', 'online-retail', 'data.csv.gz');
 
 export function findFullDataFile(): string | undefined {
   return existsSync(FULL_DATA_FILE) ? FULL_DATA_FILE : undefined;

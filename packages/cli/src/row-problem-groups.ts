@@ -28,10 +28,15 @@ export class RowProblemGroups {
   }
 
   list(): RowProblemGroup[] {
-    return [...this.groups.values()].map(({ field, reason, rows, exampleRows }) => ({ field, reason, rows, exampleRows })).sort((a, b) => b.rows - a.rows);
+    return [...this.groups.values()]
+      .map(({ field, reason, rows, exampleRows }) => ({ field, reason, rows, exampleRows }))
+      .sort((a, b) => b.rows - a.rows);
   }
 }
 
 export function formatRowProblemGroups(groups: readonly RowProblemGroup[], indent = '  '): string[] {
-  return groups.map((g) => `${indent}${g.rows.toLocaleString('en-GB')} x ${g.field || '(row)'}: ${g.reason} (e.g. file ${g.exampleRows.length === 1 ? 'row' : 'rows'} ${g.exampleRows.join(', ')})`);
+  return groups.map(
+    (g) =>
+      `${indent}${g.rows.toLocaleString('en-GB')} x ${g.field || '(row)'}: ${g.reason} (e.g. file ${g.exampleRows.length === 1 ? 'row' : 'rows'} ${g.exampleRows.join(', ')})`,
+  );
 }

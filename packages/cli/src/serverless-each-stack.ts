@@ -20,13 +20,23 @@ export function stacksInDependencyOrder(): string[] {
 
 function main(argv: string[]): number {
   const [command, ...options] = argv;
-  if (!command || ![...COMMANDS_IN_DEPENDENCY_ORDER, ...COMMANDS_IN_REVERSE_ORDER].includes(command) || !options.includes('--stage')) {
-    console.error(`Usage: npm run ${command ?? 'deploy'} -- --stage <stage> [--region <region>]\n  runs \`sls <${[...COMMANDS_IN_DEPENDENCY_ORDER, ...COMMANDS_IN_REVERSE_ORDER].join('|')}>\` on the platform stack and every service`);
+  if (
+    !command ||
+    ![...COMMANDS_IN_DEPENDENCY_ORDER, ...COMMANDS_IN_REVERSE_ORDER].includes(command) ||
+    !options.includes('--stage')
+  ) {
+    console.error(
+      `Usage: npm run ${command ?? 'deploy'} -- --stage <stage> [--region <region>]\n  runs \`sls <${[...COMMANDS_IN_DEPENDENCY_ORDER, ...COMMANDS_IN_REVERSE_ORDER].join('|')}>\` on the platform stack and every service`,
+    );
     return 2;
   }
-  const stacks = COMMANDS_IN_REVERSE_ORDER.includes(command) ? stacksInDependencyOrder().reverse() : stacksInDependencyOrder();
+  const stacks = COMMANDS_IN_REVERSE_ORDER.includes(command)
+    ? stacksInDependencyOrder().reverse()
+    : stacksInDependencyOrder();
   for (const stack of stacks) {
-    console.log(`\n== sls ${command} ${options.join(' ')} in ${path.relative(REPOSITORY_ROOT, stack) || '. (platform stack)'}`);
+    console.log(
+      `\n== sls ${command} ${options.join(' ')} in ${path.relative(REPOSITORY_ROOT, stack) || '. (platform stack)'}`,
+    );
     const run = spawnSync(process.execPath, [SERVERLESS_CLI, command, ...options], { cwd: stack, stdio: 'inherit' });
     if (run.status !== 0) {
       console.error(`sls ${command} failed in ${stack}: the stacks after it were not touched.`);

@@ -26,13 +26,24 @@ export async function resolveIngestApi(
   env: NodeJS.ProcessEnv = process.env,
   readLocal: () => Promise<IngestApiTarget> = readLocalIngestApi,
 ): Promise<IngestApiTarget> {
-  return pair(flags.apiUrl, flags.apiKey, '--api-url', '--api-key') ?? pair(env.RETAIL_API_URL, env.RETAIL_API_KEY, 'RETAIL_API_URL', 'RETAIL_API_KEY') ?? readLocal();
+  return (
+    pair(flags.apiUrl, flags.apiKey, '--api-url', '--api-key') ??
+    pair(env.RETAIL_API_URL, env.RETAIL_API_KEY, 'RETAIL_API_URL', 'RETAIL_API_KEY') ??
+    readLocal()
+  );
 }
 
-function pair(url: string | undefined, key: string | undefined, urlName: string, keyName: string): IngestApiTarget | undefined {
+function pair(
+  url: string | undefined,
+  key: string | undefined,
+  urlName: string,
+  keyName: string,
+): IngestApiTarget | undefined {
   if (!url && !key) return undefined;
-  if (!url) throw new StackConfigError(`${keyName} is set but ${urlName} is not: give both, the key belongs to one API`);
-  if (!key) throw new StackConfigError(`${urlName} is set but ${keyName} is not: give both, the key belongs to one API`);
+  if (!url)
+    throw new StackConfigError(`${keyName} is set but ${urlName} is not: give both, the key belongs to one API`);
+  if (!key)
+    throw new StackConfigError(`${urlName} is set but ${keyName} is not: give both, the key belongs to one API`);
   if (!/^https?:\/\//.test(url)) throw new StackConfigError(`${urlName} must be an http(s) URL, got '${url}'`);
   return { apiUrl: url, apiKey: key };
 }

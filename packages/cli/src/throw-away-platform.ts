@@ -46,7 +46,13 @@ export async function withThrowAwayPlatform(
   process.once('SIGTERM', onSignal);
   process.once('uncaughtException', onCrash);
   try {
-    platform = await startLocalPlatform({ ...options.platform, stateDir, fresh: true, ports: FREE_PORTS, signal: abort.signal });
+    platform = await startLocalPlatform({
+      ...options.platform,
+      stateDir,
+      fresh: true,
+      ports: FREE_PORTS,
+      signal: abort.signal,
+    });
     return await run(platform, (performance.now() - startedAt) / 1000);
   } finally {
     await stopPlatform();

@@ -10,13 +10,20 @@ const run = promisify(execFile);
 describe('npm run load -- --dry-run on the full data set (shared/data/online-retail/data.csv.gz)', () => {
   it('reports every figure the data README verifies', async () => {
     const file = findFullDataFile();
-    if (file === undefined) throw new Error('shared/data/online-retail/data.csv.gz is missing: it sits beside the repository on every machine and in CI');
+    if (file === undefined)
+      throw new Error(
+        'shared/data/online-retail/data.csv.gz is missing: it sits beside the repository on every machine and in CI',
+      );
 
     // Run as users run it (tsx, outside jest's module sandbox, which parses CSV about 3x slower).
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(REPOSITORY_ROOT, 'packages/cli/src/load.ts'), '--dry-run', '--json', file], {
-      cwd: REPOSITORY_ROOT,
-      maxBuffer: 1 << 20,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', join(REPOSITORY_ROOT, 'packages/cli/src/load.ts'), '--dry-run', '--json', file],
+      {
+        cwd: REPOSITORY_ROOT,
+        maxBuffer: 1 << 20,
+      },
+    );
     const report = JSON.parse(stdout) as DataQualityReport;
 
     expect(report).toMatchObject({

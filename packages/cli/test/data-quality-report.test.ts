@@ -7,7 +7,9 @@ import { SAMPLE_DATA_FILE } from '../src/repository-paths';
 
 /** The sample read the plainest way: latin1, CRLF, RFC 4180 quotes. Independent of the domain's reader. */
 function parseSampleByHand(): string[][] {
-  const lines = readFileSync(SAMPLE_DATA_FILE, 'latin1').split('\r\n').filter((line) => line !== '');
+  const lines = readFileSync(SAMPLE_DATA_FILE, 'latin1')
+    .split('\r\n')
+    .filter((line) => line !== '');
   return lines.slice(1).map((line) => {
     const fields: string[] = [];
     let field = '';
@@ -59,7 +61,13 @@ describe('data-quality report of the committed sample', () => {
     const invoices = new Set(rows.map((r) => r[col.invoice]!));
     const copies = new Map<string, number>();
     for (const r of rows) copies.set(r.join('\u0000'), (copies.get(r.join('\u0000')) ?? 0) + 1);
-    const clean = rows.filter((r) => r[col.customer] !== '' && !r[col.invoice]!.startsWith('C') && Number(r[col.quantity]) > 0 && Number(r[col.price]) > 0);
+    const clean = rows.filter(
+      (r) =>
+        r[col.customer] !== '' &&
+        !r[col.invoice]!.startsWith('C') &&
+        Number(r[col.quantity]) > 0 &&
+        Number(r[col.price]) > 0,
+    );
     const dates = rows.map((r) => sortableDate(r[col.date]!)).sort();
     return {
       rows: rows.length,
@@ -82,18 +90,26 @@ describe('data-quality report of the committed sample', () => {
       revenue: asDecimal(rows.reduce((sum, r) => sum + BigInt(r[col.quantity]!) * thousandths(r[col.price]!), 0n)),
       cleanRows: clean.length,
       cleanCustomers: new Set(clean.map((r) => r[col.customer])).size,
-      cleanRevenue: asDecimal(clean.reduce((sum, r) => sum + BigInt(r[col.quantity]!) * thousandths(r[col.price]!), 0n)),
+      cleanRevenue: asDecimal(
+        clean.reduce((sum, r) => sum + BigInt(r[col.quantity]!) * thousandths(r[col.price]!), 0n),
+      ),
       giftVoucherRows: rows.filter((r) => r[col.stock]!.startsWith('gift_')).length,
       postageRows: rows.filter((r) => ['POST', 'DOT', 'C2'].includes(r[col.stock]!)).length,
     };
   })();
 
   it('matches figures computed from a plain parse of the same file', async () => {
-    const report = await computeDataQualityReport(numberInvoiceLines(readInvoiceLineCsv(openCsvFile(SAMPLE_DATA_FILE))));
+    const report = await computeDataQualityReport(
+      numberInvoiceLines(readInvoiceLineCsv(openCsvFile(SAMPLE_DATA_FILE))),
+    );
 
     expect(report.rows).toBe(expected.rows);
     expect(report.validRows).toBe(expected.rows);
-    expect(report.invoices).toEqual({ distinct: expected.invoices, cancellations: expected.cancellationInvoices, adjustments: expected.adjustmentInvoices });
+    expect(report.invoices).toEqual({
+      distinct: expected.invoices,
+      cancellations: expected.cancellationInvoices,
+      adjustments: expected.adjustmentInvoices,
+    });
     expect(report.customers).toBe(expected.customers);
     expect(report.countries).toBe(expected.countries);
     expect(report.invoiceDates).toEqual({ first: expected.firstDate, last: expected.lastDate, days: expected.days });
@@ -101,19 +117,37 @@ describe('data-quality report of the committed sample', () => {
     expect(report.missingCustomerId).toBe(expected.missingCustomerId);
     expect(report.missingDescription).toBe(expected.missingDescription);
     expect(report.quantityNotPositive.rows).toBe(expected.quantityNotPositive);
-    expect(report.unitPriceNotPositive).toEqual({ rows: expected.priceZero + expected.priceNegative, zero: expected.priceZero, negative: expected.priceNegative });
-    expect(report.exactDuplicates).toEqual({ extraCopies: expected.duplicateExtraCopies, groups: expected.duplicateGroups });
+    expect(report.unitPriceNotPositive).toEqual({
+      rows: expected.priceZero + expected.priceNegative,
+      zero: expected.priceZero,
+      negative: expected.priceNegative,
+    });
+    expect(report.exactDuplicates).toEqual({
+      extraCopies: expected.duplicateExtraCopies,
+      groups: expected.duplicateGroups,
+    });
     expect(report.revenue).toBe(expected.revenue);
-    expect(report.cleanSales).toEqual({ rows: expected.cleanRows, customers: expected.cleanCustomers, revenue: expected.cleanRevenue });
+    expect(report.cleanSales).toEqual({
+      rows: expected.cleanRows,
+      customers: expected.cleanCustomers,
+      revenue: expected.cleanRevenue,
+    });
     expect(report.nonProductStockCodeRows['gift-voucher']).toBe(expected.giftVoucherRows);
     expect(report.nonProductStockCodeRows.postage).toBe(expected.postageRows);
     expect(report.invalidRows).toEqual({ rows: 0, reasons: [] });
   });
 
   it('agrees with what the sample README says of it', async () => {
-    const report = await computeDataQualityReport(numberInvoiceLines(readInvoiceLineCsv(openCsvFile(SAMPLE_DATA_FILE))));
+    const report = await computeDataQualityReport(
+      numberInvoiceLines(readInvoiceLineCsv(openCsvFile(SAMPLE_DATA_FILE))),
+    );
     // data/README.md: 3,953 rows, 26 cancellation rows, 44 exact duplicate rows, 3 adjustment invoices.
-    expect([report.rows, report.cancellationRows, report.exactDuplicates.extraCopies, report.invoices.adjustments]).toEqual([3953, 26, 44, 3]);
+    expect([
+      report.rows,
+      report.cancellationRows,
+      report.exactDuplicates.extraCopies,
+      report.invoices.adjustments,
+    ]).toEqual([3953, 26, 44, 3]);
   });
 });
 
@@ -128,7 +162,9 @@ describe('data-quality report of a file with invalid rows', () => {
   ].join('\r\n');
 
   it('counts only valid rows in the figures and groups the invalid ones by reason, with file row numbers', async () => {
-    const report = await computeDataQualityReport(numberInvoiceLines(readInvoiceLineCsv(Readable.from([Buffer.from(csv, 'latin1')]))));
+    const report = await computeDataQualityReport(
+      numberInvoiceLines(readInvoiceLineCsv(Readable.from([Buffer.from(csv, 'latin1')]))),
+    );
 
     expect(report.rows).toBe(5);
     expect(report.validRows).toBe(2);

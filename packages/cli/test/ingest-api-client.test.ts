@@ -19,7 +19,12 @@ async function startApi(answer: Answer): Promise<{ url: string; received: Receiv
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const request = { path: req.url, headers: req.headers, rows: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>[], at: Date.now() };
+      const request = {
+        path: req.url,
+        headers: req.headers,
+        rows: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>[],
+        at: Date.now(),
+      };
       received.push(request);
       answer(request, received.length - 1, res);
     });
@@ -37,7 +42,17 @@ function lines(count: number, firstRow = 1): NumberedInvoiceLine[] {
   return Array.from({ length: count }, (_, i) => ({
     fileRow: firstRow + i,
     invoiceNo: '536365',
-    values: { InvoiceNo: '536365', StockCode: '71053', Description: 'WHITE METAL LANTERN', Quantity: '6', InvoiceDate: '12/1/2010 8:26', UnitPrice: '3.39', CustomerID: '17850', Country: 'United Kingdom', LineNo: i + 1 },
+    values: {
+      InvoiceNo: '536365',
+      StockCode: '71053',
+      Description: 'WHITE METAL LANTERN',
+      Quantity: '6',
+      InvoiceDate: '12/1/2010 8:26',
+      UnitPrice: '3.39',
+      CustomerID: '17850',
+      Country: 'United Kingdom',
+      LineNo: i + 1,
+    },
   }));
 }
 
@@ -54,7 +69,11 @@ async function api(answer: Answer) {
 
 describe('ingest API client', () => {
   it('re-sends the same rows after a 503, waiting as long as Retry-After says', async () => {
-    const { url, received } = await api((_, index, res) => (index === 0 ? json(res, 503, { message: 'stream busy' }, { 'retry-after': '1' }) : json(res, 200, { accepted: 3 })));
+    const { url, received } = await api((_, index, res) =>
+      index === 0
+        ? json(res, 503, { message: 'stream busy' }, { 'retry-after': '1' })
+        : json(res, 200, { accepted: 3 }),
+    );
     const client = new IngestApiClient({ apiUrl: url, apiKey: 'test-key' });
 
     const outcome = await client.sendBatch(lines(3, 41));
@@ -92,7 +111,9 @@ describe('ingest API client', () => {
     const failure = client.sendBatch(lines(4, 101));
 
     await expect(failure).rejects.toThrow(IngestApiError);
-    await expect(failure).rejects.toThrow(/4 rows \(file rows 101-104\) in 3 attempts; last answer: 500 .*internal error.*Re-running the load is safe/);
+    await expect(failure).rejects.toThrow(
+      /4 rows \(file rows 101-104\) in 3 attempts; last answer: 500 .*internal error.*Re-running the load is safe/,
+    );
     expect(received).toHaveLength(3);
   });
 
@@ -132,12 +153,18 @@ describe('ingest API client', () => {
     const withMessage = await client.sendBatch(lines(1, 20));
 
     expect(withProblems).toMatchObject({ accepted: 0, rejectedRows: 3 });
-    expect(withProblems.rejections.map((r) => [r.fileRow, r.message])).toEqual([7, 8, 9].map((row) => [row, 'the body must be a JSON array of rows']));
-    expect(withMessage.rejections).toEqual([{ fileRow: 20, field: '', message: 'the request was refused (400): the body is not JSON' }]);
+    expect(withProblems.rejections.map((r) => [r.fileRow, r.message])).toEqual(
+      [7, 8, 9].map((row) => [row, 'the body must be a JSON array of rows']),
+    );
+    expect(withMessage.rejections).toEqual([
+      { fileRow: 20, field: '', message: 'the request was refused (400): the body is not JSON' },
+    ]);
   });
 
   it('splits a batch the API finds too large (413) until the parts fit', async () => {
-    const { url, received } = await api((request, _, res) => (request.rows.length > 2 ? json(res, 413, { message: 'too many rows' }) : json(res, 200, {})));
+    const { url, received } = await api((request, _, res) =>
+      request.rows.length > 2 ? json(res, 413, { message: 'too many rows' }) : json(res, 200, {}),
+    );
     const client = new IngestApiClient({ apiUrl: url, apiKey: 'k' });
 
     const outcome = await client.sendBatch(lines(7));
@@ -151,7 +178,9 @@ describe('ingest API client', () => {
     const { url, received } = await api((_, __, res) => json(res, 403, { message: 'Forbidden' }));
     const client = new IngestApiClient({ apiUrl: url, apiKey: 'wrong' });
 
-    await expect(client.sendBatch(lines(1))).rejects.toThrow(/refused the API key \(403\).*--api-key or RETAIL_API_KEY/);
+    await expect(client.sendBatch(lines(1))).rejects.toThrow(
+      /refused the API key \(403\).*--api-key or RETAIL_API_KEY/,
+    );
     expect(received).toHaveLength(1);
   });
 });

@@ -21,10 +21,19 @@ function linesOf(csv: string): AsyncIterable<NumberedInvoiceLine> {
   return numberInvoiceLines(readInvoiceLineCsv(Readable.from([Buffer.from(csv, 'latin1')])));
 }
 
-const accepted = (batch: readonly NumberedInvoiceLine[]): BatchOutcome => ({ sent: batch.length, accepted: batch.length, rejectedRows: 0, rejections: [], requests: 1, retries: 0 });
+const accepted = (batch: readonly NumberedInvoiceLine[]): BatchOutcome => ({
+  sent: batch.length,
+  accepted: batch.length,
+  rejectedRows: 0,
+  rejections: [],
+  requests: 1,
+  retries: 0,
+});
 
 /** Loads the CSV with a stand-in API that keeps the batches, and returns the line ids the domain gives them. */
-async function lineIdsOfALoad(batchSize: number): Promise<{ ids: string[]; batches: (readonly NumberedInvoiceLine[])[] }> {
+async function lineIdsOfALoad(
+  batchSize: number,
+): Promise<{ ids: string[]; batches: (readonly NumberedInvoiceLine[])[] }> {
   const batches: (readonly NumberedInvoiceLine[])[] = [];
   await loadInvoiceLines({
     lines: linesOf(CSV),
@@ -65,7 +74,10 @@ describe('loading invoice lines in batches', () => {
   });
 
   it("sends each row keyed by the file's own column names plus LineNo", async () => {
-    const retail2 = ['Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country', '489434,85048,15CM CHRISTMAS GLASS BALL 20 LIGHTS,12,12/1/09 7:45,6.95,13085,United Kingdom'].join('\r');
+    const retail2 = [
+      'Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country',
+      '489434,85048,15CM CHRISTMAS GLASS BALL 20 LIGHTS,12,12/1/09 7:45,6.95,13085,United Kingdom',
+    ].join('\r');
     const sent: NumberedInvoiceLine[] = [];
     for await (const line of linesOf(retail2)) sent.push(line);
 
@@ -73,13 +85,27 @@ describe('loading invoice lines in batches', () => {
       {
         fileRow: 1,
         invoiceNo: '489434',
-        values: { Invoice: '489434', StockCode: '85048', Description: '15CM CHRISTMAS GLASS BALL 20 LIGHTS', Quantity: '12', InvoiceDate: '12/1/09 7:45', Price: '6.95', 'Customer ID': '13085', Country: 'United Kingdom', LineNo: 1 },
+        values: {
+          Invoice: '489434',
+          StockCode: '85048',
+          Description: '15CM CHRISTMAS GLASS BALL 20 LIGHTS',
+          Quantity: '12',
+          InvoiceDate: '12/1/09 7:45',
+          Price: '6.95',
+          'Customer ID': '13085',
+          Country: 'United Kingdom',
+          LineNo: 1,
+        },
       },
     ]);
   });
 
   it('cuts batches between invoices, and sends the rest of an invoice longer than a batch only after its first part', async () => {
-    const csv = [HEADER, ...Array.from({ length: 5 }, () => LANTERN), ...['536366', '536367', '536368'].map((no) => LANTERN.replace('536365', no))].join('\r\n');
+    const csv = [
+      HEADER,
+      ...Array.from({ length: 5 }, () => LANTERN),
+      ...['536366', '536367', '536368'].map((no) => LANTERN.replace('536365', no)),
+    ].join('\r\n');
     const sent: string[][] = [];
     const finished: string[] = [];
     await loadInvoiceLines({
@@ -109,7 +135,14 @@ describe('loading invoice lines in batches', () => {
         yield line;
       }
     }
-    const manyRows = [HEADER, ...Array.from({ length: 100 }, (_, i) => `5370${String(i).padStart(2, '0')},71053,WHITE METAL LANTERN,6,12/1/2010 8:26,3.39,17850,United Kingdom`)].join('\r\n');
+    const manyRows = [
+      HEADER,
+      ...Array.from(
+        { length: 100 },
+        (_, i) =>
+          `5370${String(i).padStart(2, '0')},71053,WHITE METAL LANTERN,6,12/1/2010 8:26,3.39,17850,United Kingdom`,
+      ),
+    ].join('\r\n');
     const waiting: (() => void)[] = [];
     let inFlight = 0;
     let maxInFlight = 0;
@@ -157,8 +190,20 @@ describe('loading invoice lines in batches', () => {
   });
 
   it('stops at a malformed row of the file, and still counts what was sent before it', async () => {
-    const malformed = [HEADER, LANTERN, LANTERN, LANTERN, '536365,71053,WHITE METAL LANTERN,6,12/1/2010 8:26,3.39,17850,United Kingdom,extra', LANTERN].join('\r\n');
-    const summary = await loadInvoiceLines({ lines: linesOf(malformed), batchSize: 2, concurrency: 2, sendBatch: async (batch) => accepted(batch) });
+    const malformed = [
+      HEADER,
+      LANTERN,
+      LANTERN,
+      LANTERN,
+      '536365,71053,WHITE METAL LANTERN,6,12/1/2010 8:26,3.39,17850,United Kingdom,extra',
+      LANTERN,
+    ].join('\r\n');
+    const summary = await loadInvoiceLines({
+      lines: linesOf(malformed),
+      batchSize: 2,
+      concurrency: 2,
+      sendBatch: async (batch) => accepted(batch),
+    });
 
     expect(summary.stoppedBy).toMatch(/malformed: .*columns length is 8, got 9 on line 5/);
     expect(summary.accepted).toBe(summary.rowsSent);

@@ -4,11 +4,24 @@ import { DEFAULT_SCAN_SEGMENTS } from '../src/reconcile-dynamodb';
 
 describe('npm run reconcile -- [file] [flags]', () => {
   it('defaults to one reading of the local platform with the default segments', () => {
-    expect(parseReconcileArgs([])).toEqual({ file: undefined, waitSeconds: undefined, json: false, segments: DEFAULT_SCAN_SEGMENTS, stackFile: undefined, stage: undefined, help: false });
+    expect(parseReconcileArgs([])).toEqual({
+      file: undefined,
+      waitSeconds: undefined,
+      json: false,
+      segments: DEFAULT_SCAN_SEGMENTS,
+      stackFile: undefined,
+      stage: undefined,
+      help: false,
+    });
   });
 
   it('reads the file, --wait, --segments and --json', () => {
-    expect(parseReconcileArgs(['data.csv.gz', '--wait', '300', '--segments', '8', '--json'])).toMatchObject({ file: 'data.csv.gz', waitSeconds: 300, segments: 8, json: true });
+    expect(parseReconcileArgs(['data.csv.gz', '--wait', '300', '--segments', '8', '--json'])).toMatchObject({
+      file: 'data.csv.gz',
+      waitSeconds: 300,
+      segments: 8,
+      json: true,
+    });
   });
 
   it.each([

@@ -8,7 +8,14 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCo
 import { DynamoDbInvoiceStore, SUMMARY_SORT_KEY, invoicePartitionKey, lineItem, lineSortKey } from '@retail/adapters';
 import { startDynamoDbTestServer, type DynamoDbTestServer } from '@retail/adapters/test/support/dynamodb-test-table';
 import { readSampleRows, sampleLines } from '@retail/adapters/test/support/online-retail-sample';
-import { TEST_ACCOUNT_ID, TEST_REGION, TEST_STAGE, rawEventsDeliveryStream, startTestS3, type TestS3 } from '@retail/local-platform/test/firehose/support/raw-events-firehose';
+import {
+  TEST_ACCOUNT_ID,
+  TEST_REGION,
+  TEST_STAGE,
+  rawEventsDeliveryStream,
+  startTestS3,
+  type TestS3,
+} from '@retail/local-platform/test/firehose/support/raw-events-firehose';
 import { numberToMilli, parseMilli, type InvoiceLineEvent } from '@retail/domain';
 import type { StackFile } from '@retail/local-platform';
 import { runReconcileCommand } from '../src/reconcile';
@@ -65,7 +72,8 @@ function firehoseObjects(events: readonly InvoiceLineEvent[]): Map<string, Invoi
   }
   const objects = new Map<string, InvoiceLineEvent[]>();
   for (const [prefix, dayLines] of byDay) {
-    for (let start = 0; start < dayLines.length; start += 1000) objects.set(firehoseKey(prefix), dayLines.slice(start, start + 1000));
+    for (let start = 0; start < dayLines.length; start += 1000)
+      objects.set(firehoseKey(prefix), dayLines.slice(start, start + 1000));
   }
   return objects;
 }
@@ -80,7 +88,10 @@ async function putRawObject(key: string, objectLines: readonly InvoiceLineEvent[
 }
 
 /** What `npm start` would write for a platform holding this table and the raw bucket, built by hand. */
-function localStack(tableName: string, buckets: StackFile['resources']['buckets'] = { RawEventsBucket: { name: BUCKET, arn: `arn:aws:s3:::${BUCKET}` } }): StackFile {
+function localStack(
+  tableName: string,
+  buckets: StackFile['resources']['buckets'] = { RawEventsBucket: { name: BUCKET, arn: `arn:aws:s3:::${BUCKET}` } },
+): StackFile {
   return {
     stage: TEST_STAGE,
     region: TEST_REGION,
@@ -91,7 +102,13 @@ function localStack(tableName: string, buckets: StackFile['resources']['buckets'
     endpoints: { kinesis: 'http://127.0.0.1:9', dynamodb: dynamodb.endpoint, s3: s3.endpoint, services: {} },
     resources: {
       streams: {},
-      tables: { InvoiceTable: { name: tableName, arn: `arn:aws:dynamodb:${TEST_REGION}:${TEST_ACCOUNT_ID}:table/${tableName}`, globalSecondaryIndexes: ['byCustomer'] } },
+      tables: {
+        InvoiceTable: {
+          name: tableName,
+          arn: `arn:aws:dynamodb:${TEST_REGION}:${TEST_ACCOUNT_ID}:table/${tableName}`,
+          globalSecondaryIndexes: ['byCustomer'],
+        },
+      },
       buckets,
     },
     routes: [],
@@ -118,7 +135,9 @@ function removeLineItem(line: InvoiceLineEvent) {
     const key = { pk: invoicePartitionKey(line.invoiceNo), sk: lineSortKey(line.invoiceNo, line.lineId) };
     await documents.send(new DeleteCommand({ TableName: stack.resources.tables.InvoiceTable!.name, Key: key }));
     return async () => {
-      await documents.send(new PutCommand({ TableName: stack.resources.tables.InvoiceTable!.name, Item: lineItem(line) }));
+      await documents.send(
+        new PutCommand({ TableName: stack.resources.tables.InvoiceTable!.name, Item: lineItem(line) }),
+      );
     };
   };
 }
@@ -133,10 +152,13 @@ function lineOfALargerInvoice(): InvoiceLineEvent {
 const cellOf = (report: ReconcileReport, figure: string) => report.rows.find((row) => row.figure === figure);
 
 describe('reconcile, against dynalite and s3rver filled with the sample', () => {
-  it('finds every line of the file in both sinks, with the file\'s own counts and exact revenue', async () => {
+  it("finds every line of the file in both sinks, with the file's own counts and exact revenue", async () => {
     const report = await reconcile({ file: SAMPLE_DATA_FILE, stack });
 
-    const revenue = rows.reduce((sum, row) => sum + Number(row.Quantity) * (parseMilli(row.UnitPrice!) as { milli: number }).milli, 0);
+    const revenue = rows.reduce(
+      (sum, row) => sum + Number(row.Quantity) * (parseMilli(row.UnitPrice!) as { milli: number }).milli,
+      0,
+    );
     const expected = {
       'invoice lines': rows.length,
       invoices: new Set(rows.map((row) => row.InvoiceNo)).size,
@@ -144,9 +166,14 @@ describe('reconcile, against dynalite and s3rver filled with the sample', () => 
       'revenue (sum of line totals)': revenue,
     };
     for (const [figure, value] of Object.entries(expected)) {
-      expect(cellOf(report, figure)).toMatchObject({ source: value, sinks: { dynamodb: { value, agrees: true }, rawS3: { value, agrees: true } } });
+      expect(cellOf(report, figure)).toMatchObject({
+        source: value,
+        sinks: { dynamodb: { value, agrees: true }, rawS3: { value, agrees: true } },
+      });
     }
-    expect(cellOf(report, 'revenue of invoice summaries')).toMatchObject({ sinks: { dynamodb: { value: revenue, agrees: true } } });
+    expect(cellOf(report, 'revenue of invoice summaries')).toMatchObject({
+      sinks: { dynamodb: { value: revenue, agrees: true } },
+    });
     expect(report.differences).toEqual([]);
     expect(report.duplicateDeliveries).toBe(0);
     expect(report.dynamodb).toMatchObject({ scannedItems: rows.length + expected.invoices });
@@ -178,7 +205,9 @@ describe('reconcile, against dynalite and s3rver filled with the sample', () => 
 
       printed.length = 0;
       expect(await runReconcileCommand(['--stack-file', stackFile, '--wait', '0', SAMPLE_DATA_FILE], output)).toBe(1);
-      expect(printed[0]).toMatch(new RegExp(`^\\[ *\\d+\\.\\d s\\] dynamodb ${less}/${all} lines, raw s3 ${all}/${all} lines, 3 differences$`));
+      expect(printed[0]).toMatch(
+        new RegExp(`^\\[ *\\d+\\.\\d s\\] dynamodb ${less}/${all} lines, raw s3 ${all}/${all} lines, 3 differences$`),
+      );
     });
 
     printed.length = 0;
@@ -199,19 +228,33 @@ describe('reconcile, against dynalite and s3rver filled with the sample', () => 
         expect(report.differences).toContain(
           `raw s3: invoice lines ${formatCount(rows.length - objectLines.length)}, source ${formatCount(rows.length)} (differs by -${formatCount(objectLines.length)})`,
         );
-        expect(report.differences).toContain(`raw s3: lines missing from the sink: ${formatCount(objectLines.length)} (e.g. ${objectLines.slice(0, 5).map((l) => l.lineId).join('; ')})`);
+        expect(report.differences).toContain(
+          `raw s3: lines missing from the sink: ${formatCount(objectLines.length)} (e.g. ${objectLines
+            .slice(0, 5)
+            .map((l) => l.lineId)
+            .join('; ')})`,
+        );
         expect(cellOf(report, 'lines missing from the sink')?.sinks.dynamodb).toMatchObject({ value: 0, agrees: true });
       },
     );
   });
 
-  it('reports an invoice whose summary total was changed, with its figures and the source\'s', async () => {
+  it("reports an invoice whose summary total was changed, with its figures and the source's", async () => {
     const line = lineOfALargerInvoice();
     const tableName = stack.resources.tables.InvoiceTable!.name;
     const key = { pk: invoicePartitionKey(line.invoiceNo), sk: SUMMARY_SORT_KEY };
     const { Item: summary } = await documents.send(new GetCommand({ TableName: tableName, Key: key }));
     const { lineCount, total } = summary as { lineCount: number; total: number };
-    const setTotal = (value: number) => documents.send(new UpdateCommand({ TableName: tableName, Key: key, UpdateExpression: 'SET #total = :total', ExpressionAttributeNames: { '#total': 'total' }, ExpressionAttributeValues: { ':total': value } }));
+    const setTotal = (value: number) =>
+      documents.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: 'SET #total = :total',
+          ExpressionAttributeNames: { '#total': 'total' },
+          ExpressionAttributeValues: { ':total': value },
+        }),
+      );
 
     await withChange(
       async () => {
@@ -236,7 +279,13 @@ describe('reconcile, against dynalite and s3rver filled with the sample', () => 
     await withChange(
       async () => {
         const original = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-        await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: copy, Body: Buffer.from(await original.Body!.transformToByteArray()) }));
+        await s3.client.send(
+          new PutObjectCommand({
+            Bucket: BUCKET,
+            Key: copy,
+            Body: Buffer.from(await original.Body!.transformToByteArray()),
+          }),
+        );
         return async () => void (await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: copy })));
       },
       async () => {
@@ -245,13 +294,18 @@ describe('reconcile, against dynalite and s3rver filled with the sample', () => 
         expect(report.duplicateDeliveries).toBe(objectLines.length);
         expect(report.rawS3).toMatchObject({ objects: rawObjects.size + 1, records: rows.length + objectLines.length });
         expect(cellOf(report, 'invoice lines')?.sinks.rawS3).toMatchObject({ value: rows.length, agrees: true });
-        expect(formatReconcileReport(report)).toMatch(new RegExp(`duplicate deliveries +${formatCount(objectLines.length)}\\n`));
+        expect(formatReconcileReport(report)).toMatch(
+          new RegExp(`duplicate deliveries +${formatCount(objectLines.length)}\\n`),
+        );
       },
     );
   });
 
   it('checks only the sinks the stack file lists', async () => {
-    const report = await reconcile({ file: SAMPLE_DATA_FILE, stack: localStack(stack.resources.tables.InvoiceTable!.name, {}) });
+    const report = await reconcile({
+      file: SAMPLE_DATA_FILE,
+      stack: localStack(stack.resources.tables.InvoiceTable!.name, {}),
+    });
 
     expect(report.rawS3).toBeUndefined();
     expect(report.notChecked).toEqual(['raw s3: the stack file lists no bucket RawEventsBucket']);
@@ -260,7 +314,7 @@ describe('reconcile, against dynalite and s3rver filled with the sample', () => 
     expect(formatReconcileReport(report)).toMatch(/^figure +source +dynamodb$/m);
   });
 
-  it('finds a deployed stage\'s sinks by name with the SDK\'s default clients (here pointed at the emulators, as AWS_ENDPOINT_URL_* do)', async () => {
+  it("finds a deployed stage's sinks by name with the SDK's default clients (here pointed at the emulators, as AWS_ENDPOINT_URL_* do)", async () => {
     const saved = { ...process.env };
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
@@ -272,9 +326,16 @@ describe('reconcile, against dynalite and s3rver filled with the sample', () => 
     const targets = await targetsOfDeployedStage(TEST_STAGE);
     try {
       expect(targets.invoiceTable?.tableName).toBe(`retail-${TEST_STAGE}-invoices`);
-      expect(targets.rawBucket?.layout).toEqual({ bucket: BUCKET, linesPrefix: 'invoice-lines/', errorsPrefix: 'errors/' });
+      expect(targets.rawBucket?.layout).toEqual({
+        bucket: BUCKET,
+        linesPrefix: 'invoice-lines/',
+        errorsPrefix: 'errors/',
+      });
       // The test table has a numbered name (one per test run); the stage's name would be retail-test-invoices.
-      const invoiceTable = { client: targets.invoiceTable!.client, tableName: stack.resources.tables.InvoiceTable!.name };
+      const invoiceTable = {
+        client: targets.invoiceTable!.client,
+        tableName: stack.resources.tables.InvoiceTable!.name,
+      };
       const report = await reconcile({ file: SAMPLE_DATA_FILE, targets: { ...targets, invoiceTable } });
       expect(report.platform).toBe(`stage ${TEST_STAGE} on AWS`);
       expect(report.differences).toEqual([]);

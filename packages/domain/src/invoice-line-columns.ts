@@ -9,7 +9,11 @@ export const INVOICE_LINE_COLUMNS = [
   { field: 'quantity', datasetName: 'Quantity', aliases: ['Quantity', 'quantity'] },
   { field: 'invoiceDate', datasetName: 'InvoiceDate', aliases: ['InvoiceDate', 'invoiceDate'] },
   { field: 'unitPrice', datasetName: 'UnitPrice', aliases: ['UnitPrice', 'unitPrice', 'Price', 'price'] },
-  { field: 'customerId', datasetName: 'CustomerID', aliases: ['CustomerID', 'customerId', 'CustomerId', 'Customer ID'] },
+  {
+    field: 'customerId',
+    datasetName: 'CustomerID',
+    aliases: ['CustomerID', 'customerId', 'CustomerId', 'Customer ID'],
+  },
   { field: 'country', datasetName: 'Country', aliases: ['Country', 'country'] },
   // Not a column of the data set: the line's 1-based position within its invoice, as the source gives it.
   { field: 'lineNo', datasetName: 'LineNo', aliases: ['LineNo', 'lineNo'] },

@@ -26,8 +26,12 @@ export function checkHeader(header: readonly string[]): string[] {
   const seen = new Map<InvoiceLineField, string>();
   for (const name of header) {
     const field = fieldForColumnName(name);
-    if (!field) throw new CsvFormatError(`unknown column '${name}' in the CSV header; accepted columns are ${ACCEPTED_COLUMN_NAMES.join(', ')}`);
-    if (seen.has(field)) throw new CsvFormatError(`columns '${seen.get(field)}' and '${name}' in the CSV header are the same column`);
+    if (!field)
+      throw new CsvFormatError(
+        `unknown column '${name}' in the CSV header; accepted columns are ${ACCEPTED_COLUMN_NAMES.join(', ')}`,
+      );
+    if (seen.has(field))
+      throw new CsvFormatError(`columns '${seen.get(field)}' and '${name}' in the CSV header are the same column`);
     seen.set(field, name);
   }
   return [...header];
@@ -107,7 +111,8 @@ export async function* decodeUtf8OrLatin1(bytes: AsyncIterable<Buffer>): AsyncGe
       carry = Buffer.from(buffer.subarray(cut));
       yield body.toString('utf8');
     } else {
-      if (sawUtf8Text) throw new CsvFormatError('the file mixes UTF-8 and another encoding; re-save it as UTF-8 or ISO-8859-1');
+      if (sawUtf8Text)
+        throw new CsvFormatError('the file mixes UTF-8 and another encoding; re-save it as UTF-8 or ISO-8859-1');
       encoding = 'latin1';
       carry = Buffer.alloc(0);
       yield buffer.toString('latin1');

@@ -1,5 +1,10 @@
 import * as z from 'zod';
-import { ACCEPTED_COLUMN_NAMES, datasetNameOf, fieldForColumnName, type InvoiceLineField } from './invoice-line-columns';
+import {
+  ACCEPTED_COLUMN_NAMES,
+  datasetNameOf,
+  fieldForColumnName,
+  type InvoiceLineField,
+} from './invoice-line-columns';
 import { ACCEPTED_DATE_FORMATS, parseInvoiceDate } from './invoice-date';
 import { invoiceKindOf, type InvoiceLineEvent } from './invoice-line-event';
 import { contentLineId, positionalLineId } from './line-identity';
@@ -13,12 +18,22 @@ export interface RowProblem {
   message: string;
 }
 
-const absent = (value: unknown) => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
-const textOrNumber = z.union([z.string(), z.number()], { error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string or a number') });
+const absent = (value: unknown) =>
+  value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+const textOrNumber = z.union([z.string(), z.number()], {
+  error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string or a number'),
+});
 
 const invoiceNo = textOrNumber
   .transform((v) => String(v).trim())
-  .pipe(z.string().regex(/^[CA]?\d{6}$/, { error: (i) => `'${String(i.input)}' is not an invoice number: expected 6 digits, optionally prefixed with C (cancellation) or A (adjustment), e.g. 536365 or C536379` }));
+  .pipe(
+    z
+      .string()
+      .regex(/^[CA]?\d{6}$/, {
+        error: (i) =>
+          `'${String(i.input)}' is not an invoice number: expected 6 digits, optionally prefixed with C (cancellation) or A (adjustment), e.g. 536365 or C536379`,
+      }),
+  );
 
 const stockCode = textOrNumber
   .transform((v) => String(v).trim())
@@ -29,7 +44,12 @@ const optionalText = (max: number) =>
     .union([z.string(), z.null()], { error: 'must be a string or null' })
     .optional()
     .transform((v) => (absent(v) ? null : (v as string).trim()))
-    .pipe(z.string().max(max, { error: `is longer than ${max} characters` }).nullable());
+    .pipe(
+      z
+        .string()
+        .max(max, { error: `is longer than ${max} characters` })
+        .nullable(),
+    );
 
 const integerText = (what: string) =>
   textOrNumber.transform((v, ctx) => {
@@ -44,13 +64,21 @@ const integerText = (what: string) =>
     return n;
   });
 
-const quantity = integerText('a whole number').pipe(z.number().refine((n) => Math.abs(n) <= 10_000_000, { error: 'is out of range (|quantity| <= 10,000,000)' }));
+const quantity = integerText('a whole number').pipe(
+  z.number().refine((n) => Math.abs(n) <= 10_000_000, { error: 'is out of range (|quantity| <= 10,000,000)' }),
+);
 
 const lineNo = z
   .union([integerText('a positive whole number'), z.null()])
   .optional()
   .transform((v) => (v === undefined || v === null ? null : v))
-  .pipe(z.number().int().positive({ error: 'must be a positive whole number (the line position within its invoice, from 1)' }).nullable());
+  .pipe(
+    z
+      .number()
+      .int()
+      .positive({ error: 'must be a positive whole number (the line position within its invoice, from 1)' })
+      .nullable(),
+  );
 
 const unitPrice = textOrNumber.transform((v, ctx) => {
   const parsed = parseMilli(v);
@@ -61,14 +89,16 @@ const unitPrice = textOrNumber.transform((v, ctx) => {
   return parsed.milli;
 });
 
-const invoiceDate = z.string({ error: (i) => (i.input === undefined ? 'is required' : `must be a string: ${ACCEPTED_DATE_FORMATS}`) }).transform((v, ctx) => {
-  const parsed = parseInvoiceDate(v);
-  if (!parsed.ok) {
-    ctx.addIssue({ code: 'custom', message: parsed.reason });
-    return z.NEVER;
-  }
-  return parsed.iso;
-});
+const invoiceDate = z
+  .string({ error: (i) => (i.input === undefined ? 'is required' : `must be a string: ${ACCEPTED_DATE_FORMATS}`) })
+  .transform((v, ctx) => {
+    const parsed = parseInvoiceDate(v);
+    if (!parsed.ok) {
+      ctx.addIssue({ code: 'custom', message: parsed.reason });
+      return z.NEVER;
+    }
+    return parsed.iso;
+  });
 
 const customerId = z
   .union([z.string(), z.number(), z.null()], { error: 'must be a number, a string or null' })
@@ -123,7 +153,11 @@ export function readInvoiceLines(rows: readonly unknown[], firstRow = 1): Invoic
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         const field = issue.path[0] as InvoiceLineField | undefined;
-        problems.push({ row, field: field ? (renamed.sentNames.get(field) ?? datasetNameOf(field)) : '', message: issue.message });
+        problems.push({
+          row,
+          field: field ? (renamed.sentNames.get(field) ?? datasetNameOf(field)) : '',
+          message: issue.message,
+        });
       }
       return;
     }
@@ -135,7 +169,11 @@ export function readInvoiceLines(rows: readonly unknown[], firstRow = 1): Invoic
 
 function renameColumns(raw: unknown, row: number, problems: RowProblem[]) {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    problems.push({ row, field: '', message: `a row must be an object keyed by column name, got ${Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw}` });
+    problems.push({
+      row,
+      field: '',
+      message: `a row must be an object keyed by column name, got ${Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw}`,
+    });
     return undefined;
   }
   const values: Partial<Record<InvoiceLineField, unknown>> = {};
@@ -144,7 +182,11 @@ function renameColumns(raw: unknown, row: number, problems: RowProblem[]) {
   for (const [name, value] of Object.entries(raw)) {
     const field = fieldForColumnName(name);
     if (!field) {
-      problems.push({ row, field: name, message: `unknown column; accepted columns are ${ACCEPTED_COLUMN_NAMES.join(', ')}` });
+      problems.push({
+        row,
+        field: name,
+        message: `unknown column; accepted columns are ${ACCEPTED_COLUMN_NAMES.join(', ')}`,
+      });
       ok = false;
     } else if (sentNames.has(field)) {
       problems.push({ row, field: name, message: `the same column was also sent as '${sentNames.get(field)}'` });
@@ -163,12 +205,26 @@ function identifyLines(inputs: readonly InvoiceLineInput[], firstRow: number): I
   const occurrences = new Map<string, number>();
   const lines = inputs.map((input, index): InvoiceLineEvent => {
     const row = firstRow + index;
-    const content = [input.invoiceNo, input.stockCode, input.description, input.quantity, input.invoiceDate, input.unitPrice, input.customerId, input.country];
+    const content = [
+      input.invoiceNo,
+      input.stockCode,
+      input.description,
+      input.quantity,
+      input.invoiceDate,
+      input.unitPrice,
+      input.customerId,
+      input.country,
+    ];
     let lineId: string;
     if (input.lineNo !== null) {
       lineId = positionalLineId(input.invoiceNo, input.lineNo);
       const earlier = rowOfLineId.get(lineId);
-      if (earlier !== undefined) problems.push({ row, field: 'lineNo', message: `line ${lineId} is also row ${earlier} of this request; each line of an invoice needs its own lineNo` });
+      if (earlier !== undefined)
+        problems.push({
+          row,
+          field: 'lineNo',
+          message: `line ${lineId} is also row ${earlier} of this request; each line of an invoice needs its own lineNo`,
+        });
       rowOfLineId.set(lineId, row);
     } else {
       const contentKey = JSON.stringify(content);

@@ -13,7 +13,10 @@ export interface InvoiceSummary {
   total: number;
 }
 
-type SummarisedLine = Pick<InvoiceLineEvent, 'invoiceNo' | 'invoiceDate' | 'customerId' | 'country' | 'invoiceKind' | 'lineTotal'>;
+type SummarisedLine = Pick<
+  InvoiceLineEvent,
+  'invoiceNo' | 'invoiceDate' | 'customerId' | 'country' | 'invoiceKind' | 'lineTotal'
+>;
 
 /**
  * Lines numbered firstLineNo..lastLineNo of one invoice, each exactly once: they extend a summary that counts lines
@@ -31,9 +34,13 @@ export interface ConsecutiveLines {
  * number, a number given twice, or a gap. A stream consumer adds such a run to a stored summary; anything else makes
  * it recount the invoice from its stored lines.
  */
-export function consecutiveLinesOf(lines: readonly (SummarisedLine & Pick<InvoiceLineEvent, 'lineNo'>)[]): ConsecutiveLines | undefined {
+export function consecutiveLinesOf(
+  lines: readonly (SummarisedLine & Pick<InvoiceLineEvent, 'lineNo'>)[],
+): ConsecutiveLines | undefined {
   const run = lines.length === 0 ? undefined : consecutiveLineNumbers(lines);
-  return run === undefined ? undefined : { firstLineNo: run.first, lastLineNo: run.last, summary: summariseInvoice(lines) };
+  return run === undefined
+    ? undefined
+    : { firstLineNo: run.first, lastLineNo: run.last, summary: summariseInvoice(lines) };
 }
 
 /** n when the invoice's lines are exactly lines 1..n; undefined otherwise (a gap, or lines without a number). */
@@ -42,7 +49,9 @@ export function linesCountedThrough(lines: readonly Pick<InvoiceLineEvent, 'line
   return run?.first === 1 ? run.last : undefined;
 }
 
-function consecutiveLineNumbers(lines: readonly Pick<InvoiceLineEvent, 'lineNo'>[]): { first: number; last: number } | undefined {
+function consecutiveLineNumbers(
+  lines: readonly Pick<InvoiceLineEvent, 'lineNo'>[],
+): { first: number; last: number } | undefined {
   let first = Infinity;
   let last = -Infinity;
   const seen = new Set<number>();

@@ -1,10 +1,18 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { InvoiceLineNumbering, numberToMilli, openCsvFile, positionalLineId, readInvoiceLineCsv, readInvoiceLines } from '../src';
+import {
+  InvoiceLineNumbering,
+  numberToMilli,
+  openCsvFile,
+  positionalLineId,
+  readInvoiceLineCsv,
+  readInvoiceLines,
+} from '../src';
 
 // shared/ sits beside the repository on every machine and in CI; its README verifies these figures.
-const FULL_DATA_FILE = process.env.RETAIL_FULL_DATA_FILE ?? path.resolve(__dirname, '../../../../shared/data/online-retail/data.csv.gz');
+const FULL_DATA_FILE =
+  process.env.RETAIL_FULL_DATA_FILE ?? path.resolve(__dirname, '../../../../shared/data/online-retail/data.csv.gz');
 
 async function identifyEveryLine() {
   const numbering = new InvoiceLineNumbering();
@@ -45,7 +53,8 @@ async function replayedIdsDigest() {
 
 describe('the line identity on the full data set', () => {
   it('keeps all 541,909 rows distinct, the 5,268 exact duplicates included, and gives a replay the very same ids', async () => {
-    if (!existsSync(FULL_DATA_FILE)) throw new Error(`${FULL_DATA_FILE} is missing: shared/ sits beside the repository on every machine and in CI`);
+    if (!existsSync(FULL_DATA_FILE))
+      throw new Error(`${FULL_DATA_FILE} is missing: shared/ sits beside the repository on every machine and in CI`);
     const first = await identifyEveryLine();
     expect(first).toMatchObject({ rows: 541_909, distinctIds: 541_909, revenueMilli: 9_747_747_934 });
     expect(await replayedIdsDigest()).toBe(first.idsDigest);

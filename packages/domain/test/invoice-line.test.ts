@@ -2,21 +2,45 @@ import fc from 'fast-check';
 import { readInvoiceLines, type InvoiceLineEvent } from '../src';
 
 const kaggleRow = {
-  InvoiceNo: '536365', StockCode: '85123A', Description: 'WHITE HANGING HEART T-LIGHT HOLDER', Quantity: '6',
-  InvoiceDate: '12/1/2010 8:26', UnitPrice: '2.55', CustomerID: '17850', Country: 'United Kingdom',
+  InvoiceNo: '536365',
+  StockCode: '85123A',
+  Description: 'WHITE HANGING HEART T-LIGHT HOLDER',
+  Quantity: '6',
+  InvoiceDate: '12/1/2010 8:26',
+  UnitPrice: '2.55',
+  CustomerID: '17850',
+  Country: 'United Kingdom',
 };
 // The course client's body: pandas Series.to_json() of that row.
 const pandasRow = {
-  InvoiceNo: 536365, StockCode: '85123A', Description: 'WHITE HANGING HEART T-LIGHT HOLDER', Quantity: 6,
-  InvoiceDate: '12/1/2010 8:26', UnitPrice: 2.55, CustomerID: 17850.0, Country: 'United Kingdom',
+  InvoiceNo: 536365,
+  StockCode: '85123A',
+  Description: 'WHITE HANGING HEART T-LIGHT HOLDER',
+  Quantity: 6,
+  InvoiceDate: '12/1/2010 8:26',
+  UnitPrice: 2.55,
+  CustomerID: 17850.0,
+  Country: 'United Kingdom',
 };
 const camelRow = {
-  invoiceNo: '536365', stockCode: '85123A', description: 'WHITE HANGING HEART T-LIGHT HOLDER', quantity: 6,
-  invoiceDate: '2010-12-01T08:26:00', unitPrice: '2.55', customerId: '17850', country: 'United Kingdom',
+  invoiceNo: '536365',
+  stockCode: '85123A',
+  description: 'WHITE HANGING HEART T-LIGHT HOLDER',
+  quantity: 6,
+  invoiceDate: '2010-12-01T08:26:00',
+  unitPrice: '2.55',
+  customerId: '17850',
+  country: 'United Kingdom',
 };
 const retailIIRow = {
-  Invoice: '536365', StockCode: '85123A', Description: 'WHITE HANGING HEART T-LIGHT HOLDER', Quantity: '6',
-  InvoiceDate: '12/1/10 8:26', Price: '2.55', 'Customer ID': '17850.0', Country: 'United Kingdom',
+  Invoice: '536365',
+  StockCode: '85123A',
+  Description: 'WHITE HANGING HEART T-LIGHT HOLDER',
+  Quantity: '6',
+  InvoiceDate: '12/1/10 8:26',
+  Price: '2.55',
+  'Customer ID': '17850.0',
+  Country: 'United Kingdom',
 };
 
 function onlyLine(rows: unknown[]): InvoiceLineEvent {
@@ -30,9 +54,19 @@ describe('readInvoiceLines', () => {
   it('reads the same line from the CSV, the course client, camelCase and Online Retail II', () => {
     const expected = onlyLine([kaggleRow]);
     expect(expected).toMatchObject({
-      invoiceNo: '536365', stockCode: '85123A', quantity: 6, invoiceDate: '2010-12-01T08:26:00', unitPrice: 2.55,
-      customerId: '17850', country: 'United Kingdom', lineTotal: 15.3, invoiceKind: 'sale', isCancellation: false,
-      stockCodeKind: 'product', isProduct: true, lineNo: null,
+      invoiceNo: '536365',
+      stockCode: '85123A',
+      quantity: 6,
+      invoiceDate: '2010-12-01T08:26:00',
+      unitPrice: 2.55,
+      customerId: '17850',
+      country: 'United Kingdom',
+      lineTotal: 15.3,
+      invoiceKind: 'sale',
+      isCancellation: false,
+      stockCodeKind: 'product',
+      isProduct: true,
+      lineNo: null,
     });
     for (const row of [pandasRow, camelRow, retailIIRow]) expect(onlyLine([row])).toEqual(expected);
   });
@@ -48,11 +82,21 @@ describe('readInvoiceLines', () => {
   });
 
   it('derives cancellations, adjustments and non-product codes', () => {
-    expect(onlyLine([{ ...kaggleRow, InvoiceNo: 'C536379', StockCode: 'D', Quantity: '-1', UnitPrice: '27.5' }])).toMatchObject({
-      invoiceKind: 'cancellation', isCancellation: true, stockCodeKind: 'discount', isProduct: false, lineTotal: -27.5,
+    expect(
+      onlyLine([{ ...kaggleRow, InvoiceNo: 'C536379', StockCode: 'D', Quantity: '-1', UnitPrice: '27.5' }]),
+    ).toMatchObject({
+      invoiceKind: 'cancellation',
+      isCancellation: true,
+      stockCodeKind: 'discount',
+      isProduct: false,
+      lineTotal: -27.5,
     });
-    expect(onlyLine([{ ...kaggleRow, InvoiceNo: 'A563185', StockCode: 'B', Quantity: '1', UnitPrice: '-11062.06' }])).toMatchObject({
-      invoiceKind: 'adjustment', stockCodeKind: 'bad-debt-adjustment', lineTotal: -11062.06,
+    expect(
+      onlyLine([{ ...kaggleRow, InvoiceNo: 'A563185', StockCode: 'B', Quantity: '1', UnitPrice: '-11062.06' }]),
+    ).toMatchObject({
+      invoiceKind: 'adjustment',
+      stockCodeKind: 'bad-debt-adjustment',
+      lineTotal: -11062.06,
     });
     expect(onlyLine([{ ...kaggleRow, StockCode: 'POST' }]).stockCodeKind).toBe('postage');
     expect(onlyLine([{ ...kaggleRow, StockCode: 'gift_0001_40' }]).stockCodeKind).toBe('gift-voucher');
@@ -101,30 +145,39 @@ describe('line identity', () => {
   });
 
   it('gives exact duplicate rows distinct ids by position, and a replay the same ids', () => {
-    fc.assert(fc.property(rowArb, fc.integer({ min: 2, max: 5 }), (row, copies) => {
-      const rows = Array.from({ length: copies }, (_, i) => ({ ...row, LineNo: i + 1 }));
-      const first = readInvoiceLines(rows);
-      const replay = readInvoiceLines(rows);
-      if (!first.ok || !replay.ok) throw new Error('valid rows refused');
-      expect(new Set(first.lines.map((l) => l.lineId)).size).toBe(copies);
-      expect(replay.lines.map((l) => l.lineId)).toEqual(first.lines.map((l) => l.lineId));
-      expect(first.lines[0]!.lineId).toBe(`${row.InvoiceNo}:1`);
-    }));
+    fc.assert(
+      fc.property(rowArb, fc.integer({ min: 2, max: 5 }), (row, copies) => {
+        const rows = Array.from({ length: copies }, (_, i) => ({ ...row, LineNo: i + 1 }));
+        const first = readInvoiceLines(rows);
+        const replay = readInvoiceLines(rows);
+        if (!first.ok || !replay.ok) throw new Error('valid rows refused');
+        expect(new Set(first.lines.map((l) => l.lineId)).size).toBe(copies);
+        expect(replay.lines.map((l) => l.lineId)).toEqual(first.lines.map((l) => l.lineId));
+        expect(first.lines[0]!.lineId).toBe(`${row.InvoiceNo}:1`);
+      }),
+    );
   });
 
   it('without lineNo, identifies by content and occurrence within the request, stable across retries', () => {
-    fc.assert(fc.property(fc.array(rowArb, { minLength: 1, maxLength: 20 }), (rows) => {
-      const withDuplicate = [...rows, rows[0]!];
-      const first = readInvoiceLines(withDuplicate);
-      const retry = readInvoiceLines(withDuplicate);
-      if (!first.ok || !retry.ok) throw new Error('valid rows refused');
-      expect(retry.lines.map((l) => l.lineId)).toEqual(first.lines.map((l) => l.lineId));
-      expect(new Set(first.lines.map((l) => l.lineId)).size).toBe(withDuplicate.length);
-    }));
+    fc.assert(
+      fc.property(fc.array(rowArb, { minLength: 1, maxLength: 20 }), (rows) => {
+        const withDuplicate = [...rows, rows[0]!];
+        const first = readInvoiceLines(withDuplicate);
+        const retry = readInvoiceLines(withDuplicate);
+        if (!first.ok || !retry.ok) throw new Error('valid rows refused');
+        expect(retry.lines.map((l) => l.lineId)).toEqual(first.lines.map((l) => l.lineId));
+        expect(new Set(first.lines.map((l) => l.lineId)).size).toBe(withDuplicate.length);
+      }),
+    );
   });
 
   it('refuses two rows of one request claiming the same line', () => {
-    const read = readInvoiceLines([{ ...kaggleRow, LineNo: 1 }, { ...kaggleRow, StockCode: '71053', LineNo: 1 }]);
-    expect(!read.ok && read.problems).toEqual([{ row: 2, field: 'lineNo', message: expect.stringMatching(/line 536365:1 is also row 1/) }]);
+    const read = readInvoiceLines([
+      { ...kaggleRow, LineNo: 1 },
+      { ...kaggleRow, StockCode: '71053', LineNo: 1 },
+    ]);
+    expect(!read.ok && read.problems).toEqual([
+      { row: 2, field: 'lineNo', message: expect.stringMatching(/line 536365:1 is also row 1/) },
+    ]);
   });
 });

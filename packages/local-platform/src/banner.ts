@@ -5,10 +5,17 @@ import type { StackFile } from './stack-file';
 /** What `npm start` prints once everything answers: where to send requests, with which key, where state lives. */
 export function formatReadyBanner(stack: StackFile, stackFile: string, startupMs: number): string {
   const relative = (file: string) => path.relative(process.cwd(), file) || '.';
-  const names = (resources: Record<string, { name: string }>) => Object.values(resources).map((resource) => resource.name).join(', ') || '(none)';
-  const routes = stack.routes.map((route) => `      ${route.method.padEnd(6)} ${route.url}  (${route.service}${route.private ? ', needs x-api-key' : ''})`);
+  const names = (resources: Record<string, { name: string }>) =>
+    Object.values(resources)
+      .map((resource) => resource.name)
+      .join(', ') || '(none)';
+  const routes = stack.routes.map(
+    (route) =>
+      `      ${route.method.padEnd(6)} ${route.url}  (${route.service}${route.private ? ', needs x-api-key' : ''})`,
+  );
   const services = Object.entries(stack.endpoints.services).map(
-    ([name, endpoints]) => `      ${name.padEnd(20)} ${endpoints.http ?? '(no http events)'}   Lambda Invoke ${endpoints.lambda}`,
+    ([name, endpoints]) =>
+      `      ${name.padEnd(20)} ${endpoints.http ?? '(no http events)'}   Lambda Invoke ${endpoints.lambda}`,
   );
   return [
     '',
@@ -30,4 +37,3 @@ export function formatReadyBanner(stack: StackFile, stackFile: string, startupMs
     '',
   ].join('\n');
 }
-

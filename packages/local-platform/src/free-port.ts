@@ -9,7 +9,11 @@ export function findFreePort(host: string = LOOPBACK_HOST): Promise<number> {
     server.once('error', reject);
     server.listen(0, host, () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('No port assigned.'))));
+      server.close(() =>
+        typeof address === 'object' && address !== null
+          ? resolve(address.port)
+          : reject(new Error('No port assigned.')),
+      );
     });
   });
 }
@@ -22,7 +26,9 @@ export function assertPortFree(port: number, setting: string, host: string = LOO
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new Error(`Port ${port} on ${host} is already in use (${setting}): stop what listens there (another \`npm start\`?) or choose another port.`)
+          ? new Error(
+              `Port ${port} on ${host} is already in use (${setting}): stop what listens there (another \`npm start\`?) or choose another port.`,
+            )
           : error,
       ),
     );

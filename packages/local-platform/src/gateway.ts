@@ -30,7 +30,12 @@ export const INTEGRATION_TIMEOUT_MS = 29_000;
 // Hop-by-hop headers belong to one connection, not to the request being forwarded.
 const HOP_BY_HOP_HEADERS = ['connection', 'keep-alive', 'proxy-connection', 'upgrade'];
 
-export async function startGateway(options: { host?: string; port: number; stage: string; routes: GatewayRoute[] }): Promise<RunningGateway> {
+export async function startGateway(options: {
+  host?: string;
+  port: number;
+  stage: string;
+  routes: GatewayRoute[];
+}): Promise<RunningGateway> {
   const { host = LOOPBACK_HOST, port, stage, routes } = options;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const server = http.createServer((request, response) => forward(request, response, { stage, routes, agent }));
@@ -53,18 +58,31 @@ export async function startGateway(options: { host?: string; port: number; stage
 }
 
 /** The route API Gateway would pick: method (or ANY) and path template, literal segments before parameters. */
-export function matchRoute<T extends Pick<GatewayRoute, 'method' | 'path'>>(routes: readonly T[], method: string, requestPath: string): T | undefined {
+export function matchRoute<T extends Pick<GatewayRoute, 'method' | 'path'>>(
+  routes: readonly T[],
+  method: string,
+  requestPath: string,
+): T | undefined {
   const segments = requestPath.split('/').filter((segment) => segment !== '');
-  const candidates = routes.filter((route) => pathMatches(templateSegments(route.path), segments)).sort((a, b) => specificity(b.path) - specificity(a.path));
+  const candidates = routes
+    .filter((route) => pathMatches(templateSegments(route.path), segments))
+    .sort((a, b) => specificity(b.path) - specificity(a.path));
   // A path declared for another method still goes to its service, which answers as API Gateway would.
   return candidates.find((route) => route.method === method.toUpperCase() || route.method === 'ANY') ?? candidates[0];
 }
 
-function forward(request: IncomingMessage, response: ServerResponse, { stage, routes, agent }: { stage: string; routes: GatewayRoute[]; agent: http.Agent }): void {
+function forward(
+  request: IncomingMessage,
+  response: ServerResponse,
+  { stage, routes, agent }: { stage: string; routes: GatewayRoute[]; agent: http.Agent },
+): void {
   const url = new URL(request.url ?? '/', 'http://gateway');
   const stagePrefix = `/${stage}`;
   const method = request.method ?? 'GET';
-  const route = url.pathname === stagePrefix || url.pathname.startsWith(`${stagePrefix}/`) ? matchRoute(routes, method, url.pathname.slice(stagePrefix.length)) : undefined;
+  const route =
+    url.pathname === stagePrefix || url.pathname.startsWith(`${stagePrefix}/`)
+      ? matchRoute(routes, method, url.pathname.slice(stagePrefix.length))
+      : undefined;
   if (route === undefined) {
     respondJson(response, 404, {
       message: `No service declares ${method} ${url.pathname}.`,
@@ -88,7 +106,15 @@ function forward(request: IncomingMessage, response: ServerResponse, { stage, ro
     respondJson(response, statusCode, { message });
   };
   const upstream = http.request(
-    { host: target.hostname, port: target.port, method, path: request.url, headers: withoutHopByHop(request.headers), agent, timeout: INTEGRATION_TIMEOUT_MS },
+    {
+      host: target.hostname,
+      port: target.port,
+      method,
+      path: request.url,
+      headers: withoutHopByHop(request.headers),
+      agent,
+      timeout: INTEGRATION_TIMEOUT_MS,
+    },
     (upstreamResponse) => {
       response.writeHead(upstreamResponse.statusCode ?? 502, withoutHopByHop(upstreamResponse.headers));
       upstreamResponse.pipe(response);
@@ -140,7 +166,10 @@ function pathMatches(template: string[], segments: string[]): boolean {
 
 // Literal segments outrank parameters, which outrank a greedy {proxy+}.
 function specificity(template: string): number {
-  return templateSegments(template).reduce((score, part) => score * 3 + (/^\{.+\+\}$/.test(part) ? 0 : /^\{.+\}$/.test(part) ? 1 : 2), 1);
+  return templateSegments(template).reduce(
+    (score, part) => score * 3 + (/^\{.+\+\}$/.test(part) ? 0 : /^\{.+\}$/.test(part) ? 1 : 2),
+    1,
+  );
 }
 
 /** The platform's single base URL: routes `/<stage>/<path>` to the service that declares the path. */
@@ -150,14 +179,20 @@ export function gatewayComponent(port: number): PlatformComponent {
     async start({ platform, stack }) {
       const routes = stack.routes.map((route) => {
         const target = stack.serviceEndpoints[route.service]?.http;
-        if (target === undefined) throw new Error(`Route ${route.method} ${route.path} of ${route.service} has no HTTP endpoint to forward to.`);
+        if (target === undefined)
+          throw new Error(
+            `Route ${route.method} ${route.path} of ${route.service} has no HTTP endpoint to forward to.`,
+          );
         return { service: route.service, method: route.method, path: route.path, target };
       });
       const declaredBy = new Map<string, string>();
       for (const route of routes) {
         const key = `${route.method} ${route.path}`;
         const other = declaredBy.get(key);
-        if (other !== undefined && other !== route.service) throw new Error(`${other} and ${route.service} both declare ${key}: API Gateway would refuse the second one.`);
+        if (other !== undefined && other !== route.service)
+          throw new Error(
+            `${other} and ${route.service} both declare ${key}: API Gateway would refuse the second one.`,
+          );
         declaredBy.set(key, route.service);
       }
       if (port !== 0) await assertPortFree(port, describePortSetting('api', port));

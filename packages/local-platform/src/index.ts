@@ -13,5 +13,12 @@ export {
 } from './stack-file';
 export { createLocalAwsClients, type LocalAwsClients } from './local-aws-clients';
 export { readLocalApiKey } from './platform-exports';
-export { FREE_PORTS, LOCAL_STAGE, LOOPBACK_HOST, PORT_VARIABLES, portsFromEnvironment, type PlatformPorts } from './platform-settings';
+export {
+  FREE_PORTS,
+  LOCAL_STAGE,
+  LOOPBACK_HOST,
+  PORT_VARIABLES,
+  portsFromEnvironment,
+  type PlatformPorts,
+} from './platform-settings';
 export type { PlatformComponent, RunningComponent, StackContribution } from './platform-component';

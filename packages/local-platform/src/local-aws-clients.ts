@@ -16,12 +16,20 @@ export interface LocalAwsClients {
  * SDK clients for the emulators, given their endpoints explicitly: the platform (and a test process running it)
  * must not depend on AWS_* variables of its own process. Services use @retail/adapters' factories instead.
  */
-export function createLocalAwsClients(endpoints: Pick<StackEndpoints, 'kinesis' | 'dynamodb' | 's3'>, region: string): LocalAwsClients {
+export function createLocalAwsClients(
+  endpoints: Pick<StackEndpoints, 'kinesis' | 'dynamodb' | 's3'>,
+  region: string,
+): LocalAwsClients {
   // A copy per client: the SDK writes its own bookkeeping into the credentials object it is given.
   const credentials = () => ({ ...LOCAL_CREDENTIALS });
   const common = { region, maxAttempts: 3 };
   // HTTP/1.1 for Kinesis: kinesalite rejects the SDK's default HTTP/2.
-  const kinesis = new KinesisClient({ ...common, credentials: credentials(), endpoint: endpoints.kinesis, requestHandler: new NodeHttpHandler() });
+  const kinesis = new KinesisClient({
+    ...common,
+    credentials: credentials(),
+    endpoint: endpoints.kinesis,
+    requestHandler: new NodeHttpHandler(),
+  });
   const dynamodb = new DynamoDBClient({ ...common, credentials: credentials(), endpoint: endpoints.dynamodb });
   // Path-style for s3rver; checksums only when required, or s3rver stores stream bodies with their aws-chunked framing.
   const s3 = new S3Client({

@@ -11,7 +11,13 @@ export function localAwsEnvironment(region: string): Record<string, string> {
 }
 
 // A developer's own AWS identity must not leak into local processes: the SDK would mix it with the local credentials.
-const DEVELOPER_AWS_VARIABLES = ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE'];
+const DEVELOPER_AWS_VARIABLES = [
+  'AWS_PROFILE',
+  'AWS_SESSION_TOKEN',
+  'AWS_SECURITY_TOKEN',
+  'AWS_ROLE_ARN',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+];
 
 /** The environment of a child process: ours, minus a real AWS identity, plus the local platform's variables. */
 export function childProcessEnvironment(localVariables: Record<string, string>): NodeJS.ProcessEnv {

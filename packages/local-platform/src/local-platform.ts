@@ -1,12 +1,32 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { readPlatformTemplate, RESOURCE_TYPES_NOT_EMULATED, type PlatformTemplate } from './cloudformation/read-platform-template';
+import {
+  readPlatformTemplate,
+  RESOURCE_TYPES_NOT_EMULATED,
+  type PlatformTemplate,
+} from './cloudformation/read-platform-template';
 import { localAwsEnvironment } from './local-aws-environment';
-import { addContribution, completeStackFile, emptyStackDraft, type ComponentContext, type PlatformComponent, type PlatformFacts, type RunningComponent } from './platform-component';
+import {
+  addContribution,
+  completeStackFile,
+  emptyStackDraft,
+  type ComponentContext,
+  type PlatformComponent,
+  type PlatformFacts,
+  type RunningComponent,
+} from './platform-component';
 import { platformComponentPhases } from './platform-components';
 import { readLocalApiKey } from './platform-exports';
 import { createPlatformLog, type PlatformLog } from './platform-log';
-import { configuredStateDir, FREE_PORTS, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_STAGE, REPO_ROOT, type PlatformPorts } from './platform-settings';
+import {
+  configuredStateDir,
+  FREE_PORTS,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_CREDENTIALS,
+  LOCAL_STAGE,
+  REPO_ROOT,
+  type PlatformPorts,
+} from './platform-settings';
 import { listServiceDirs, readServiceDefinition, type ServiceSlot } from './serverless-offline-service';
 import { removeStackFile, writeStackFile, type StackFile } from './stack-file';
 import { LOCK_FILE_NAME, lockStateDir } from './state-dir-lock';
@@ -63,14 +83,26 @@ async function startComponents(
   // `sls print` takes seconds per service: read them while the platform template is read and the emulators start.
   const serviceDirs = options.serviceDirs ?? (await listServiceDirs());
   const serviceSlots: Promise<ServiceSlot[]> = Promise.all(
-    serviceDirs.map(async (directory) => ({ directory, definition: await readServiceDefinition(directory, LOCAL_STAGE, signal) })),
+    serviceDirs.map(async (directory) => ({
+      directory,
+      definition: await readServiceDefinition(directory, LOCAL_STAGE, signal),
+    })),
   );
   serviceSlots.catch(() => undefined); // Reported by the services component, which awaits it.
 
   log.info(`Starting the local platform (state in ${stateDir})...`);
-  const [template, apiKey] = await Promise.all([readPlatformTemplate(LOCAL_STAGE, REPO_ROOT, signal), readLocalApiKey()]);
+  const [template, apiKey] = await Promise.all([
+    readPlatformTemplate(LOCAL_STAGE, REPO_ROOT, signal),
+    readLocalApiKey(),
+  ]);
   log.info(`  platform template read (${((Date.now() - startedAt.getTime()) / 1000).toFixed(1)} s)`);
-  const platform: PlatformFacts = { stage: LOCAL_STAGE, region: template.region, accountId: LOCAL_ACCOUNT_ID, stateDir, template };
+  const platform: PlatformFacts = {
+    stage: LOCAL_STAGE,
+    region: template.region,
+    accountId: LOCAL_ACCOUNT_ID,
+    stateDir,
+    template,
+  };
   const phases = platformComponentPhases({ ...FREE_PORTS, ...options.ports }, serviceSlots);
   warnAboutTypesNotEmulated(template, phases.flat(), log);
 
@@ -88,7 +120,10 @@ async function startComponents(
       for (const component of phaseRunning) draft = addContribution(draft, component.contribution);
     }
     signal.throwIfAborted();
-    const credentials = { accessKeyId: LOCAL_CREDENTIALS.accessKeyId, secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey };
+    const credentials = {
+      accessKeyId: LOCAL_CREDENTIALS.accessKeyId,
+      secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey,
+    };
     const stack = completeStackFile(draft, { ...platform, apiKey, credentials, startedAt });
     const stackFile = await writeStackFile(stack);
     return { stack, stackFile, stop: () => stopComponents(running, log) };
@@ -105,32 +140,52 @@ async function startComponent(component: PlatformComponent, context: ComponentCo
     context.log.info(`  ${component.name} ready (${((Date.now() - began) / 1000).toFixed(1)} s)`);
     return running;
   } catch (error) {
-    throw new Error(`${component.name} did not start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`${component.name} did not start: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
 }
 
 async function stopComponents(phases: RunningComponent[][], log: PlatformLog): Promise<void> {
   for (const phase of [...phases].reverse()) {
     const stopped = await Promise.allSettled(phase.map((component) => component.stop()));
-    for (const result of stopped) if (result.status === 'rejected') log.warn(`a component did not stop cleanly: ${String(result.reason)}`);
+    for (const result of stopped)
+      if (result.status === 'rejected') log.warn(`a component did not stop cleanly: ${String(result.reason)}`);
   }
 }
 
 async function assertSafeToDelete(stateDir: string): Promise<void> {
   // --fresh deletes a whole folder: never one that holds the repository or looks like a project.
-  const holdsProject = await Promise.all(['package.json', '.git'].map((name) => stat(path.join(stateDir, name)).then(() => true, () => false)));
+  const holdsProject = await Promise.all(
+    ['package.json', '.git'].map((name) =>
+      stat(path.join(stateDir, name)).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
   const holdsRepository = !path.relative(stateDir, REPO_ROOT).startsWith('..');
   if (holdsRepository || holdsProject.includes(true)) {
-    throw new Error(`Refusing to delete ${stateDir} for --fresh: it holds the repository or a project. Choose a dedicated state directory.`);
+    throw new Error(
+      `Refusing to delete ${stateDir} for --fresh: it holds the repository or a project. Choose a dedicated state directory.`,
+    );
   }
 }
 
 async function deleteStateExcept(stateDir: string, keep: string): Promise<void> {
   const entries = await readdir(stateDir);
-  await Promise.all(entries.filter((entry) => entry !== keep).map((entry) => rm(path.join(stateDir, entry), { recursive: true, force: true })));
+  await Promise.all(
+    entries
+      .filter((entry) => entry !== keep)
+      .map((entry) => rm(path.join(stateDir, entry), { recursive: true, force: true })),
+  );
 }
 
-function warnAboutTypesNotEmulated(template: PlatformTemplate, components: PlatformComponent[], log: PlatformLog): void {
+function warnAboutTypesNotEmulated(
+  template: PlatformTemplate,
+  components: PlatformComponent[],
+  log: PlatformLog,
+): void {
   const created = new Set(components.flatMap((component) => component.resourceTypes ?? []));
   for (const [logicalId, { Type }] of Object.entries(template.resources)) {
     if (!created.has(Type) && !(Type in RESOURCE_TYPES_NOT_EMULATED)) {

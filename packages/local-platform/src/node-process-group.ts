@@ -44,13 +44,18 @@ export class NodeProcessGroup {
   private exitStatus: ExitStatus | undefined;
 
   constructor(private readonly options: NodeProcessGroupOptions) {
-    const child = spawn(process.execPath, [...(options.nodeOptions ?? []), '--import', ORPHAN_WATCHDOG, options.script, ...(options.args ?? [])], {
-      cwd: options.cwd,
-      env: options.env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    if (child.pid === undefined) throw new Error(`Could not start ${options.name}: no process id (is ${process.execPath} executable?).`);
+    const child = spawn(
+      process.execPath,
+      [...(options.nodeOptions ?? []), '--import', ORPHAN_WATCHDOG, options.script, ...(options.args ?? [])],
+      {
+        cwd: options.cwd,
+        env: options.env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    if (child.pid === undefined)
+      throw new Error(`Could not start ${options.name}: no process id (is ${process.execPath} executable?).`);
     this.pid = child.pid;
     liveGroups.add(this.pid);
     installExitHook();
@@ -98,14 +103,27 @@ export class NodeProcessGroup {
         if (match) finish(() => resolve(match));
       };
       const timer = setTimeout(
-        () => finish(() => reject(new Error(`${this.name} was not ready after ${timeoutMs / 1000} s. Its last output:\n${this.outputTail()}`))),
+        () =>
+          finish(() =>
+            reject(
+              new Error(
+                `${this.name} was not ready after ${timeoutMs / 1000} s. Its last output:\n${this.outputTail()}`,
+              ),
+            ),
+          ),
         timeoutMs,
       );
       this.lineListeners.add(listener);
       if (signal?.aborted) onAbort();
       signal?.addEventListener('abort', onAbort);
       void this.exited.then((status) =>
-        finish(() => reject(new Error(`${this.name} exited (${describeExit(status)}) before it was ready. Its last output:\n${this.outputTail()}`))),
+        finish(() =>
+          reject(
+            new Error(
+              `${this.name} exited (${describeExit(status)}) before it was ready. Its last output:\n${this.outputTail()}`,
+            ),
+          ),
+        ),
       );
     });
   }

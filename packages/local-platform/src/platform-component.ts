@@ -49,7 +49,8 @@ export interface StackContribution {
   apiUrl?: string;
 }
 
-export type StackDraft = Required<Omit<StackContribution, 'apiUrl' | 'resources'>> & Pick<StackContribution, 'apiUrl'> & { resources: StackResources };
+export type StackDraft = Required<Omit<StackContribution, 'apiUrl' | 'resources'>> &
+  Pick<StackContribution, 'apiUrl'> & { resources: StackResources };
 
 export function emptyStackDraft(environment: Record<string, string>): StackDraft {
   return {
@@ -88,7 +89,9 @@ export function completeStackFile(
   const { kinesis, dynamodb, s3 } = draft.endpoints;
   const { apiUrl } = draft;
   if (kinesis === undefined || dynamodb === undefined || s3 === undefined || apiUrl === undefined) {
-    throw new Error(`No platform component contributed ${JSON.stringify({ kinesis, dynamodb, s3, apiUrl })}: check platform-components.ts.`);
+    throw new Error(
+      `No platform component contributed ${JSON.stringify({ kinesis, dynamodb, s3, apiUrl })}: check platform-components.ts.`,
+    );
   }
   return {
     stage: facts.stage,

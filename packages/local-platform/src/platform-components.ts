@@ -15,7 +15,10 @@ import { serverlessOfflineServicesComponent, type ServiceSlot } from './serverle
  * `resourceTypes`. Services get the `environment` of earlier phases only: an emulator they call (Firehose, whose
  * AWS_ENDPOINT_URL_FIREHOSE they need) that itself needs S3 goes in a new phase between the emulators and the services.
  */
-export function platformComponentPhases(ports: PlatformPorts, serviceSlots: Promise<ServiceSlot[]>): PlatformComponent[][] {
+export function platformComponentPhases(
+  ports: PlatformPorts,
+  serviceSlots: Promise<ServiceSlot[]>,
+): PlatformComponent[][] {
   return [
     emulatorComponents(ports),
     // Firehose delivers to S3 and the services call Firehose: between the two.

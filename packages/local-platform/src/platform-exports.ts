@@ -10,7 +10,10 @@ const cloudFormationScalarTags: ScalarTag[] = ['Ref', 'Sub', 'GetAtt', 'ImportVa
 }));
 
 /** The API key services expect on the local stage: `<stage>.apiKey` of resources/platform-exports.yml (their params). */
-export async function readLocalApiKey(file: string = PLATFORM_EXPORTS_FILE, stage: string = LOCAL_STAGE): Promise<string> {
+export async function readLocalApiKey(
+  file: string = PLATFORM_EXPORTS_FILE,
+  stage: string = LOCAL_STAGE,
+): Promise<string> {
   const exports: unknown = parse(await readFile(file, 'utf8'), { customTags: cloudFormationScalarTags });
   const stageParams: unknown = isJsonObject(exports) ? exports[stage] : undefined;
   const apiKey = isJsonObject(stageParams) ? stageParams.apiKey : undefined;
@@ -19,4 +22,3 @@ export async function readLocalApiKey(file: string = PLATFORM_EXPORTS_FILE, stag
   }
   return apiKey;
 }
-

@@ -65,7 +65,9 @@ export function portsFromEnvironment(environment: NodeJS.ProcessEnv = process.en
     }
     const port = Number(text);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new Error(`${variable}=${text} is not a port number: use an integer from 1 to 65535 (0 picks a free port).`);
+      throw new Error(
+        `${variable}=${text} is not a port number: use an integer from 1 to 65535 (0 picks a free port).`,
+      );
     }
     ports[key] = port;
   }

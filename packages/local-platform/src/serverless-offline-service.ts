@@ -5,7 +5,13 @@ import { isJsonObject } from './json-object';
 import { childProcessEnvironment } from './local-aws-environment';
 import { NodeProcessGroup } from './node-process-group';
 import type { ComponentContext, PlatformComponent, RunningComponent, StackContribution } from './platform-component';
-import { BUSY_PROCESS_NODE_OPTIONS, DEFAULT_SERVICES_PARENT_DIR, describePortSetting, LOOPBACK_HOST, SERVERLESS_CLI } from './platform-settings';
+import {
+  BUSY_PROCESS_NODE_OPTIONS,
+  DEFAULT_SERVICES_PARENT_DIR,
+  describePortSetting,
+  LOOPBACK_HOST,
+  SERVERLESS_CLI,
+} from './platform-settings';
 import { printServerlessConfiguration } from './serverless-print';
 
 /** A service folder that declares functions, as `sls print` resolves it for the stage. */
@@ -33,7 +39,13 @@ export interface ServiceSlot {
   definition: ServiceDefinition | undefined;
 }
 
-const SERVERLESS_CONFIG_FILES = ['serverless.yml', 'serverless.yaml', 'serverless.ts', 'serverless.js', 'serverless.json'];
+const SERVERLESS_CONFIG_FILES = [
+  'serverless.yml',
+  'serverless.yaml',
+  'serverless.ts',
+  'serverless.js',
+  'serverless.json',
+];
 // About 3 s on an idle machine (esbuild bundles the handlers first).
 const SERVICE_START_TIMEOUT_MS = 180_000;
 // serverless-offline 14.8.2's own readiness lines: the HTTP server (when there are http events) starts after Lambda's.
@@ -50,10 +62,24 @@ export async function listServiceDirs(parent: string = DEFAULT_SERVICES_PARENT_D
 }
 
 /** Undefined when the folder has no Serverless config yet or declares no functions: such a service is skipped. */
-export async function readServiceDefinition(directory: string, stage: string, signal?: AbortSignal): Promise<ServiceDefinition | undefined> {
-  const configs = await Promise.all(SERVERLESS_CONFIG_FILES.map((file) => access(path.join(directory, file)).then(() => true, () => false)));
+export async function readServiceDefinition(
+  directory: string,
+  stage: string,
+  signal?: AbortSignal,
+): Promise<ServiceDefinition | undefined> {
+  const configs = await Promise.all(
+    SERVERLESS_CONFIG_FILES.map((file) =>
+      access(path.join(directory, file)).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
   if (!configs.includes(true)) return undefined;
-  const definition = serviceDefinitionFromPrintedConfiguration(directory, await printServerlessConfiguration(directory, stage, signal));
+  const definition = serviceDefinitionFromPrintedConfiguration(
+    directory,
+    await printServerlessConfiguration(directory, stage, signal),
+  );
   return definition.functionNames.length > 0 ? definition : undefined;
 }
 
@@ -68,13 +94,23 @@ export function serviceDefinitionFromPrintedConfiguration(directory: string, pri
       routes.push(routeOf(event.http, `${path.basename(directory)} ${functionName}`));
     }
   }
-  return { name: path.basename(directory), directory, functionNames: Object.keys(functions), routes, configuration: printed };
+  return {
+    name: path.basename(directory),
+    directory,
+    functionNames: Object.keys(functions),
+    routes,
+    configuration: printed,
+  };
 }
 
 function routeOf(http: unknown, where: string): ServiceRoute {
   // `http: GET /path` or `http: { method, path, private }`.
   const [method, routePath, isPrivate] =
-    typeof http === 'string' ? [...http.trim().split(/\s+/), false] : isJsonObject(http) ? [http.method, http.path, http.private === true] : [];
+    typeof http === 'string'
+      ? [...http.trim().split(/\s+/), false]
+      : isJsonObject(http)
+        ? [http.method, http.path, http.private === true]
+        : [];
   if (typeof method !== 'string' || typeof routePath !== 'string') {
     throw new Error(`${where}: an http event needs a method and a path, got ${JSON.stringify(http)}.`);
   }
@@ -90,9 +126,13 @@ export function serverlessOfflineServicesComponent(slots: Promise<ServiceSlot[]>
     name: 'services',
     async start(context) {
       const started = await Promise.allSettled(
-        (await slots).map((slot, index) => (slot.definition === undefined ? undefined : startService(slot.definition, portBase, index, context))),
+        (await slots).map((slot, index) =>
+          slot.definition === undefined ? undefined : startService(slot.definition, portBase, index, context),
+        ),
       );
-      const running = started.flatMap((result) => (result.status === 'fulfilled' && result.value !== undefined ? [result.value] : []));
+      const running = started.flatMap((result) =>
+        result.status === 'fulfilled' && result.value !== undefined ? [result.value] : [],
+      );
       const stopAll = async () => {
         await Promise.all(running.map((service) => service.stop()));
       };
@@ -102,7 +142,8 @@ export function serverlessOfflineServicesComponent(slots: Promise<ServiceSlot[]>
         throw failed.reason;
       }
       for (const slot of await slots) {
-        if (slot.definition === undefined) context.log.info(`  ${path.basename(slot.directory)}: no serverless.yml with functions yet, not started`);
+        if (slot.definition === undefined)
+          context.log.info(`  ${path.basename(slot.directory)}: no serverless.yml with functions yet, not started`);
       }
       const contribution = running.reduce<StackContribution>(
         (sum, { contribution: part }) => ({
@@ -117,7 +158,12 @@ export function serverlessOfflineServicesComponent(slots: Promise<ServiceSlot[]>
   };
 }
 
-async function startService(definition: ServiceDefinition, portBase: number, slot: number, { platform, stack, log, signal }: ComponentContext): Promise<RunningComponent> {
+async function startService(
+  definition: ServiceDefinition,
+  portBase: number,
+  slot: number,
+  { platform, stack, log, signal }: ComponentContext,
+): Promise<RunningComponent> {
   const [httpPort, lambdaPort] =
     portBase === 0 ? [await findFreePort(), await findFreePort()] : [portBase + 2 * slot, portBase + 2 * slot + 1];
   if (portBase !== 0) {
@@ -130,13 +176,30 @@ async function startService(definition: ServiceDefinition, portBase: number, slo
     nodeOptions: BUSY_PROCESS_NODE_OPTIONS,
     // In process: a worker thread per concurrent invocation (the default) costs a thread start and a bundle load per
     // request burst, which dominated both the stream consumers' CPU and the read API's latency under load.
-    args: ['offline', 'start', '--stage', platform.stage, '--host', LOOPBACK_HOST, '--httpPort', `${httpPort}`, '--lambdaPort', `${lambdaPort}`, '--noSponsor', '--useInProcess'],
+    args: [
+      'offline',
+      'start',
+      '--stage',
+      platform.stage,
+      '--host',
+      LOOPBACK_HOST,
+      '--httpPort',
+      `${httpPort}`,
+      '--lambdaPort',
+      `${lambdaPort}`,
+      '--noSponsor',
+      '--useInProcess',
+    ],
     cwd: definition.directory,
     env: childProcessEnvironment(stack.environment),
     onLine: (line) => log.serviceOutput(definition.name, line),
   });
   try {
-    await child.waitForLine(definition.routes.length > 0 ? HTTP_READY_LINE : LAMBDA_READY_LINE, SERVICE_START_TIMEOUT_MS, signal);
+    await child.waitForLine(
+      definition.routes.length > 0 ? HTTP_READY_LINE : LAMBDA_READY_LINE,
+      SERVICE_START_TIMEOUT_MS,
+      signal,
+    );
   } catch (error) {
     await child.stop();
     throw error;
@@ -149,7 +212,10 @@ async function startService(definition: ServiceDefinition, portBase: number, slo
   return {
     contribution: {
       serviceEndpoints: {
-        [definition.name]: { ...(definition.routes.length > 0 ? { http: origin(httpPort) } : {}), lambda: origin(lambdaPort) },
+        [definition.name]: {
+          ...(definition.routes.length > 0 ? { http: origin(httpPort) } : {}),
+          lambda: origin(lambdaPort),
+        },
       },
       routes: definition.routes.map((route) => ({ service: definition.name, ...route })),
       processes: { [`service ${definition.name}`]: child.pid },

@@ -10,14 +10,24 @@ const PRINT_TIMEOUT_MS = 180_000;
  */
 export function printServerlessConfiguration(directory: string, stage: string, signal?: AbortSignal): Promise<unknown> {
   // The framework resolves ${aws:...} variables with credentials present; it never calls AWS for `print`.
-  const environment = { ...process.env, AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey };
+  const environment = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  };
   return new Promise((resolve, reject) => {
     signal?.throwIfAborted();
     const child = execFile(
       process.execPath,
       [SERVERLESS_CLI, 'print', '--stage', stage, '--format', 'json'],
       // SIGKILL: `print` writes nothing, and osls busy loading its modules can take seconds to act on SIGTERM.
-      { cwd: directory, env: environment, timeout: PRINT_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024, killSignal: 'SIGKILL' },
+      {
+        cwd: directory,
+        env: environment,
+        timeout: PRINT_TIMEOUT_MS,
+        maxBuffer: 64 * 1024 * 1024,
+        killSignal: 'SIGKILL',
+      },
       (error, stdout, stderr) => {
         signal?.removeEventListener('abort', abort);
         if (signal?.aborted) {
@@ -33,7 +43,9 @@ export function printServerlessConfiguration(directory: string, stage: string, s
         try {
           resolve(JSON.parse(stdout));
         } catch {
-          reject(new Error(`\`sls print --stage ${stage}\` in ${directory} did not print JSON:\n${stdout.slice(0, 2000)}`));
+          reject(
+            new Error(`\`sls print --stage ${stage}\` in ${directory} did not print JSON:\n${stdout.slice(0, 2000)}`),
+          );
         }
       },
     );

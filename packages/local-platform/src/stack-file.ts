@@ -121,7 +121,9 @@ export async function readStackFile(file: string = stackFilePath()): Promise<Sta
   }
   const stack = parseStackFile(text, file);
   if (!isProcessAlive(stack.pid)) {
-    throw new Error(`${file} is stale: the local platform (pid ${stack.pid}) is not running. Start it with \`npm start\`.`);
+    throw new Error(
+      `${file} is stale: the local platform (pid ${stack.pid}) is not running. Start it with \`npm start\`.`,
+    );
   }
   return stack;
 }
@@ -131,7 +133,9 @@ function parseStackFile(text: string, file: string): StackFile {
   const required = ['apiUrl', 'apiKey', 'region', 'stage', 'endpoints', 'resources', 'pid'] as const;
   const missing = required.filter((key) => typeof value !== 'object' || value === null || !(key in value));
   if (missing.length > 0) {
-    throw new Error(`${file} is not a local platform stack file: it lacks ${missing.join(', ')}. Restart with \`npm start\`.`);
+    throw new Error(
+      `${file} is not a local platform stack file: it lacks ${missing.join(', ')}. Restart with \`npm start\`.`,
+    );
   }
   return value as StackFile;
 }

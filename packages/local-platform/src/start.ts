@@ -52,7 +52,11 @@ async function main(): Promise<number> {
 
   let platform: LocalPlatform;
   try {
-    platform = await startLocalPlatform({ fresh: args.includes('--fresh'), ports: portsFromEnvironment(), signal: abort.signal });
+    platform = await startLocalPlatform({
+      fresh: args.includes('--fresh'),
+      ports: portsFromEnvironment(),
+      signal: abort.signal,
+    });
   } catch (error) {
     if (abort.signal.aborted) {
       console.log('Stopped during start-up.');

@@ -25,7 +25,9 @@ export async function lockStateDir(stateDir: string): Promise<StateDirLock> {
     }
     const holder = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
     if (Number.isInteger(holder) && holder > 0 && isProcessAlive(holder)) {
-      throw new Error(`A local platform (pid ${holder}) already runs on ${stateDir}: stop it with Ctrl-C, or use another state directory.`);
+      throw new Error(
+        `A local platform (pid ${holder}) already runs on ${stateDir}: stop it with Ctrl-C, or use another state directory.`,
+      );
     }
     // Left by a platform that was killed: take it over.
     await rm(lockFile, { force: true });

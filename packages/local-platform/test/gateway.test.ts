@@ -36,7 +36,12 @@ describe('startGateway', () => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
-        seen.push({ method: request.method, url: request.url, apiKey: request.headers['x-api-key'] as string | undefined, body: Buffer.concat(chunks).toString() });
+        seen.push({
+          method: request.method,
+          url: request.url,
+          apiKey: request.headers['x-api-key'] as string | undefined,
+          body: Buffer.concat(chunks).toString(),
+        });
         response.writeHead(201, { 'content-type': 'text/plain', 'x-upstream': 'yes' });
         response.end(`echo:${Buffer.concat(chunks).toString()}`);
       });
@@ -59,7 +64,11 @@ describe('startGateway', () => {
   });
 
   it('forwards method, stage path, query, headers and body to the declaring service, and its answer back', async () => {
-    const response = await fetch(`${gateway.apiUrl}/invoice-lines?dryRun=1`, { method: 'POST', headers: { 'x-api-key': 'k' }, body: 'a,b,c' });
+    const response = await fetch(`${gateway.apiUrl}/invoice-lines?dryRun=1`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'k' },
+      body: 'a,b,c',
+    });
     expect(response.status).toBe(201);
     expect(response.headers.get('x-upstream')).toBe('yes');
     expect(await response.text()).toBe('echo:a,b,c');
@@ -70,13 +79,19 @@ describe('startGateway', () => {
     for (const url of [`${gateway.apiUrl}/nothing`, gateway.apiUrl.replace('/local', '/dev/invoice-lines')]) {
       const response = await fetch(url);
       expect(response.status).toBe(404);
-      expect(await response.json()).toMatchObject({ message: expect.stringMatching(/No service declares GET/), routes: expect.any(Array) });
+      expect(await response.json()).toMatchObject({
+        message: expect.stringMatching(/No service declares GET/),
+        routes: expect.any(Array),
+      });
     }
   });
 
   it('refuses a body larger than API Gateway accepts with 413, without forwarding it', async () => {
     const before = seen.length;
-    const response = await fetch(`${gateway.apiUrl}/invoice-lines`, { method: 'POST', body: Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 'x') });
+    const response = await fetch(`${gateway.apiUrl}/invoice-lines`, {
+      method: 'POST',
+      body: Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 'x'),
+    });
     expect(response.status).toBe(413);
     expect(seen.length).toBe(before);
   });

@@ -1,5 +1,11 @@
 import { DescribeTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import {
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  PutRecordCommand,
+} from '@aws-sdk/client-kinesis';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { execFileSync } from 'node:child_process';
@@ -8,7 +14,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLocalResources } from '../src/cloudformation/create-local-resources';
 import { readPlatformTemplate, type PlatformTemplate } from '../src/cloudformation/read-platform-template';
-import { createLocalAwsClients, readStackFile, startLocalPlatform, type LocalAwsClients, type LocalPlatform, type StackFile } from '../src/index';
+import {
+  createLocalAwsClients,
+  readStackFile,
+  startLocalPlatform,
+  type LocalAwsClients,
+  type LocalPlatform,
+  type StackFile,
+} from '../src/index';
 import { isProcessGroupAlive } from '../src/node-process-group';
 import { readLocalApiKey } from '../src/platform-exports';
 import { LOCAL_ACCOUNT_ID, LOCAL_STAGE, REPO_ROOT } from '../src/platform-settings';
@@ -27,7 +40,8 @@ function childProcessesOfThisProcess(): string[] {
 let childrenBeforeThePlatform: string[] = [];
 
 function expectStoppedCompletely(stack: StackFile): void {
-  for (const [name, pid] of Object.entries(stack.processes)) expect({ name, alive: isProcessGroupAlive(pid) }).toEqual({ name, alive: false });
+  for (const [name, pid] of Object.entries(stack.processes))
+    expect({ name, alive: isProcessGroupAlive(pid) }).toEqual({ name, alive: false });
   expect(childProcessesOfThisProcess()).toEqual([]);
 }
 
@@ -36,7 +50,11 @@ async function readWholeStream(clients: LocalAwsClients, streamName: string): Pr
   const records: string[] = [];
   for (const shard of Shards) {
     let { ShardIterator } = await clients.kinesis.send(
-      new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+      new GetShardIteratorCommand({
+        StreamName: streamName,
+        ShardId: shard.ShardId,
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
     );
     // Read until a call returns no records (MillisBehindLatest can say 0 too early).
     for (;;) {
@@ -60,7 +78,12 @@ describe('the local platform', () => {
     childrenBeforeThePlatform = childProcessesOfThisProcess();
     template = await readPlatformTemplate(LOCAL_STAGE);
     stateDir = await mkdtemp(path.join(os.tmpdir(), 'retail-local-platform-'));
-    platform = await startLocalPlatform({ stateDir, fresh: true, serviceDirs: [ECHO_SERVICE, path.join(stateDir, 'no-such-service')], quiet: true });
+    platform = await startLocalPlatform({
+      stateDir,
+      fresh: true,
+      serviceDirs: [ECHO_SERVICE, path.join(stateDir, 'no-such-service')],
+      quiet: true,
+    });
     stack = platform.stack;
     clients = createLocalAwsClients(stack.endpoints, stack.region);
   });
@@ -83,9 +106,20 @@ describe('the local platform', () => {
       pid: process.pid,
     });
     expect(stack.endpoints.services).toEqual({
-      'echo-service': { http: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), lambda: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) },
+      'echo-service': {
+        http: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+        lambda: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      },
     });
-    expect(stack.routes).toEqual([{ service: 'echo-service', method: 'GET', path: '/echo/{name}', private: false, url: `${stack.apiUrl}/echo/{name}` }]);
+    expect(stack.routes).toEqual([
+      {
+        service: 'echo-service',
+        method: 'GET',
+        path: '/echo/{name}',
+        private: false,
+        url: `${stack.apiUrl}/echo/{name}`,
+      },
+    ]);
     expect(stack.environment).toMatchObject({
       AWS_REGION: 'eu-west-2',
       AWS_ACCESS_KEY_ID: 'S3RVER',
@@ -97,22 +131,39 @@ describe('the local platform', () => {
   });
 
   it('creates every stream, table and bucket the CloudFormation template declares, with the same names', async () => {
-    const declaredIds = (type: string) => Object.keys(template.resources).filter((id) => template.resources[id]?.Type === type).sort();
+    const declaredIds = (type: string) =>
+      Object.keys(template.resources)
+        .filter((id) => template.resources[id]?.Type === type)
+        .sort();
     expect(Object.keys(stack.resources.streams).sort()).toEqual(declaredIds('AWS::Kinesis::Stream'));
     expect(Object.keys(stack.resources.tables).sort()).toEqual(declaredIds('AWS::DynamoDB::Table'));
     expect(Object.keys(stack.resources.buckets).sort()).toEqual(declaredIds('AWS::S3::Bucket'));
 
     for (const [logicalId, stream] of Object.entries(stack.resources.streams)) {
-      const { StreamDescriptionSummary: summary } = await clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream.name }));
-      expect(summary).toMatchObject({ StreamStatus: 'ACTIVE', StreamARN: stream.arn, OpenShardCount: template.resources[logicalId]?.Properties?.ShardCount });
+      const { StreamDescriptionSummary: summary } = await clients.kinesis.send(
+        new DescribeStreamSummaryCommand({ StreamName: stream.name }),
+      );
+      expect(summary).toMatchObject({
+        StreamStatus: 'ACTIVE',
+        StreamARN: stream.arn,
+        OpenShardCount: template.resources[logicalId]?.Properties?.ShardCount,
+      });
     }
     for (const [logicalId, table] of Object.entries(stack.resources.tables)) {
       const { Table: description } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: table.name }));
       const declared = template.resources[logicalId]?.Properties ?? {};
       expect(description?.TableArn).toBe(table.arn);
       expect(description?.KeySchema).toEqual(declared.KeySchema);
-      expect(description?.GlobalSecondaryIndexes?.map(({ IndexName, KeySchema, IndexStatus }) => ({ IndexName, KeySchema, IndexStatus }))).toEqual(
-        (declared.GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown }[]).map(({ IndexName, KeySchema }) => ({ IndexName, KeySchema, IndexStatus: 'ACTIVE' })),
+      expect(
+        description?.GlobalSecondaryIndexes?.map(({ IndexName, KeySchema, IndexStatus }) => ({
+          IndexName,
+          KeySchema,
+          IndexStatus,
+        })),
+      ).toEqual(
+        (declared.GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown }[]).map(
+          ({ IndexName, KeySchema }) => ({ IndexName, KeySchema, IndexStatus: 'ACTIVE' }),
+        ),
       );
     }
     for (const bucket of Object.values(stack.resources.buckets)) {
@@ -142,12 +193,21 @@ describe('the local platform', () => {
   });
 
   it("serves each service's Lambda Invoke endpoint for @aws-sdk/client-lambda", async () => {
-    const lambda = new LambdaClient({ region: stack.region, endpoint: stack.endpoints.services['echo-service']?.lambda, credentials: { ...stack.credentials } });
+    const lambda = new LambdaClient({
+      region: stack.region,
+      endpoint: stack.endpoints.services['echo-service']?.lambda,
+      credentials: { ...stack.credentials },
+    });
     try {
       const output = await lambda.send(
-        new InvokeCommand({ FunctionName: 'retail-echo-local-echoEnvironment', Payload: Buffer.from(JSON.stringify({ pathParameters: { name: 'direct' } })) }),
+        new InvokeCommand({
+          FunctionName: 'retail-echo-local-echoEnvironment',
+          Payload: Buffer.from(JSON.stringify({ pathParameters: { name: 'direct' } })),
+        }),
       );
-      expect(JSON.parse(JSON.parse(Buffer.from(output.Payload ?? []).toString()).body)).toMatchObject({ name: 'direct' });
+      expect(JSON.parse(JSON.parse(Buffer.from(output.Payload ?? []).toString()).body)).toMatchObject({
+        name: 'direct',
+      });
     } finally {
       lambda.destroy();
     }
@@ -161,20 +221,30 @@ describe('the local platform', () => {
     const stream = reshaped.resources.InvoiceLineStream;
     if (stream?.Properties === undefined) throw new Error('The template lost InvoiceLineStream.');
     stream.Properties.ShardCount = 3;
-    await expect(createLocalResources(reshaped, LOCAL_ACCOUNT_ID, clients, stateDir)).rejects.toThrow(/has 2 open shards, but the template declares ShardCount 3.*--fresh/);
+    await expect(createLocalResources(reshaped, LOCAL_ACCOUNT_ID, clients, stateDir)).rejects.toThrow(
+      /has 2 open shards, but the template declares ShardCount 3.*--fresh/,
+    );
   });
 
   it('refuses a second platform on the same state directory, and --fresh on a folder holding the repository', async () => {
-    await expect(startLocalPlatform({ stateDir, quiet: true, serviceDirs: [] })).rejects.toThrow(`A local platform (pid ${process.pid}) already runs on ${stateDir}`);
-    await expect(startLocalPlatform({ stateDir: REPO_ROOT, fresh: true, quiet: true, serviceDirs: [] })).rejects.toThrow(/Refusing to delete/);
+    await expect(startLocalPlatform({ stateDir, quiet: true, serviceDirs: [] })).rejects.toThrow(
+      `A local platform (pid ${process.pid}) already runs on ${stateDir}`,
+    );
+    await expect(
+      startLocalPlatform({ stateDir: REPO_ROOT, fresh: true, quiet: true, serviceDirs: [] }),
+    ).rejects.toThrow(/Refusing to delete/);
   });
 
   it('stops every process, keeps state across restarts and starts empty with fresh', async () => {
     const streamName = stack.resources.streams.InvoiceLineStream?.name ?? '';
     const tableName = stack.resources.tables.InvoiceTable?.name ?? '';
     const bucketName = stack.resources.buckets.RawEventsBucket?.name ?? '';
-    await clients.kinesis.send(new PutRecordCommand({ StreamName: streamName, PartitionKey: '536365', Data: Buffer.from('line 1') }));
-    await clients.dynamodb.send(new PutItemCommand({ TableName: tableName, Item: { pk: { S: 'INVOICE#536365' }, sk: { S: 'SUMMARY' } } }));
+    await clients.kinesis.send(
+      new PutRecordCommand({ StreamName: streamName, PartitionKey: '536365', Data: Buffer.from('line 1') }),
+    );
+    await clients.dynamodb.send(
+      new PutItemCommand({ TableName: tableName, Item: { pk: { S: 'INVOICE#536365' }, sk: { S: 'SUMMARY' } } }),
+    );
     await clients.s3.send(new PutObjectCommand({ Bucket: bucketName, Key: 'kept.json', Body: '{"kept":true}' }));
     clients.destroy();
 
@@ -186,10 +256,15 @@ describe('the local platform', () => {
     const readBack = async (restarted: LocalPlatform) => {
       const restartedClients = createLocalAwsClients(restarted.stack.endpoints, restarted.stack.region);
       try {
-        const item = await restartedClients.dynamodb.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: 'INVOICE#536365' }, sk: { S: 'SUMMARY' } } }));
+        const item = await restartedClients.dynamodb.send(
+          new GetItemCommand({ TableName: tableName, Key: { pk: { S: 'INVOICE#536365' }, sk: { S: 'SUMMARY' } } }),
+        );
         const object = await restartedClients.s3
           .send(new GetObjectCommand({ Bucket: bucketName, Key: 'kept.json' }))
-          .then((output) => output.Body?.transformToString(), () => undefined);
+          .then(
+            (output) => output.Body?.transformToString(),
+            () => undefined,
+          );
         return { records: await readWholeStream(restartedClients, streamName), item: item.Item !== undefined, object };
       } finally {
         restartedClients.destroy();

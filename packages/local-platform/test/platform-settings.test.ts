@@ -6,11 +6,20 @@ import path from 'node:path';
 
 describe('portsFromEnvironment', () => {
   it('uses the documented defaults', () => {
-    expect(portsFromEnvironment({})).toEqual({ api: 4000, kinesis: 4567, dynamodb: 4568, s3: 4569, firehose: 4570, serviceBase: 4100 });
+    expect(portsFromEnvironment({})).toEqual({
+      api: 4000,
+      kinesis: 4567,
+      dynamodb: 4568,
+      s3: 4569,
+      firehose: 4570,
+      serviceBase: 4100,
+    });
   });
 
   it('takes each port from its variable', () => {
-    expect(portsFromEnvironment({ RETAIL_API_PORT: '5000', RETAIL_SERVICE_PORT_BASE: '5100', RETAIL_S3_PORT: '0' })).toEqual({
+    expect(
+      portsFromEnvironment({ RETAIL_API_PORT: '5000', RETAIL_SERVICE_PORT_BASE: '5100', RETAIL_S3_PORT: '0' }),
+    ).toEqual({
       api: 5000,
       kinesis: 4567,
       dynamodb: 4568,
@@ -21,7 +30,9 @@ describe('portsFromEnvironment', () => {
   });
 
   it('names the variable that holds something other than a port', () => {
-    expect(() => portsFromEnvironment({ RETAIL_KINESIS_PORT: 'kinesis' })).toThrow(/RETAIL_KINESIS_PORT=kinesis is not a port number/);
+    expect(() => portsFromEnvironment({ RETAIL_KINESIS_PORT: 'kinesis' })).toThrow(
+      /RETAIL_KINESIS_PORT=kinesis is not a port number/,
+    );
     expect(() => portsFromEnvironment({ RETAIL_API_PORT: '70000' })).toThrow(/RETAIL_API_PORT=70000/);
   });
 });

@@ -11,8 +11,14 @@ const printed = {
   provider: { name: 'aws', stage: 'local', region: 'eu-west-2' },
   resources: {
     Resources: {
-      Lines: { Type: 'AWS::Kinesis::Stream', Properties: { Name: 'retail-local-invoice-lines', ShardCount: 2, RetentionPeriodHours: 24 } },
-      OnDemand: { Type: 'AWS::Kinesis::Stream', Properties: { Name: 'on-demand', StreamModeDetails: { StreamMode: 'ON_DEMAND' } } },
+      Lines: {
+        Type: 'AWS::Kinesis::Stream',
+        Properties: { Name: 'retail-local-invoice-lines', ShardCount: 2, RetentionPeriodHours: 24 },
+      },
+      OnDemand: {
+        Type: 'AWS::Kinesis::Stream',
+        Properties: { Name: 'on-demand', StreamModeDetails: { StreamMode: 'ON_DEMAND' } },
+      },
       Invoices: {
         Type: 'AWS::DynamoDB::Table',
         Properties: {
@@ -34,7 +40,10 @@ const printed = {
           SSESpecification: { SSEEnabled: true },
         },
       },
-      Raw: { Type: 'AWS::S3::Bucket', Properties: { BucketName: { 'Fn::Sub': 'retail-local-raw-events-${AWS::AccountId}' } } },
+      Raw: {
+        Type: 'AWS::S3::Bucket',
+        Properties: { BucketName: { 'Fn::Sub': 'retail-local-raw-events-${AWS::AccountId}' } },
+      },
       RawPolicy: { Type: 'AWS::S3::BucketPolicy', Properties: { Bucket: { Ref: 'Raw' } } },
     },
   },
@@ -50,8 +59,18 @@ describe('reading the platform template', () => {
 
   it('reads streams with their name, ARN and shard count (4 to start with when on demand)', () => {
     expect(declaredStreams(template, '000000000000')).toEqual([
-      { logicalId: 'Lines', name: 'retail-local-invoice-lines', arn: 'arn:aws:kinesis:eu-west-2:000000000000:stream/retail-local-invoice-lines', shardCount: 2 },
-      { logicalId: 'OnDemand', name: 'on-demand', arn: 'arn:aws:kinesis:eu-west-2:000000000000:stream/on-demand', shardCount: 4 },
+      {
+        logicalId: 'Lines',
+        name: 'retail-local-invoice-lines',
+        arn: 'arn:aws:kinesis:eu-west-2:000000000000:stream/retail-local-invoice-lines',
+        shardCount: 2,
+      },
+      {
+        logicalId: 'OnDemand',
+        name: 'on-demand',
+        arn: 'arn:aws:kinesis:eu-west-2:000000000000:stream/on-demand',
+        shardCount: 4,
+      },
     ]);
   });
 
@@ -63,13 +82,23 @@ describe('reading the platform template', () => {
       BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: printed.resources.Resources.Invoices.Properties.AttributeDefinitions,
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [{ IndexName: 'byCustomer', KeySchema: [{ AttributeName: 'customerPk', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byCustomer',
+          KeySchema: [{ AttributeName: 'customerPk', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
     });
   });
 
   it('resolves bucket names from Fn::Sub with the local account id', () => {
     expect(declaredBuckets(template, '000000000000')).toEqual([
-      { logicalId: 'Raw', name: 'retail-local-raw-events-000000000000', arn: 'arn:aws:s3:::retail-local-raw-events-000000000000' },
+      {
+        logicalId: 'Raw',
+        name: 'retail-local-raw-events-000000000000',
+        arn: 'arn:aws:s3:::retail-local-raw-events-000000000000',
+      },
     ]);
   });
 

@@ -17,7 +17,9 @@ describe('lockStateDir', () => {
   it('lets one platform at a time claim a state directory, and frees it on release', async () => {
     const lock = await lockStateDir(stateDir);
     await expect(readFile(path.join(stateDir, LOCK_FILE_NAME), 'utf8')).resolves.toBe(`${process.pid}\n`);
-    await expect(lockStateDir(stateDir)).rejects.toThrow(`A local platform (pid ${process.pid}) already runs on ${stateDir}`);
+    await expect(lockStateDir(stateDir)).rejects.toThrow(
+      `A local platform (pid ${process.pid}) already runs on ${stateDir}`,
+    );
     await lock.release();
     await (await lockStateDir(stateDir)).release();
   });

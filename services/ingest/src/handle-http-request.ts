@@ -9,7 +9,9 @@ export type HttpHandler = (event: APIGatewayProxyEvent, context: Context) => Pro
  * What every HTTP request gets, wrapped once: the Lambda and API Gateway request ids on every log line, one log
  * line per answer, and every error answered through `errorResponse`.
  */
-export function handleHttpRequest(answer: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>): HttpHandler {
+export function handleHttpRequest(
+  answer: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>,
+): HttpHandler {
   return async (event, context) => {
     logger.resetKeys();
     logger.addContext(context);
@@ -29,7 +31,12 @@ export function handleHttpRequest(answer: (event: APIGatewayProxyEvent) => Promi
 
 function logRefusal(statusCode: number, error: unknown): void {
   if (error instanceof InvoiceLinesNotWrittenError) {
-    logger.error('rows not written to the stream', { statusCode, written: error.written, notWritten: error.notWritten.length, reasons: error.reasons });
+    logger.error('rows not written to the stream', {
+      statusCode,
+      written: error.written,
+      notWritten: error.notWritten.length,
+      reasons: error.reasons,
+    });
   } else if (statusCode >= 500) {
     logger.error('request failed', { statusCode, error: error as Error });
   } else {

@@ -21,7 +21,9 @@ export class InvalidInvoiceLinesError extends Error {
 
   constructor(readonly problems: readonly RowProblem[]) {
     const rows = new Set(problems.map((p) => p.row)).size;
-    super(`${rows} of the rows ${rows === 1 ? 'is' : 'are'} not a valid invoice line; nothing was written: fix the rows listed in problems and send the request again`);
+    super(
+      `${rows} of the rows ${rows === 1 ? 'is' : 'are'} not a valid invoice line; nothing was written: fix the rows listed in problems and send the request again`,
+    );
   }
 }
 
@@ -39,6 +41,8 @@ export class InvoiceLinesNotWrittenError extends Error {
     readonly notWritten: readonly RowNotWritten[],
     readonly reasons: readonly string[],
   ) {
-    super(`${notWritten.length} of ${written + notWritten.length} rows could not be written to the stream; send the rows listed in failed again (same rows, same line ids), or the whole request`);
+    super(
+      `${notWritten.length} of ${written + notWritten.length} rows could not be written to the stream; send the rows listed in failed again (same rows, same line ids), or the whole request`,
+    );
   }
 }

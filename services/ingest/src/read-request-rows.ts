@@ -18,7 +18,9 @@ export function readRequestRows(request: HttpRequest): unknown[] {
   if (text.trim() === '') throw new UnreadableRequestError(`the body is empty: ${HOW_TO_SEND}`);
   const rows = mediaType.type === 'text/csv' ? rowsFromCsv(text) : rowsFromJson(text);
   if (rows.length > MAX_ROWS_PER_REQUEST) {
-    throw new RequestTooLargeError(`the request holds ${rows.length} rows; at most ${MAX_ROWS_PER_REQUEST} are accepted per request: split them over several requests`);
+    throw new RequestTooLargeError(
+      `the request holds ${rows.length} rows; at most ${MAX_ROWS_PER_REQUEST} are accepted per request: split them over several requests`,
+    );
   }
   return rows;
 }
@@ -34,14 +36,20 @@ function readContentType(header: string | undefined): { type: AcceptedMediaType;
   const [essence = '', ...parameters] = header.split(';');
   const type = ACCEPTED_MEDIA_TYPES.find((accepted) => accepted === essence.trim().toLowerCase());
   if (type === undefined) {
-    throw new UnsupportedMediaTypeError(`Content-Type '${header}' is not accepted: use ${ACCEPTED_MEDIA_TYPES.join(' or ')} (${HOW_TO_SEND})`);
+    throw new UnsupportedMediaTypeError(
+      `Content-Type '${header}' is not accepted: use ${ACCEPTED_MEDIA_TYPES.join(' or ')} (${HOW_TO_SEND})`,
+    );
   }
-  const charsetParameter = parameters.map((p) => p.trim().split('=')).find(([key]) => key?.trim().toLowerCase() === 'charset');
+  const charsetParameter = parameters
+    .map((p) => p.trim().split('='))
+    .find(([key]) => key?.trim().toLowerCase() === 'charset');
   const charset = charsetParameter?.[1]?.trim().replace(/^"(.*)"$/, '$1') ?? 'utf-8';
   try {
     new TextDecoder(charset);
   } catch {
-    throw new UnsupportedMediaTypeError(`charset '${charset}' in Content-Type '${header}' is not one this endpoint can decode: send UTF-8`);
+    throw new UnsupportedMediaTypeError(
+      `charset '${charset}' in Content-Type '${header}' is not one this endpoint can decode: send UTF-8`,
+    );
   }
   return { type, charset };
 }
@@ -50,19 +58,25 @@ function readBodyText(request: HttpRequest, charset: string): string {
   const body = request.body ?? '';
   const bytes = request.isBase64Encoded ? Buffer.byteLength(body, 'base64') : Buffer.byteLength(body, 'utf8');
   if (bytes > MAX_BODY_BYTES) {
-    throw new RequestTooLargeError(`the body is ${bytes} bytes; at most ${MAX_BODY_BYTES} (5 MiB) are accepted per request: split the rows over several requests`);
+    throw new RequestTooLargeError(
+      `the body is ${bytes} bytes; at most ${MAX_BODY_BYTES} (5 MiB) are accepted per request: split the rows over several requests`,
+    );
   }
   let text: string;
   if (request.isBase64Encoded) {
     try {
       text = new TextDecoder(charset, { fatal: true }).decode(Buffer.from(body, 'base64'));
     } catch {
-      throw new UnreadableRequestError(`the body is not valid ${charset} text: send it encoded as the Content-Type's charset says (UTF-8 if none)`);
+      throw new UnreadableRequestError(
+        `the body is not valid ${charset} text: send it encoded as the Content-Type's charset says (UTF-8 if none)`,
+      );
     }
   } else {
     // A text body reaches the function already decoded as UTF-8; bytes that were not UTF-8 arrive as U+FFFD.
     if (body.includes('\uFFFD')) {
-      throw new UnreadableRequestError('the body contains U+FFFD replacement characters, so it was not UTF-8 when sent (the data set file is ISO-8859-1): re-encode it as UTF-8');
+      throw new UnreadableRequestError(
+        'the body contains U+FFFD replacement characters, so it was not UTF-8 when sent (the data set file is ISO-8859-1): re-encode it as UTF-8',
+      );
     }
     text = body;
   }
@@ -81,7 +95,9 @@ function rowsFromJson(text: string): unknown[] {
     return parsed;
   }
   if (typeof parsed === 'object' && parsed !== null) return [parsed];
-  throw new UnreadableRequestError(`the body is JSON ${parsed === null ? 'null' : `of type ${typeof parsed}`}, not an invoice line: ${HOW_TO_SEND}`);
+  throw new UnreadableRequestError(
+    `the body is JSON ${parsed === null ? 'null' : `of type ${typeof parsed}`}, not an invoice line: ${HOW_TO_SEND}`,
+  );
 }
 
 function rowsFromCsv(text: string): unknown[] {
@@ -92,6 +108,7 @@ function rowsFromCsv(text: string): unknown[] {
     if (error instanceof CsvFormatError) throw new UnreadableRequestError(error.message);
     throw error;
   }
-  if (records.length === 0) throw new UnreadableRequestError('the CSV body has a header but no data rows: send at least one invoice line');
+  if (records.length === 0)
+    throw new UnreadableRequestError('the CSV body has a header but no data rows: send at least one invoice line');
   return records;
 }

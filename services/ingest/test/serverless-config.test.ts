@@ -4,15 +4,21 @@ import { parse } from 'yaml';
 
 // The config as written (variables unresolved): what API Gateway and IAM will be asked for.
 const config = parse(readFileSync(resolve(__dirname, '../serverless.yml'), 'utf8'), { logLevel: 'silent' });
-const platformExports = parse(readFileSync(resolve(__dirname, '../../../resources/platform-exports.yml'), 'utf8'), { logLevel: 'silent' });
+const platformExports = parse(readFileSync(resolve(__dirname, '../../../resources/platform-exports.yml'), 'utf8'), {
+  logLevel: 'silent',
+});
 
 describe('services/ingest/serverless.yml', () => {
   it('makes POST /invoice-lines private: API Gateway (and serverless-offline) want an x-api-key', () => {
-    expect(config.functions.putInvoiceLines.events).toEqual([{ http: { method: 'post', path: 'invoice-lines', private: true } }]);
+    expect(config.functions.putInvoiceLines.events).toEqual([
+      { http: { method: 'post', path: 'invoice-lines', private: true } },
+    ]);
   });
 
   it('deploys a key without a value on AWS and uses the fixed local key offline, under a throttled usage plan', () => {
-    expect(config.provider.apiGateway.apiKeys).toEqual([{ name: '${self:custom.names.ingestApiKey}', value: "${param:apiKey, ''}" }]);
+    expect(config.provider.apiGateway.apiKeys).toEqual([
+      { name: '${self:custom.names.ingestApiKey}', value: "${param:apiKey, ''}" },
+    ]);
     expect(platformExports.local.apiKey).toEqual(expect.any(String));
     expect(platformExports.default.apiKey).toBeUndefined();
     expect(config.provider.apiGateway.usagePlan).toEqual({
@@ -23,11 +29,15 @@ describe('services/ingest/serverless.yml', () => {
 
   it("gives the function its own role: its log group, and only PutRecords on the platform stream's ARN", () => {
     expect(config.functions.putInvoiceLines.role).toBe('PutInvoiceLinesRole');
-    const statements = config.resources.Resources.PutInvoiceLinesRole.Properties.Policies.flatMap((p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement);
+    const statements = config.resources.Resources.PutInvoiceLinesRole.Properties.Policies.flatMap(
+      (p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement,
+    );
     expect(statements).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: expect.anything() },
       { Effect: 'Allow', Action: 'kinesis:PutRecords', Resource: '${param:invoiceLineStreamArn}' },
     ]);
-    expect(config.functions.putInvoiceLines.environment.INVOICE_LINE_STREAM_NAME).toBe('${self:custom.names.invoiceLineStream}');
+    expect(config.functions.putInvoiceLines.environment.INVOICE_LINE_STREAM_NAME).toBe(
+      '${self:custom.names.invoiceLineStream}',
+    );
   });
 });

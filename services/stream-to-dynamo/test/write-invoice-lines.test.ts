@@ -2,12 +2,34 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { parser } from '@aws-lambda-powertools/batch/parser';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbDocumentClient, createInvoiceLineRecordProcessor, DynamoDbInvoiceStore, type InvoiceStore } from '@retail/adapters';
-import { startDynamoDbTestServer, useDynamoDbEmulatorEnvironment, type DynamoDbTestServer } from '@retail/adapters/test/support/dynamodb-test-table';
+import {
+  createDynamoDbDocumentClient,
+  createInvoiceLineRecordProcessor,
+  DynamoDbInvoiceStore,
+  type InvoiceStore,
+} from '@retail/adapters';
+import {
+  startDynamoDbTestServer,
+  useDynamoDbEmulatorEnvironment,
+  type DynamoDbTestServer,
+} from '@retail/adapters/test/support/dynamodb-test-table';
 import { leaveItemsUnprocessed } from '@retail/adapters/test/support/dynamodb-unprocessed-items';
-import { KinesisShardEvents, invoiceLinePayload, lambdaContext, rawPayload, type StreamConsumer } from '@retail/adapters/test/support/kinesis-stream-event';
+import {
+  KinesisShardEvents,
+  invoiceLinePayload,
+  lambdaContext,
+  rawPayload,
+  type StreamConsumer,
+} from '@retail/adapters/test/support/kinesis-stream-event';
 import { readSampleRows, sampleLines } from '@retail/adapters/test/support/online-retail-sample';
-import { InvoiceLineEventSchema, formatMilli, numberToMilli, parseInvoiceDate, parseMilli, type InvoiceLineEvent } from '@retail/domain';
+import {
+  InvoiceLineEventSchema,
+  formatMilli,
+  numberToMilli,
+  parseInvoiceDate,
+  parseMilli,
+  type InvoiceLineEvent,
+} from '@retail/domain';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { gzipSync } from 'node:zlib';
@@ -16,7 +38,11 @@ import { writeInvoiceLineRecords } from '../src/write-invoice-line-records';
 type Handler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>;
 
 // The function of serverless.yml the stream invokes.
-const WRITE_INVOICE_LINES: StreamConsumer = { service: 'retail-stream-to-dynamo', functionKey: 'writeInvoiceLines', memorySize: 512 };
+const WRITE_INVOICE_LINES: StreamConsumer = {
+  service: 'retail-stream-to-dynamo',
+  functionKey: 'writeInvoiceLines',
+  memorySize: 512,
+};
 
 /** The deployed handler module, loaded afresh for a table: it reads its configuration once, when loaded. */
 async function handlerFor(tableName: string): Promise<Handler> {
@@ -28,7 +54,8 @@ async function handlerFor(tableName: string): Promise<Handler> {
 
 async function sendAll(handler: Handler, events: readonly KinesisStreamEvent[]): Promise<string[]> {
   const failures: string[] = [];
-  for (const event of events) failures.push(...(await handler(event)).batchItemFailures.map((failure) => failure.itemIdentifier));
+  for (const event of events)
+    failures.push(...(await handler(event)).batchItemFailures.map((failure) => failure.itemIdentifier));
   return failures;
 }
 
@@ -48,7 +75,13 @@ function invoicesOfCsv(rows: readonly Record<string, string>[]): Map<string, Csv
     const date = parseInvoiceDate(row.InvoiceDate!);
     const price = parseMilli(row.UnitPrice!);
     if (!date.ok || !price.ok) throw new Error(`unreadable sample row ${JSON.stringify(row)}`);
-    const invoice = invoices.get(invoiceNo) ?? { invoiceNo, invoiceDate: date.iso, customerId: row.CustomerID!.trim() || null, lineCount: 0, totalMilli: 0 };
+    const invoice = invoices.get(invoiceNo) ?? {
+      invoiceNo,
+      invoiceDate: date.iso,
+      customerId: row.CustomerID!.trim() || null,
+      lineCount: 0,
+      totalMilli: 0,
+    };
     invoice.lineCount += 1;
     invoice.totalMilli += Number(row.Quantity) * price.milli;
     if (date.iso < invoice.invoiceDate) invoice.invoiceDate = date.iso;
@@ -57,7 +90,8 @@ function invoicesOfCsv(rows: readonly Record<string, string>[]): Map<string, Csv
   return invoices;
 }
 
-const byNewestFirst = (a: CsvInvoice, b: CsvInvoice) => (`${b.invoiceDate}#${b.invoiceNo}` < `${a.invoiceDate}#${a.invoiceNo}` ? -1 : 1);
+const byNewestFirst = (a: CsvInvoice, b: CsvInvoice) =>
+  `${b.invoiceDate}#${b.invoiceNo}` < `${a.invoiceDate}#${a.invoiceNo}` ? -1 : 1;
 
 async function allCustomerInvoices(store: InvoiceStore, customerId: string) {
   const invoices = [];
@@ -71,7 +105,8 @@ async function allCustomerInvoices(store: InvoiceStore, customerId: string) {
 }
 
 /** A line as its Kinesis record carries it: JSON, where -0 (a free line's total in a cancellation) is 0. */
-const asOnTheStream = (line: InvoiceLineEvent): InvoiceLineEvent => JSON.parse(JSON.stringify(line)) as InvoiceLineEvent;
+const asOnTheStream = (line: InvoiceLineEvent): InvoiceLineEvent =>
+  JSON.parse(JSON.stringify(line)) as InvoiceLineEvent;
 
 const money = (item: Record<string, AttributeValue>, field: string) => item[field]?.N;
 
@@ -109,13 +144,17 @@ describe('writeInvoiceLines on the online retail sample', () => {
     const csvInvoices = invoicesOfCsv(rows);
     expect(storedOnce.filter((item) => item.itemType?.S === 'invoiceLine')).toHaveLength(rows.length);
     for (const invoiceNo of csvInvoices.keys()) {
-      expect((await store.getInvoice(invoiceNo))?.lines).toEqual(lines.filter((line) => line.invoiceNo === invoiceNo).map(asOnTheStream));
+      expect((await store.getInvoice(invoiceNo))?.lines).toEqual(
+        lines.filter((line) => line.invoiceNo === invoiceNo).map(asOnTheStream),
+      );
     }
   });
 
-  it('keeps the sample\'s exact duplicate rows as distinct lines', async () => {
+  it("keeps the sample's exact duplicate rows as distinct lines", async () => {
     const rowsOfContent = new Map<string, number[]>();
-    rows.forEach((row, index) => rowsOfContent.set(JSON.stringify(row), [...(rowsOfContent.get(JSON.stringify(row)) ?? []), index]));
+    rows.forEach((row, index) =>
+      rowsOfContent.set(JSON.stringify(row), [...(rowsOfContent.get(JSON.stringify(row)) ?? []), index]),
+    );
     const duplicated = [...rowsOfContent.values()].filter((indexes) => indexes.length > 1);
     expect(duplicated.reduce((extra, indexes) => extra + indexes.length - 1, 0)).toBe(44);
 
@@ -128,18 +167,29 @@ describe('writeInvoiceLines on the online retail sample', () => {
     }
   });
 
-  it('lists each customer\'s invoices newest first, with the CSV\'s dates, line counts and exact totals', async () => {
+  it("lists each customer's invoices newest first, with the CSV's dates, line counts and exact totals", async () => {
     const byCustomer = new Map<string, CsvInvoice[]>();
     for (const invoice of invoicesOfCsv(rows).values()) {
-      if (invoice.customerId !== null) byCustomer.set(invoice.customerId, [...(byCustomer.get(invoice.customerId) ?? []), invoice]);
+      if (invoice.customerId !== null)
+        byCustomer.set(invoice.customerId, [...(byCustomer.get(invoice.customerId) ?? []), invoice]);
     }
     expect(byCustomer.size).toBeGreaterThan(50);
 
     for (const [customerId, invoices] of byCustomer) {
       const listed = (await allCustomerInvoices(store, customerId)).map((summary) => ({
-        invoiceNo: summary.invoiceNo, invoiceDate: summary.invoiceDate, lineCount: summary.lineCount, total: formatMilli(numberToMilli(summary.total)),
+        invoiceNo: summary.invoiceNo,
+        invoiceDate: summary.invoiceDate,
+        lineCount: summary.lineCount,
+        total: formatMilli(numberToMilli(summary.total)),
       }));
-      const expected = [...invoices].sort(byNewestFirst).map(({ invoiceNo, invoiceDate, lineCount, totalMilli }) => ({ invoiceNo, invoiceDate, lineCount, total: formatMilli(totalMilli) }));
+      const expected = [...invoices]
+        .sort(byNewestFirst)
+        .map(({ invoiceNo, invoiceDate, lineCount, totalMilli }) => ({
+          invoiceNo,
+          invoiceDate,
+          lineCount,
+          total: formatMilli(totalMilli),
+        }));
       expect({ customerId, invoices: listed }).toEqual({ customerId, invoices: expected });
     }
   });
@@ -154,10 +204,14 @@ describe('writeInvoiceLines on the online retail sample', () => {
     for (const item of lineItems) {
       const row = rowOfLine.get(lineIdOf(item))!;
       const price = parseMilli(row.UnitPrice!) as { ok: true; milli: number };
-      expect([money(item, 'unitPrice'), money(item, 'lineTotal')]).toEqual([formatMilli(price.milli), formatMilli(Number(row.Quantity) * price.milli)]);
+      expect([money(item, 'unitPrice'), money(item, 'lineTotal')]).toEqual([
+        formatMilli(price.milli),
+        formatMilli(Number(row.Quantity) * price.milli),
+      ]);
     }
     expect(summaries).toHaveLength(csvInvoices.size);
-    for (const item of summaries) expect(money(item, 'total')).toBe(formatMilli(csvInvoices.get(item.invoiceNo!.S!)!.totalMilli));
+    for (const item of summaries)
+      expect(money(item, 'total')).toBe(formatMilli(csvInvoices.get(item.invoiceNo!.S!)!.totalMilli));
   });
 
   it('leaves every item as it was when the same batches are delivered again', async () => {
@@ -173,10 +227,14 @@ describe('writeInvoiceLines on the online retail sample', () => {
   it('leaves every item as it was when any part of the file is replayed in any order', async () => {
     await fc.assert(
       // Parts of at most 400 lines keep the suite quick; the full replays above cover the rest.
-      fc.asyncProperty(fc.shuffledSubarray(lines, { minLength: 1, maxLength: 400 }), fc.integer({ min: 1, max: 500 }), async (replayed, batchSize) => {
-        expect(await sendAll(handler, shard.events(replayed.map(invoiceLinePayload), batchSize))).toEqual([]);
-        expect(await dynamodb.scanTable(tableName)).toEqual(storedOnce);
-      }),
+      fc.asyncProperty(
+        fc.shuffledSubarray(lines, { minLength: 1, maxLength: 400 }),
+        fc.integer({ min: 1, max: 500 }),
+        async (replayed, batchSize) => {
+          expect(await sendAll(handler, shard.events(replayed.map(invoiceLinePayload), batchSize))).toEqual([]);
+          expect(await dynamodb.scanTable(tableName)).toEqual(storedOnce);
+        },
+      ),
       { numRuns: 3 },
     );
   });
@@ -200,7 +258,10 @@ describe('writeInvoiceLines with records it cannot write', () => {
 
   it.each([
     ['is not JSON', () => rawPayload('{"invoiceNo": "536365", ')],
-    ['is JSON but not an invoice line', () => rawPayload(JSON.stringify({ ...lines[0], lineId: undefined, quantity: 'six' }), '536365')],
+    [
+      'is JSON but not an invoice line',
+      () => rawPayload(JSON.stringify({ ...lines[0], lineId: undefined, quantity: 'six' }), '536365'),
+    ],
   ])('reports only the record that %s and writes the rest of the batch', async (_, poisonPayload) => {
     const poison = poisonPayload();
     const tableName = await dynamodb.createInvoiceTable();
@@ -216,20 +277,31 @@ describe('writeInvoiceLines with records it cannot write', () => {
     expect((await store.getInvoice('536366'))?.summary.lineCount).toBe(linesOf('536366').length);
   });
 
-  it('parses records exactly as the parser\'s own innerSchema with the base64 transformer does', async () => {
+  it("parses records exactly as the parser's own innerSchema with the base64 transformer does", async () => {
     const logger = new Logger({ logLevel: 'SILENT' });
     const ours = createInvoiceLineRecordProcessor(logger);
-    const powertools = new BatchProcessor(EventType.KinesisDataStreams, { parser, innerSchema: InvoiceLineEventSchema, transformer: 'base64', logger });
+    const powertools = new BatchProcessor(EventType.KinesisDataStreams, {
+      parser,
+      innerSchema: InvoiceLineEventSchema,
+      transformer: 'base64',
+      logger,
+    });
     const gzipped = { ...invoiceLinePayload(lines[1]!), data: gzipSync(JSON.stringify(lines[1])) };
     const event = new KinesisShardEvents(WRITE_INVOICE_LINES).event([
-      ...linesOf('536365').map(invoiceLinePayload), gzipped, rawPayload('not json'), rawPayload('"a string"'), rawPayload('{}'),
+      ...linesOf('536365').map(invoiceLinePayload),
+      gzipped,
+      rawPayload('not json'),
+      rawPayload('"a string"'),
+      rawPayload('{}'),
     ]);
     const parse = async (processor: BatchProcessor) => {
       const parsed: Record<string, unknown> = {};
       const collect = async (record: KinesisStreamRecord) => {
         parsed[record.kinesis.sequenceNumber] = record.kinesis.data;
       };
-      const { batchItemFailures } = await processPartialResponse(event, collect, processor, { throwOnFullBatchFailure: false });
+      const { batchItemFailures } = await processPartialResponse(event, collect, processor, {
+        throwOnFullBatchFailure: false,
+      });
       return { parsed, batchItemFailures };
     };
 
@@ -242,9 +314,15 @@ describe('writeInvoiceLines with records it cannot write', () => {
 
   it('reports every record of a batch that holds no invoice line, without failing the invocation', async () => {
     const handler = await handlerFor(await dynamodb.createInvoiceTable());
-    const event = new KinesisShardEvents(WRITE_INVOICE_LINES).event([rawPayload('a'), rawPayload('[]'), rawPayload('null')]);
+    const event = new KinesisShardEvents(WRITE_INVOICE_LINES).event([
+      rawPayload('a'),
+      rawPayload('[]'),
+      rawPayload('null'),
+    ]);
 
-    expect((await handler(event)).batchItemFailures).toEqual(event.Records.map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber })));
+    expect((await handler(event)).batchItemFailures).toEqual(
+      event.Records.map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber })),
+    );
   });
 
   it('reports the records of an invoice DynamoDB would not store, and a retry of the batch completes it exactly once', async () => {
@@ -255,17 +333,27 @@ describe('writeInvoiceLines with records it cannot write', () => {
     const logger = new Logger({ logLevel: 'SILENT' });
     const writer = {
       processor: createInvoiceLineRecordProcessor(logger),
-      invoiceStore: new DynamoDbInvoiceStore({ client: throttled.sender, tableName, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }),
+      invoiceStore: new DynamoDbInvoiceStore({
+        client: throttled.sender,
+        tableName,
+        retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
+      }),
       logger,
     };
 
     const response = await writeInvoiceLineRecords(event, writer, lambdaContext(WRITE_INVOICE_LINES));
 
-    const sequenceNumberOf = new Map(event.Records.map((record, index) => [batch[index]!.lineId, record.kinesis.sequenceNumber]));
-    expect(response.batchItemFailures).toEqual(linesOf('536366').map((line) => ({ itemIdentifier: sequenceNumberOf.get(line.lineId) })));
+    const sequenceNumberOf = new Map(
+      event.Records.map((record, index) => [batch[index]!.lineId, record.kinesis.sequenceNumber]),
+    );
+    expect(response.batchItemFailures).toEqual(
+      linesOf('536366').map((line) => ({ itemIdentifier: sequenceNumberOf.get(line.lineId) })),
+    );
 
     // Lambda retries from the first reported record: the batch's later records, some of them already stored.
-    const firstFailed = event.Records.findIndex((record) => record.kinesis.sequenceNumber === response.batchItemFailures[0]!.itemIdentifier);
+    const firstFailed = event.Records.findIndex(
+      (record) => record.kinesis.sequenceNumber === response.batchItemFailures[0]!.itemIdentifier,
+    );
     const retried = await (await handlerFor(tableName))({ Records: event.Records.slice(firstFailed) });
     expect(retried.batchItemFailures).toEqual([]);
 

@@ -20,7 +20,8 @@ export async function deliverRawEventRecords(
 
   const records = [...lineOfRecord];
   const { notDelivered } = await rawEventSink.deliver(records.map(([, line]) => line));
-  for (const line of notDelivered) logger.error('Invoice line not archived; its record is reported for retry', { ...line });
+  for (const line of notDelivered)
+    logger.error('Invoice line not archived; its record is reported for retry', { ...line });
   const undelivered = notDelivered.map(({ index }) => ({ itemIdentifier: records[index]![0] }));
 
   logger.info('Invoice line batch archived', {

@@ -1,5 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { invoiceLinePayload, KinesisShardEvents, lambdaContext, rawPayload, type StreamConsumer } from '@retail/adapters/test/support/kinesis-stream-event';
+import {
+  invoiceLinePayload,
+  KinesisShardEvents,
+  lambdaContext,
+  rawPayload,
+  type StreamConsumer,
+} from '@retail/adapters/test/support/kinesis-stream-event';
 import { readSampleRows, sampleLines } from '@retail/adapters/test/support/online-retail-sample';
 import { refusePutRecordBatchEntries } from '@retail/adapters/test/support/put-record-batch-failures';
 import { createInvoiceLineRecordProcessor, FirehoseRawEventSink } from '@retail/adapters';
@@ -18,8 +24,19 @@ import { deliverRawEventRecords } from '../src/deliver-raw-event-records';
 
 const HOUR = 3_600_000;
 // The function of serverless.yml the stream invokes.
-const DELIVER_RAW_EVENTS: StreamConsumer = { service: 'retail-stream-to-s3', functionKey: 'deliverRawEvents', memorySize: 256 };
-const ENVIRONMENT = ['RAW_DELIVERY_STREAM_NAME', 'AWS_ENDPOINT_URL_FIREHOSE', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'POWERTOOLS_LOG_LEVEL'];
+const DELIVER_RAW_EVENTS: StreamConsumer = {
+  service: 'retail-stream-to-s3',
+  functionKey: 'deliverRawEvents',
+  memorySize: 256,
+};
+const ENVIRONMENT = [
+  'RAW_DELIVERY_STREAM_NAME',
+  'AWS_ENDPOINT_URL_FIREHOSE',
+  'AWS_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'POWERTOOLS_LOG_LEVEL',
+];
 
 let s3: TestS3;
 let raw: RawEventsFirehose;
@@ -65,12 +82,16 @@ async function archived(): Promise<InvoiceLineEvent[]> {
 /** New lines for each test: the bucket is shared, and lineIds tell the tests' lines apart. */
 let nextLine = 0;
 const takeLines = (count: number) => lines.slice(nextLine, (nextLine += count));
-const ofLines = (ids: readonly InvoiceLineEvent[]) => async () => (await archived()).filter((line) => ids.some((sent) => sent.lineId === line.lineId));
+const ofLines = (ids: readonly InvoiceLineEvent[]) => async () =>
+  (await archived()).filter((line) => ids.some((sent) => sent.lineId === line.lineId));
 
 describe('deliverRawEvents', () => {
   it('archives every line of a batch in the raw bucket and reports nothing', async () => {
     const sent = takeLines(500);
-    const response = await handler(new KinesisShardEvents(DELIVER_RAW_EVENTS).event(sent.map(invoiceLinePayload)), lambdaContext(DELIVER_RAW_EVENTS));
+    const response = await handler(
+      new KinesisShardEvents(DELIVER_RAW_EVENTS).event(sent.map(invoiceLinePayload)),
+      lambdaContext(DELIVER_RAW_EVENTS),
+    );
     expect(response).toEqual({ batchItemFailures: [] });
     expect((await ofLines(sent)()).sort(byLineId)).toEqual([...sent].sort(byLineId));
   });
@@ -87,7 +108,10 @@ describe('deliverRawEvents', () => {
       invoiceLinePayload(sent[3]!),
     ]);
     const response = await handler(event, lambdaContext(DELIVER_RAW_EVENTS));
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]!.kinesis.sequenceNumber }, { itemIdentifier: event.Records[3]!.kinesis.sequenceNumber }]);
+    expect(response.batchItemFailures).toEqual([
+      { itemIdentifier: event.Records[1]!.kinesis.sequenceNumber },
+      { itemIdentifier: event.Records[3]!.kinesis.sequenceNumber },
+    ]);
     expect((await ofLines(sent)()).sort(byLineId)).toEqual([...sent].sort(byLineId));
     // The line without a date never reached Firehose, so its error prefix stays empty.
     expect(await s3.keys(raw.bucket, 'errors/')).toEqual([]);
@@ -96,7 +120,9 @@ describe('deliverRawEvents', () => {
   it('reports a batch of nothing but poison record by record rather than failing it whole', async () => {
     const event = new KinesisShardEvents(DELIVER_RAW_EVENTS).event([rawPayload('{}'), rawPayload('not json')]);
     const response = await handler(event, lambdaContext(DELIVER_RAW_EVENTS));
-    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(event.Records.map((record) => record.kinesis.sequenceNumber));
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(
+      event.Records.map((record) => record.kinesis.sequenceNumber),
+    );
   });
 
   it('sends again only the lines Firehose refused, so a batch with refusals once is archived whole and reports nothing', async () => {
@@ -121,12 +147,23 @@ describe('deliverRawEvents', () => {
     const client = firehoseClientOf(raw.firehose.endpoint);
     const sent = takeLines(5);
     refusePutRecordBatchEntries(client, ({ lineId }) => lineId === sent[1]!.lineId);
-    const rawEventSink = new FirehoseRawEventSink(client, raw.streamName, { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } });
+    const rawEventSink = new FirehoseRawEventSink(client, raw.streamName, {
+      retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+    });
     const event = new KinesisShardEvents(DELIVER_RAW_EVENTS).event(sent.map(invoiceLinePayload));
 
-    const response = await deliverRawEventRecords(event, { processor: createInvoiceLineRecordProcessor(silentLogger), rawEventSink, logger: silentLogger });
+    const response = await deliverRawEventRecords(event, {
+      processor: createInvoiceLineRecordProcessor(silentLogger),
+      rawEventSink,
+      logger: silentLogger,
+    });
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[1]!.kinesis.sequenceNumber }] });
-    expect((await ofLines(sent)()).map((line) => line.lineId).sort()).toEqual(sent.filter((_, i) => i !== 1).map((line) => line.lineId).sort());
+    expect((await ofLines(sent)()).map((line) => line.lineId).sort()).toEqual(
+      sent
+        .filter((_, i) => i !== 1)
+        .map((line) => line.lineId)
+        .sort(),
+    );
   });
 });
 

@@ -8,7 +8,9 @@ export type HttpHandler = (event: APIGatewayProxyEvent, context: Context) => Pro
  * What every HTTP request gets, wrapped once: the Lambda and API Gateway request ids on every log line, one log
  * line per answer, and every error answered through `errorResponse`.
  */
-export function handleHttpRequest(answer: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>): HttpHandler {
+export function handleHttpRequest(
+  answer: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>,
+): HttpHandler {
   return async (event, context) => {
     logger.resetKeys();
     logger.addContext(context);
@@ -19,7 +21,8 @@ export function handleHttpRequest(answer: (event: APIGatewayProxyEvent) => Promi
       response = await answer(event);
     } catch (error) {
       response = errorResponse(error);
-      if (response.statusCode >= 500) logger.error('request failed', { statusCode: response.statusCode, error: error as Error });
+      if (response.statusCode >= 500)
+        logger.error('request failed', { statusCode: response.statusCode, error: error as Error });
       else logger.warn('request refused', { statusCode: response.statusCode, reason: (error as Error).message });
       return response;
     }

@@ -30,8 +30,14 @@ export async function lookUpInvoiceItems(store: InvoiceStore, invoiceNo: string)
 }
 
 /** One page of the customer's invoices, newest first, as the API answers it. */
-export async function lookUpCustomerInvoices(store: InvoiceStore, request: CustomerInvoicesRequest): Promise<CustomerInvoicesBody> {
-  const page = await store.listCustomerInvoices(request.customerId, { limit: request.limit, cursor: request.nextToken });
+export async function lookUpCustomerInvoices(
+  store: InvoiceStore,
+  request: CustomerInvoicesRequest,
+): Promise<CustomerInvoicesBody> {
+  const page = await store.listCustomerInvoices(request.customerId, {
+    limit: request.limit,
+    cursor: request.nextToken,
+  });
   return {
     customerId: request.customerId,
     invoices: page.invoices.map((invoice) => ({

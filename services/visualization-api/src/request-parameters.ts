@@ -25,9 +25,17 @@ export function readInvoiceNo(request: HttpRequest): string {
   if (request.pathParameters?.invoiceNo !== undefined) {
     return parsed(InvoiceItemsPathSchema, request.pathParameters, 'path').invoiceNo;
   }
-  const sent = Object.entries(request.queryStringParameters ?? {}).find(([name]) => fieldForColumnName(name) === 'invoiceNo');
+  const sent = Object.entries(request.queryStringParameters ?? {}).find(
+    ([name]) => fieldForColumnName(name) === 'invoiceNo',
+  );
   if (sent === undefined) {
-    throw new InvalidParametersError([{ in: 'query', name: INVOICE_NO_QUERY_PARAMETER, message: `is required, e.g. ?${INVOICE_NO_QUERY_PARAMETER}=536365` }]);
+    throw new InvalidParametersError([
+      {
+        in: 'query',
+        name: INVOICE_NO_QUERY_PARAMETER,
+        message: `is required, e.g. ?${INVOICE_NO_QUERY_PARAMETER}=536365`,
+      },
+    ]);
   }
   const [name, value] = sent;
   return parsed(InvoiceItemsPathSchema, { invoiceNo: value }, 'query', { invoiceNo: name }).invoiceNo;
@@ -42,13 +50,22 @@ export function readCustomerInvoicesRequest(request: HttpRequest): CustomerInvoi
   return { customerId: path.data.customerId, ...query.data };
 }
 
-function parsed<T>(schema: z.ZodType<T>, values: unknown, location: ParameterProblem['in'], sentNames: Record<string, string> = {}): T {
+function parsed<T>(
+  schema: z.ZodType<T>,
+  values: unknown,
+  location: ParameterProblem['in'],
+  sentNames: Record<string, string> = {},
+): T {
   const result = schema.safeParse(values);
   if (!result.success) throw new InvalidParametersError(problemsOf(result, location, sentNames));
   return result.data;
 }
 
-function problemsOf(result: z.ZodSafeParseResult<unknown>, location: ParameterProblem['in'], sentNames: Record<string, string> = {}): ParameterProblem[] {
+function problemsOf(
+  result: z.ZodSafeParseResult<unknown>,
+  location: ParameterProblem['in'],
+  sentNames: Record<string, string> = {},
+): ParameterProblem[] {
   if (result.success) return [];
   return result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? '');

@@ -5,7 +5,9 @@ export class InvalidParametersError extends Error {
   override readonly name = 'InvalidParametersError';
 
   constructor(readonly problems: readonly ParameterProblem[]) {
-    super(`the request parameters are not valid: ${problems.map((problem) => `${problem.name} ${problem.message}`).join('; ')}`);
+    super(
+      `the request parameters are not valid: ${problems.map((problem) => `${problem.name} ${problem.message}`).join('; ')}`,
+    );
   }
 }
 
@@ -14,6 +16,8 @@ export class InvoiceNotFoundError extends Error {
   override readonly name = 'InvoiceNotFoundError';
 
   constructor(readonly invoiceNo: string) {
-    super(`invoice ${invoiceNo} was not found: no line of it has been loaded. Check the number (e.g. 536365), or send its lines to POST /invoice-lines first`);
+    super(
+      `invoice ${invoiceNo} was not found: no line of it has been loaded. Check the number (e.g. 536365), or send its lines to POST /invoice-lines first`,
+    );
   }
 }

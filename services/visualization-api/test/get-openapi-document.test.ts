@@ -9,6 +9,9 @@ describe('GET /openapi.json', () => {
     expect(answer.statusCode).toBe(200);
     expect(answer.headers?.['content-type']).toMatch(/^application\/json/);
     expect(JSON.parse(answer.body)).toEqual(JSON.parse(readFileSync(OPENAPI_FILE, 'utf8')));
-    expect(JSON.parse(answer.body)).toMatchObject({ openapi: '3.1.0', paths: { '/invoices/{invoiceNo}/items': { get: { operationId: 'getInvoiceItems' } } } });
+    expect(JSON.parse(answer.body)).toMatchObject({
+      openapi: '3.1.0',
+      paths: { '/invoices/{invoiceNo}/items': { get: { operationId: 'getInvoiceItems' } } },
+    });
   });
 });

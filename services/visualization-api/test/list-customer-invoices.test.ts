@@ -1,5 +1,14 @@
-import { createDynamoDbDocumentClient, DynamoDbInvoiceStore, type CustomerInvoicePageRequest, type InvoiceStore } from '@retail/adapters';
-import { CustomerInvoicesBodySchema, InvalidParametersBodySchema, type CustomerInvoicesBody } from '@retail/api-contract';
+import {
+  createDynamoDbDocumentClient,
+  DynamoDbInvoiceStore,
+  type CustomerInvoicePageRequest,
+  type InvoiceStore,
+} from '@retail/adapters';
+import {
+  CustomerInvoicesBodySchema,
+  InvalidParametersBodySchema,
+  type CustomerInvoicesBody,
+} from '@retail/api-contract';
 import { customerInvoicesNewestFirst, sampleInvoices, type SampleInvoice } from './support/sample-invoices';
 import { startVisualizationApiUnderTest, type VisualizationApiUnderTest } from './support/visualization-api-under-test';
 
@@ -45,7 +54,9 @@ describe('GET /customers/{customerId}/invoices', () => {
     expect(body.nextToken).toBeNull();
     expect(expected.length).toBe(14);
     expect(body.invoices.map((invoice) => invoice.invoiceDate)).toEqual(expected.map((invoice) => invoice.invoiceDate));
-    expect(new Set(body.invoices.map((invoice) => invoice.invoiceNo))).toEqual(new Set(expected.map((invoice) => invoice.invoiceNo)));
+    expect(new Set(body.invoices.map((invoice) => invoice.invoiceNo))).toEqual(
+      new Set(expected.map((invoice) => invoice.invoiceNo)),
+    );
     for (const invoice of body.invoices) {
       const file = invoices.get(invoice.invoiceNo)!;
       expect(invoice).toEqual({
@@ -60,22 +71,28 @@ describe('GET /customers/{customerId}/invoices', () => {
     expect(body.invoices.at(-1)).toMatchObject({ invoiceNo: '536365', lineCount: 7, total: 139.12 });
   });
 
-  it.each([1, 3, 7, 13])('pages of %p cover every invoice once, newest first, and end with nextToken null', async (limit) => {
-    const whole = CustomerInvoicesBodySchema.parse((await pageOf('17850', { limit: '100' })).body).invoices;
+  it.each([1, 3, 7, 13])(
+    'pages of %p cover every invoice once, newest first, and end with nextToken null',
+    async (limit) => {
+      const whole = CustomerInvoicesBodySchema.parse((await pageOf('17850', { limit: '100' })).body).invoices;
 
-    const pages = await allPages('17850', limit);
+      const pages = await allPages('17850', limit);
 
-    for (const page of pages) expect(page.invoices.length).toBeLessThanOrEqual(limit);
-    const paged = pages.flatMap((page) => page.invoices);
-    expect(paged).toEqual(whole);
-    expect(new Set(paged.map((invoice) => invoice.invoiceNo)).size).toBe(paged.length);
-    expect(pages.at(-1)!.nextToken).toBeNull();
-    expect(pages.length).toBeGreaterThanOrEqual(Math.ceil(whole.length / limit));
-  });
+      for (const page of pages) expect(page.invoices.length).toBeLessThanOrEqual(limit);
+      const paged = pages.flatMap((page) => page.invoices);
+      expect(paged).toEqual(whole);
+      expect(new Set(paged.map((invoice) => invoice.invoiceNo)).size).toBe(paged.length);
+      expect(pages.at(-1)!.nextToken).toBeNull();
+      expect(pages.length).toBeGreaterThanOrEqual(Math.ceil(whole.length / limit));
+    },
+  );
 
   it('asks the store for 20 invoices when no limit is given', async () => {
     const asked: CustomerInvoicePageRequest[] = [];
-    const store = new DynamoDbInvoiceStore({ client: createDynamoDbDocumentClient(), tableName: process.env.INVOICE_TABLE_NAME! });
+    const store = new DynamoDbInvoiceStore({
+      client: createDynamoDbDocumentClient(),
+      tableName: process.env.INVOICE_TABLE_NAME!,
+    });
     const recording: InvoiceStore = {
       saveInvoiceLines: (lines) => store.saveInvoiceLines(lines),
       getInvoice: (invoiceNo) => store.getInvoice(invoiceNo),
@@ -85,7 +102,10 @@ describe('GET /customers/{customerId}/invoices', () => {
       },
     };
 
-    const answer = await api.get(api.listCustomerInvoicesOn(recording), { resource: ROUTE, pathParameters: { customerId: '17850' } });
+    const answer = await api.get(api.listCustomerInvoicesOn(recording), {
+      resource: ROUTE,
+      pathParameters: { customerId: '17850' },
+    });
 
     expect(answer.statusCode).toBe(200);
     expect(asked).toEqual([{ limit: 20, cursor: undefined }]);
@@ -106,7 +126,11 @@ describe('GET /customers/{customerId}/invoices', () => {
     const answer = await pageOf('99999');
 
     expect(answer.statusCode).toBe(200);
-    expect(CustomerInvoicesBodySchema.parse(answer.body)).toEqual({ customerId: '99999', invoices: [], nextToken: null });
+    expect(CustomerInvoicesBodySchema.parse(answer.body)).toEqual({
+      customerId: '99999',
+      invoices: [],
+      nextToken: null,
+    });
   });
 
   it.each(['0', '101', 'abc', '1.5', '-1', ''])('answers 400 for limit=%p', async (limit) => {
@@ -125,7 +149,9 @@ describe('GET /customers/{customerId}/invoices', () => {
     for (const nextToken of ['not a token!', 'e30', forged, 'abc']) {
       const answer = await pageOf('17850', { nextToken });
       expect(answer.statusCode).toBe(400);
-      expect(InvalidParametersBodySchema.parse(answer.body).problems).toEqual([{ in: 'query', name: 'nextToken', message: expect.any(String) }]);
+      expect(InvalidParametersBodySchema.parse(answer.body).problems).toEqual([
+        { in: 'query', name: 'nextToken', message: expect.any(String) },
+      ]);
     }
     const elsewhere = await pageOf('14527', { nextToken: ofOtherCustomer });
     expect(elsewhere.statusCode).toBe(400);

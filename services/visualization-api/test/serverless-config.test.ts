@@ -10,10 +10,28 @@ interface Statement {
 
 interface PrintedConfig {
   service: string;
-  provider: { runtime: string; apiGateway: { apiKeys: { name: string; value?: string }[]; usagePlan: { throttle: { rateLimit: number; burstLimit: number } } } };
+  provider: {
+    runtime: string;
+    apiGateway: {
+      apiKeys: { name: string; value?: string }[];
+      usagePlan: { throttle: { rateLimit: number; burstLimit: number } };
+    };
+  };
   custom: { esbuild: { minify: boolean; bundle: boolean } };
-  functions: Record<string, { role: string; environment?: Record<string, unknown>; events: { http: { method: string; path: string; private?: boolean } }[] }>;
-  resources: { Resources: Record<string, { Type: string; Properties: { Policies: { PolicyDocument: { Statement: Statement[] } }[] } }> };
+  functions: Record<
+    string,
+    {
+      role: string;
+      environment?: Record<string, unknown>;
+      events: { http: { method: string; path: string; private?: boolean } }[];
+    }
+  >;
+  resources: {
+    Resources: Record<
+      string,
+      { Type: string; Properties: { Policies: { PolicyDocument: { Statement: Statement[] } }[] } }
+    >;
+  };
 }
 
 const TABLE_ARN = { 'Fn::ImportValue': 'retail-platform-dev-InvoiceTableArn' };
@@ -23,32 +41,52 @@ let local: PrintedConfig;
 // The configuration as the framework resolves it for a deployed stage and for the local one: what AWS is asked for.
 beforeAll(async () => {
   const directory = path.resolve(__dirname, '..');
-  [dev, local] = (await Promise.all([printServerlessConfiguration(directory, 'dev'), printServerlessConfiguration(directory, 'local')])) as [PrintedConfig, PrintedConfig];
+  [dev, local] = (await Promise.all([
+    printServerlessConfiguration(directory, 'dev'),
+    printServerlessConfiguration(directory, 'local'),
+  ])) as [PrintedConfig, PrintedConfig];
 });
 
 const statementsOf = (config: PrintedConfig, functionName: string) =>
-  config.resources.Resources[config.functions[functionName]!.role]!.Properties.Policies.flatMap((policy) => policy.PolicyDocument.Statement);
+  config.resources.Resources[config.functions[functionName]!.role]!.Properties.Policies.flatMap(
+    (policy) => policy.PolicyDocument.Statement,
+  );
 
 describe('services/visualization-api/serverless.yml', () => {
   it('gives each function its own role: its log group, and dynamodb:Query on only what it reads', () => {
-    const logs = { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: expect.anything() };
+    const logs = {
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: expect.anything(),
+    };
 
-    expect(statementsOf(dev, 'getInvoiceItems')).toEqual([logs, { Effect: 'Allow', Action: 'dynamodb:Query', Resource: TABLE_ARN }]);
+    expect(statementsOf(dev, 'getInvoiceItems')).toEqual([
+      logs,
+      { Effect: 'Allow', Action: 'dynamodb:Query', Resource: TABLE_ARN },
+    ]);
     expect(statementsOf(dev, 'listCustomerInvoices')).toEqual([
       logs,
-      { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [TABLE_ARN, `/index/${INVOICE_TABLE_KEYS.byCustomerIndex}`]] } },
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:Query',
+        Resource: { 'Fn::Join': ['', [TABLE_ARN, `/index/${INVOICE_TABLE_KEYS.byCustomerIndex}`]] },
+      },
     ]);
     expect(statementsOf(dev, 'openapi')).toEqual([logs]);
   });
 
   it("reads the platform stack's table on AWS and the local platform's table locally", () => {
-    expect(dev.functions.getInvoiceItems!.environment?.INVOICE_TABLE_NAME).toEqual({ 'Fn::ImportValue': 'retail-platform-dev-InvoiceTableName' });
+    expect(dev.functions.getInvoiceItems!.environment?.INVOICE_TABLE_NAME).toEqual({
+      'Fn::ImportValue': 'retail-platform-dev-InvoiceTableName',
+    });
     expect(local.functions.listCustomerInvoices!.environment?.INVOICE_TABLE_NAME).toBe('retail-local-invoices');
     expect(dev.functions.openapi!.environment?.INVOICE_TABLE_NAME).toBeUndefined();
   });
 
   it('makes every route but the OpenAPI document private, under a throttled usage plan with its own key', () => {
-    const routes = Object.values(dev.functions).flatMap((declaration) => declaration.events.map(({ http }) => `${http.method} /${http.path} ${http.private === true}`));
+    const routes = Object.values(dev.functions).flatMap((declaration) =>
+      declaration.events.map(({ http }) => `${http.method} /${http.path} ${http.private === true}`),
+    );
 
     expect(routes.sort()).toEqual([
       'get /customers/{customerId}/invoices true',
@@ -58,8 +96,13 @@ describe('services/visualization-api/serverless.yml', () => {
       'get /openapi.json false',
     ]);
     expect(dev.provider.apiGateway.apiKeys).toEqual([{ name: 'retail-dev-visualization', value: '' }]);
-    expect(local.provider.apiGateway.apiKeys).toEqual([{ name: 'retail-local-visualization', value: expect.stringMatching(/.{20,}/) }]);
-    expect(dev.provider.apiGateway.usagePlan.throttle).toEqual({ rateLimit: expect.any(Number), burstLimit: expect.any(Number) });
+    expect(local.provider.apiGateway.apiKeys).toEqual([
+      { name: 'retail-local-visualization', value: expect.stringMatching(/.{20,}/) },
+    ]);
+    expect(dev.provider.apiGateway.usagePlan.throttle).toEqual({
+      rateLimit: expect.any(Number),
+      burstLimit: expect.any(Number),
+    });
   });
 
   it('runs on nodejs22.x from one minified bundle per function', () => {

@@ -23,11 +23,18 @@ export async function readWholeStream(stack: StackFile): Promise<StreamRecord[]>
     const records: StreamRecord[] = [];
     const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: stream.name }));
     for (const { ShardId } of Shards) {
-      let { ShardIterator } = await kinesis.send(new GetShardIteratorCommand({ StreamName: stream.name, ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
+      let { ShardIterator } = await kinesis.send(
+        new GetShardIteratorCommand({ StreamName: stream.name, ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+      );
       while (ShardIterator) {
         const page = await kinesis.send(new GetRecordsCommand({ ShardIterator, Limit: 10_000 }));
         for (const record of page.Records ?? []) {
-          records.push({ shardId: ShardId!, partitionKey: record.PartitionKey!, sequenceNumber: record.SequenceNumber!, data: Buffer.from(record.Data!).toString('utf8') });
+          records.push({
+            shardId: ShardId!,
+            partitionKey: record.PartitionKey!,
+            sequenceNumber: record.SequenceNumber!,
+            data: Buffer.from(record.Data!).toString('utf8'),
+          });
         }
         if ((page.Records ?? []).length === 0) break;
         ShardIterator = page.NextShardIterator;

@@ -32,7 +32,10 @@ export function invoiceTableProperties(): TableProperties {
     Resources: { InvoiceTable: { Properties: TableProperties } };
   };
   const properties = template.Resources.InvoiceTable.Properties;
-  const tableName = properties.TableName.replace(/\$\{self:custom\.names\.(\w+)\}/g, (_, key: string) => names[key]!).replaceAll('${sls:stage}', TEST_STAGE);
+  const tableName = properties.TableName.replace(
+    /\$\{self:custom\.names\.(\w+)\}/g,
+    (_, key: string) => names[key]!,
+  ).replaceAll('${sls:stage}', TEST_STAGE);
   return { ...properties, TableName: tableName };
 }
 
@@ -52,11 +55,16 @@ export async function startDynamoDbTestServer(): Promise<DynamoDbTestServer> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient({ endpoint, region: TEST_REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: TEST_REGION,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   let tables = 0;
 
   const createInvoiceTable = async () => {
-    const { TableName, BillingMode, AttributeDefinitions, KeySchema, GlobalSecondaryIndexes } = invoiceTableProperties();
+    const { TableName, BillingMode, AttributeDefinitions, KeySchema, GlobalSecondaryIndexes } =
+      invoiceTableProperties();
     const name = `${TableName}-${++tables}`;
     // Only what CreateTable takes: SSE and point-in-time recovery are CloudFormation-only settings here.
     await client.send(
@@ -65,7 +73,11 @@ export async function startDynamoDbTestServer(): Promise<DynamoDbTestServer> {
         BillingMode,
         AttributeDefinitions,
         KeySchema,
-        GlobalSecondaryIndexes: GlobalSecondaryIndexes?.map(({ IndexName, KeySchema: indexKeys, Projection }) => ({ IndexName, KeySchema: indexKeys, Projection })),
+        GlobalSecondaryIndexes: GlobalSecondaryIndexes?.map(({ IndexName, KeySchema: indexKeys, Projection }) => ({
+          IndexName,
+          KeySchema: indexKeys,
+          Projection,
+        })),
       }),
     );
     return name;
@@ -75,11 +87,14 @@ export async function startDynamoDbTestServer(): Promise<DynamoDbTestServer> {
     const items: Record<string, AttributeValue>[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {
-      const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey, ConsistentRead: true }));
+      const page = await client.send(
+        new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey, ConsistentRead: true }),
+      );
       items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    const keyOf = (item: Record<string, AttributeValue>) => `${item[INVOICE_TABLE_KEYS.partitionKey]?.S}\u0000${item[INVOICE_TABLE_KEYS.sortKey]?.S}`;
+    const keyOf = (item: Record<string, AttributeValue>) =>
+      `${item[INVOICE_TABLE_KEYS.partitionKey]?.S}\u0000${item[INVOICE_TABLE_KEYS.sortKey]?.S}`;
     return items.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
   };
 

@@ -1,4 +1,11 @@
-import { BatchGetCommand, BatchWriteCommand, type BatchGetCommandInput, type BatchGetCommandOutput, type BatchWriteCommandInput, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  type BatchGetCommandInput,
+  type BatchGetCommandOutput,
+  type BatchWriteCommandInput,
+  type BatchWriteCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
 import type { DocumentClientSender, DynamoDbItem } from '../../src/dynamodb-batch-calls';
 
 export interface BatchWriteCall {
@@ -20,14 +27,23 @@ export function leaveItemsUnprocessed(
   const calls: BatchWriteCall[] = [];
   const send = async (command: unknown) => {
     if (!(command instanceof BatchWriteCommand)) return client.send(command as never);
-    const [[tableName, requests]] = Object.entries(command.input.RequestItems as NonNullable<BatchWriteCommandInput['RequestItems']>) as [[string, NonNullable<BatchWriteCommandInput['RequestItems']>[string]]];
+    const [[tableName, requests]] = Object.entries(
+      command.input.RequestItems as NonNullable<BatchWriteCommandInput['RequestItems']>,
+    ) as [[string, NonNullable<BatchWriteCommandInput['RequestItems']>[string]]];
     const call = calls.length + 1;
     const held = requests.filter((request) => leave(request.PutRequest!.Item!, call));
     const passed = requests.filter((request) => !held.includes(request));
-    calls.push({ sent: requests.map((r) => r.PutRequest!.Item!), leftUnprocessed: held.map((r) => r.PutRequest!.Item!) });
-    const real: Partial<BatchWriteCommandOutput> = passed.length > 0 ? await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: passed } })) : {};
+    calls.push({
+      sent: requests.map((r) => r.PutRequest!.Item!),
+      leftUnprocessed: held.map((r) => r.PutRequest!.Item!),
+    });
+    const real: Partial<BatchWriteCommandOutput> =
+      passed.length > 0 ? await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: passed } })) : {};
     const unprocessed = [...(real.UnprocessedItems?.[tableName] ?? []), ...held];
-    return { $metadata: real.$metadata ?? {}, UnprocessedItems: unprocessed.length > 0 ? { [tableName]: unprocessed } : {} };
+    return {
+      $metadata: real.$metadata ?? {},
+      UnprocessedItems: unprocessed.length > 0 ? { [tableName]: unprocessed } : {},
+    };
   };
   return { sender: { send } as unknown as DocumentClientSender, calls };
 }
@@ -43,13 +59,22 @@ export function leaveKeysUnprocessed(
   const calls: DynamoDbItem[][] = [];
   const send = async (command: unknown) => {
     if (!(command instanceof BatchGetCommand)) return client.send(command as never);
-    const [[tableName, request]] = Object.entries(command.input.RequestItems as NonNullable<BatchGetCommandInput['RequestItems']>) as [[string, NonNullable<BatchGetCommandInput['RequestItems']>[string]]];
+    const [[tableName, request]] = Object.entries(
+      command.input.RequestItems as NonNullable<BatchGetCommandInput['RequestItems']>,
+    ) as [[string, NonNullable<BatchGetCommandInput['RequestItems']>[string]]];
     const keys = request.Keys ?? [];
     calls.push(keys);
     const held = keys.filter((key) => leave(key, calls.length));
     const passed = keys.filter((key) => !held.includes(key));
-    const real: Partial<BatchGetCommandOutput> = passed.length > 0 ? await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { ...request, Keys: passed } } })) : {};
-    return { $metadata: real.$metadata ?? {}, Responses: real.Responses ?? { [tableName]: [] }, UnprocessedKeys: held.length > 0 ? { [tableName]: { ...request, Keys: held } } : {} };
+    const real: Partial<BatchGetCommandOutput> =
+      passed.length > 0
+        ? await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { ...request, Keys: passed } } }))
+        : {};
+    return {
+      $metadata: real.$metadata ?? {},
+      Responses: real.Responses ?? { [tableName]: [] },
+      UnprocessedKeys: held.length > 0 ? { [tableName]: { ...request, Keys: held } } : {},
+    };
   };
   return { sender: { send } as unknown as DocumentClientSender, calls };
 }

@@ -73,7 +73,8 @@ export class KinesisShardEvents {
   /** The events of a stream of payloads read `batchSize` records at a time, like Lambda's poller. */
   events(payloads: readonly KinesisPayload[], batchSize: number): KinesisStreamEvent[] {
     const events: KinesisStreamEvent[] = [];
-    for (let start = 0; start < payloads.length; start += batchSize) events.push(this.event(payloads.slice(start, start + batchSize)));
+    for (let start = 0; start < payloads.length; start += batchSize)
+      events.push(this.event(payloads.slice(start, start + batchSize)));
     return events;
   }
 }

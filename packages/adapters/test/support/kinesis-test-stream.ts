@@ -25,7 +25,10 @@ export function invoiceLineStreamDefinition(): { streamName: string; shardCount:
     Resources: { InvoiceLineStream: { Properties: { Name: string; ShardCount: number } } };
   };
   const { Name, ShardCount } = kinesis.Resources.InvoiceLineStream.Properties;
-  const name = Name.replace(/\$\{self:custom\.names\.(\w+)\}/g, (_, key: string) => names[key]!).replaceAll('${sls:stage}', TEST_STAGE);
+  const name = Name.replace(/\$\{self:custom\.names\.(\w+)\}/g, (_, key: string) => names[key]!).replaceAll(
+    '${sls:stage}',
+    TEST_STAGE,
+  );
   return { streamName: name, shardCount: ShardCount };
 }
 
@@ -55,7 +58,10 @@ export async function startKinesisTestStream(): Promise<KinesisTestStream> {
   const client = kinesisClientOf(endpoint);
   const { streamName, shardCount } = invoiceLineStreamDefinition();
   await client.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shardCount }));
-  while ((await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }))).StreamDescriptionSummary?.StreamStatus !== 'ACTIVE') {
+  while (
+    (await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }))).StreamDescriptionSummary
+      ?.StreamStatus !== 'ACTIVE'
+  ) {
     await new Promise((wake) => setTimeout(wake, 10));
   }
 
@@ -64,10 +70,14 @@ export async function startKinesisTestStream(): Promise<KinesisTestStream> {
     const records: StreamRecord[] = [];
     for (const shard of Shards) {
       const { ShardIterator } = await client.send(
-        new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }),
+        new GetShardIteratorCommand({
+          StreamName: streamName,
+          ShardId: shard.ShardId!,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
       );
       // Read until a call returns nothing: MillisBehindLatest === 0 can come before the last records.
-      for (let iterator = ShardIterator; iterator; ) {
+      for (let iterator = ShardIterator; iterator;) {
         const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
         if (!page.Records?.length) break;
         for (const record of page.Records) {

@@ -1,5 +1,12 @@
 import { resolve } from 'node:path';
-import { InvoiceLineNumbering, datasetNameOf, openCsvFile, readInvoiceLineCsv, readInvoiceLines, type InvoiceLineEvent } from '@retail/domain';
+import {
+  InvoiceLineNumbering,
+  datasetNameOf,
+  openCsvFile,
+  readInvoiceLineCsv,
+  readInvoiceLines,
+  type InvoiceLineEvent,
+} from '@retail/domain';
 
 const SAMPLE_FILE = resolve(__dirname, '../../../../data/online-retail-sample.csv');
 
@@ -14,7 +21,9 @@ export async function readSampleRows(): Promise<Record<string, string>[]> {
 export function sampleLines(rows: readonly Record<string, string>[]): InvoiceLineEvent[] {
   const numbering = new InvoiceLineNumbering();
   const invoiceNo = datasetNameOf('invoiceNo');
-  const read = readInvoiceLines(rows.map((row) => ({ ...row, [datasetNameOf('lineNo')]: numbering.next(row[invoiceNo]!.trim()) })));
+  const read = readInvoiceLines(
+    rows.map((row) => ({ ...row, [datasetNameOf('lineNo')]: numbering.next(row[invoiceNo]!.trim()) })),
+  );
   if (!read.ok) throw new Error(`the sample does not read: ${JSON.stringify(read.problems.slice(0, 3))}`);
   return read.lines;
 }

@@ -24,11 +24,19 @@ declare module 'newman' {
 
   interface NewmanRunSummary {
     run: {
-      stats: { requests: NewmanRunStats; assertions: NewmanRunStats; testScripts: NewmanRunStats; prerequestScripts: NewmanRunStats };
+      stats: {
+        requests: NewmanRunStats;
+        assertions: NewmanRunStats;
+        testScripts: NewmanRunStats;
+        prerequestScripts: NewmanRunStats;
+      };
       failures: NewmanRunFailure[];
       timings: { responseAverage: number; completed: number; started: number };
     };
   }
 
-  function run(options: NewmanRunOptions, callback: (error: Error | null, summary: NewmanRunSummary) => void): EventEmitter;
+  function run(
+    options: NewmanRunOptions,
+    callback: (error: Error | null, summary: NewmanRunSummary) => void,
+  ): EventEmitter;
 }

@@ -97,7 +97,10 @@ pm.test('the row is line 536365:1', () => {
       method: 'POST',
       base: 'ingest',
       path: '/invoice-lines',
-      body: [FIRST_LINE_OF_THE_DATA_SET, { ...FIRST_LINE_OF_THE_DATA_SET, InvoiceNo: 'X1', Quantity: 'six', LineNo: 2 }],
+      body: [
+        FIRST_LINE_OF_THE_DATA_SET,
+        { ...FIRST_LINE_OF_THE_DATA_SET, InvoiceNo: 'X1', Quantity: 'six', LineNo: 2 },
+      ],
       tests: `
 ${schemaConstant(InvalidRowsBodySchema)}
 pm.test('status is 400', () => pm.response.to.have.status(400));
@@ -353,7 +356,9 @@ function request(spec: RequestSpec): Record<string, unknown> {
       method: spec.method,
       ...(spec.withoutKey ? { auth: { type: 'noauth' } } : {}),
       header: [],
-      ...(spec.body === undefined ? {} : { body: { mode: 'raw', raw: JSON.stringify(spec.body, null, 2), options: { raw: { language: 'json' } } } }),
+      ...(spec.body === undefined
+        ? {}
+        : { body: { mode: 'raw', raw: JSON.stringify(spec.body, null, 2), options: { raw: { language: 'json' } } } }),
       url: {
         raw,
         host: [base],

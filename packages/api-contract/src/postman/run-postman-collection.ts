@@ -21,7 +21,12 @@ export interface PostmanRunResult {
 export function runPostmanCollection({ apiUrl, apiKey, report = true }: PostmanRunOptions): Promise<PostmanRunResult> {
   return new Promise((resolve, reject) => {
     newman.run(
-      { collection: COLLECTION_FILE, environment: localEnvironment({ apiUrl, apiKey }), reporters: report ? ['cli'] : [], timeoutRequest: 30_000 },
+      {
+        collection: COLLECTION_FILE,
+        environment: localEnvironment({ apiUrl, apiKey }),
+        reporters: report ? ['cli'] : [],
+        timeoutRequest: 30_000,
+      },
       (error, summary) => {
         if (error) {
           reject(error);
@@ -31,7 +36,11 @@ export function runPostmanCollection({ apiUrl, apiKey, report = true }: PostmanR
         resolve({
           requests: stats.requests.total,
           assertions: stats.assertions.total,
-          failures: failures.map((failure) => ({ request: failure.source?.name ?? '', test: failure.error.test ?? failure.error.name, message: failure.error.message })),
+          failures: failures.map((failure) => ({
+            request: failure.source?.name ?? '',
+            test: failure.error.test ?? failure.error.name,
+            message: failure.error.message,
+          })),
         });
       },
     );

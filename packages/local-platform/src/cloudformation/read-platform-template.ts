@@ -1,8 +1,22 @@
-import type { AttributeDefinition, CreateTableCommandInput, GlobalSecondaryIndex, KeySchemaElement, LocalSecondaryIndex, Projection, ProvisionedThroughput } from '@aws-sdk/client-dynamodb';
+import type {
+  AttributeDefinition,
+  CreateTableCommandInput,
+  GlobalSecondaryIndex,
+  KeySchemaElement,
+  LocalSecondaryIndex,
+  Projection,
+  ProvisionedThroughput,
+} from '@aws-sdk/client-dynamodb';
 import { isJsonObject, type JsonObject } from '../json-object';
 import { REPO_ROOT } from '../platform-settings';
 import { printServerlessConfiguration } from '../serverless-print';
-import { arnOf, physicalNameOf, resolveIntrinsics, type CloudFormationResources, type IntrinsicContext } from './resolve-intrinsics';
+import {
+  arnOf,
+  physicalNameOf,
+  resolveIntrinsics,
+  type CloudFormationResources,
+  type IntrinsicContext,
+} from './resolve-intrinsics';
 
 /** The platform stack (repo-root serverless.yml) as it deploys to AWS for one stage. */
 export interface PlatformTemplate {
@@ -21,7 +35,11 @@ export const RESOURCE_TYPES_NOT_EMULATED: Readonly<Record<string, string>> = {
   'AWS::Logs::LogStream': 'local processes log to the terminal',
 };
 
-export async function readPlatformTemplate(stage: string, repoRoot: string = REPO_ROOT, signal?: AbortSignal): Promise<PlatformTemplate> {
+export async function readPlatformTemplate(
+  stage: string,
+  repoRoot: string = REPO_ROOT,
+  signal?: AbortSignal,
+): Promise<PlatformTemplate> {
   return platformTemplateFromPrintedConfiguration(await printServerlessConfiguration(repoRoot, stage, signal));
 }
 
@@ -41,13 +59,21 @@ export function platformTemplateFromPrintedConfiguration(printed: unknown): Plat
     if (!isJsonObject(resource) || typeof resource.Type !== 'string') {
       throw new Error(`Resource ${logicalId} of ${printed.service} has no Type.`);
     }
-    template[logicalId] = { Type: resource.Type, Properties: isJsonObject(resource.Properties) ? resource.Properties : {} };
+    template[logicalId] = {
+      Type: resource.Type,
+      Properties: isJsonObject(resource.Properties) ? resource.Properties : {},
+    };
   }
   return { service: printed.service, stage, region, resources: template };
 }
 
 export function intrinsicContextOf(template: PlatformTemplate, accountId: string): IntrinsicContext {
-  return { region: template.region, accountId, stackName: `${template.service}-${template.stage}`, resources: template.resources };
+  return {
+    region: template.region,
+    accountId,
+    stackName: `${template.service}-${template.stage}`,
+    resources: template.resources,
+  };
 }
 
 export interface DeclaredStream {
@@ -80,7 +106,9 @@ export function declaredStreams(template: PlatformTemplate, accountId: string): 
     const streamMode = isJsonObject(properties.StreamModeDetails) ? properties.StreamModeDetails.StreamMode : undefined;
     const shardCount = properties.ShardCount ?? (streamMode === 'ON_DEMAND' ? ON_DEMAND_INITIAL_SHARDS : undefined);
     if (typeof shardCount !== 'number' || !Number.isInteger(shardCount) || shardCount < 1) {
-      throw new Error(`Kinesis stream ${logicalId} declares no ShardCount (or an invalid one: ${JSON.stringify(shardCount)}).`);
+      throw new Error(
+        `Kinesis stream ${logicalId} declares no ShardCount (or an invalid one: ${JSON.stringify(shardCount)}).`,
+      );
     }
     return { logicalId, name: physicalNameOf(logicalId, context), arn: arnOf(logicalId, context), shardCount };
   });
@@ -91,7 +119,8 @@ export function declaredTables(template: PlatformTemplate, accountId: string): D
   return resourcesOfType(template, 'AWS::DynamoDB::Table', context).map(({ logicalId, properties }) => {
     const name = physicalNameOf(logicalId, context);
     const billingMode = properties.BillingMode === 'PAY_PER_REQUEST' ? 'PAY_PER_REQUEST' : 'PROVISIONED';
-    const provisioned = (throughput: unknown) => (billingMode === 'PROVISIONED' ? (throughput as ProvisionedThroughput) : undefined);
+    const provisioned = (throughput: unknown) =>
+      billingMode === 'PROVISIONED' ? (throughput as ProvisionedThroughput) : undefined;
     // The template's values go to the emulator as they are: it validates them as DynamoDB would.
     const createTable: CreateTableCommandInput = {
       TableName: name,
@@ -128,7 +157,11 @@ export function declaredBuckets(template: PlatformTemplate, accountId: string): 
   }));
 }
 
-function resourcesOfType(template: PlatformTemplate, type: string, context: IntrinsicContext): { logicalId: string; properties: JsonObject }[] {
+function resourcesOfType(
+  template: PlatformTemplate,
+  type: string,
+  context: IntrinsicContext,
+): { logicalId: string; properties: JsonObject }[] {
   return Object.entries(template.resources)
     .filter(([, resource]) => resource.Type === type)
     .map(([logicalId, resource]) => {
@@ -140,7 +173,8 @@ function resourcesOfType(template: PlatformTemplate, type: string, context: Intr
 function optionalArray(properties: JsonObject, key: string, logicalId: string): JsonObject[] | undefined {
   const value = properties[key];
   if (value === undefined) return undefined;
-  if (!Array.isArray(value) || !value.every(isJsonObject)) throw new Error(`${logicalId}.${key} must be a list of mappings.`);
+  if (!Array.isArray(value) || !value.every(isJsonObject))
+    throw new Error(`${logicalId}.${key} must be a list of mappings.`);
   return value;
 }
 

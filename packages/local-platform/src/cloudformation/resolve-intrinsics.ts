@@ -39,7 +39,8 @@ const NAMED_RESOURCE_TYPES: Readonly<Record<string, NamedResourceType>> = {
   },
   'AWS::KinesisFirehose::DeliveryStream': {
     nameProperty: 'DeliveryStreamName',
-    arn: (name, { partition, region, accountId }) => `arn:${partition}:firehose:${region}:${accountId}:deliverystream/${name}`,
+    arn: (name, { partition, region, accountId }) =>
+      `arn:${partition}:firehose:${region}:${accountId}:deliverystream/${name}`,
   },
   'AWS::Logs::LogGroup': {
     nameProperty: 'LogGroupName',
@@ -102,13 +103,18 @@ class IntrinsicResolver {
     const resource = this.resource(logicalId, 'Ref');
     const type = NAMED_RESOURCE_TYPES[resource.Type];
     if (type === undefined) {
-      throw new Error(`Ref ${logicalId}: the local platform cannot name a ${resource.Type} (it knows ${Object.keys(NAMED_RESOURCE_TYPES).join(', ')}).`);
+      throw new Error(
+        `Ref ${logicalId}: the local platform cannot name a ${resource.Type} (it knows ${Object.keys(NAMED_RESOURCE_TYPES).join(', ')}).`,
+      );
     }
     if (path.includes(logicalId)) {
       throw new Error(`Ref ${logicalId}: its name refers to itself (${[...path, logicalId].join(' -> ')}).`);
     }
     const declared = resource.Properties?.[type.nameProperty];
-    const name = declared === undefined && type.undeclaredName ? type.undeclaredName(logicalId, this.context) : this.resolve(declared, [...path, logicalId]);
+    const name =
+      declared === undefined && type.undeclaredName
+        ? type.undeclaredName(logicalId, this.context)
+        : this.resolve(declared, [...path, logicalId]);
     if (typeof name !== 'string' || name === '') {
       throw new Error(
         `${logicalId} (${resource.Type}) has no ${type.nameProperty}: declare one, the local platform cannot know the name CloudFormation would generate.`,
@@ -121,7 +127,9 @@ class IntrinsicResolver {
     const resource = this.resource(logicalId, 'Fn::GetAtt');
     const type = NAMED_RESOURCE_TYPES[resource.Type];
     if (attribute !== 'Arn' || type === undefined) {
-      throw new Error(`Fn::GetAtt ${logicalId}.${attribute} (${resource.Type}) is not supported locally: only Arn of ${Object.keys(NAMED_RESOURCE_TYPES).join(', ')}.`);
+      throw new Error(
+        `Fn::GetAtt ${logicalId}.${attribute} (${resource.Type}) is not supported locally: only Arn of ${Object.keys(NAMED_RESOURCE_TYPES).join(', ')}.`,
+      );
     }
     return type.arn(this.physicalName(logicalId, path), this.context);
   }
@@ -129,12 +137,16 @@ class IntrinsicResolver {
   private resolveFunction(name: string, argument: unknown, path: string[]): unknown {
     switch (name) {
       case 'Ref':
-        if (typeof argument !== 'string') throw new Error(`Ref takes a logical id or pseudo parameter, got ${JSON.stringify(argument)}.`);
+        if (typeof argument !== 'string')
+          throw new Error(`Ref takes a logical id or pseudo parameter, got ${JSON.stringify(argument)}.`);
         return this.ref(argument, path);
       case 'Fn::GetAtt': {
-        const [logicalId, attribute] = typeof argument === 'string' ? splitOnce(argument, '.') : (argument as unknown[]);
+        const [logicalId, attribute] =
+          typeof argument === 'string' ? splitOnce(argument, '.') : (argument as unknown[]);
         if (typeof logicalId !== 'string' || typeof attribute !== 'string') {
-          throw new Error(`Fn::GetAtt takes [logicalId, attribute] or "logicalId.attribute", got ${JSON.stringify(argument)}.`);
+          throw new Error(
+            `Fn::GetAtt takes [logicalId, attribute] or "logicalId.attribute", got ${JSON.stringify(argument)}.`,
+          );
         }
         return this.getAtt(logicalId, attribute, path);
       }
@@ -143,13 +155,19 @@ class IntrinsicResolver {
       case 'Fn::Join': {
         const [delimiter, items] = Array.isArray(argument) ? argument : [];
         const resolvedItems = this.resolve(items, path);
-        if (typeof delimiter !== 'string' || !Array.isArray(resolvedItems) || !resolvedItems.every((item) => typeof item === 'string')) {
+        if (
+          typeof delimiter !== 'string' ||
+          !Array.isArray(resolvedItems) ||
+          !resolvedItems.every((item) => typeof item === 'string')
+        ) {
           throw new Error(`Fn::Join takes [delimiter, [strings]], got ${JSON.stringify(argument)}.`);
         }
         return resolvedItems.join(delimiter);
       }
       default:
-        throw new Error(`${name} is not supported by the local platform (it resolves ${SUPPORTED_INTRINSICS.join(', ')}).`);
+        throw new Error(
+          `${name} is not supported by the local platform (it resolves ${SUPPORTED_INTRINSICS.join(', ')}).`,
+        );
     }
   }
 
@@ -173,7 +191,8 @@ class IntrinsicResolver {
   }
 
   private sub(argument: unknown, path: string[]): string {
-    const [template, variables] = typeof argument === 'string' ? [argument, {}] : Array.isArray(argument) ? argument : [];
+    const [template, variables] =
+      typeof argument === 'string' ? [argument, {}] : Array.isArray(argument) ? argument : [];
     if (typeof template !== 'string' || !isJsonObject(variables)) {
       throw new Error(`Fn::Sub takes a string or [string, {variables}], got ${JSON.stringify(argument)}.`);
     }
@@ -191,7 +210,8 @@ class IntrinsicResolver {
 
   private resource(logicalId: string, usedBy: string): CloudFormationResource {
     const resource = this.context.resources[logicalId];
-    if (resource === undefined) throw new Error(`${usedBy} ${logicalId}: no such resource or pseudo parameter in the template.`);
+    if (resource === undefined)
+      throw new Error(`${usedBy} ${logicalId}: no such resource or pseudo parameter in the template.`);
     return resource;
   }
 }

@@ -5,7 +5,12 @@ import { assertPortFree } from '../free-port';
 import { childProcessEnvironment } from '../local-aws-environment';
 import { NodeProcessGroup } from '../node-process-group';
 import type { PlatformComponent, StackContribution } from '../platform-component';
-import { BUSY_PROCESS_NODE_OPTIONS, describePortSetting, LOOPBACK_HOST, type PlatformPorts } from '../platform-settings';
+import {
+  BUSY_PROCESS_NODE_OPTIONS,
+  describePortSetting,
+  LOOPBACK_HOST,
+  type PlatformPorts,
+} from '../platform-settings';
 import type { StackEndpoints } from '../stack-file';
 import { EMULATOR_LISTENING_LINE, type EmulatorName, type EmulatorServerSpec } from './emulator-servers';
 
@@ -23,9 +28,30 @@ interface EmulatorDefinition {
 }
 
 export const EMULATORS: readonly EmulatorDefinition[] = [
-  { emulator: 'kinesalite', endpoint: 'kinesis', endpointVariable: 'AWS_ENDPOINT_URL_KINESIS', port: 'kinesis', stateFolder: 'kinesis', nodeOptions: BUSY_PROCESS_NODE_OPTIONS },
-  { emulator: 'dynalite', endpoint: 'dynamodb', endpointVariable: 'AWS_ENDPOINT_URL_DYNAMODB', port: 'dynamodb', stateFolder: 'dynamodb', nodeOptions: [] },
-  { emulator: 's3rver', endpoint: 's3', endpointVariable: 'AWS_ENDPOINT_URL_S3', port: 's3', stateFolder: 's3', nodeOptions: BUSY_PROCESS_NODE_OPTIONS },
+  {
+    emulator: 'kinesalite',
+    endpoint: 'kinesis',
+    endpointVariable: 'AWS_ENDPOINT_URL_KINESIS',
+    port: 'kinesis',
+    stateFolder: 'kinesis',
+    nodeOptions: BUSY_PROCESS_NODE_OPTIONS,
+  },
+  {
+    emulator: 'dynalite',
+    endpoint: 'dynamodb',
+    endpointVariable: 'AWS_ENDPOINT_URL_DYNAMODB',
+    port: 'dynamodb',
+    stateFolder: 'dynamodb',
+    nodeOptions: [],
+  },
+  {
+    emulator: 's3rver',
+    endpoint: 's3',
+    endpointVariable: 'AWS_ENDPOINT_URL_S3',
+    port: 's3',
+    stateFolder: 's3',
+    nodeOptions: BUSY_PROCESS_NODE_OPTIONS,
+  },
 ];
 
 const EMULATOR_ENTRY = path.join(__dirname, 'emulator-process-entry.ts');

@@ -43,13 +43,24 @@ export async function listenEmulator(spec: EmulatorServerSpec): Promise<Listenin
     }
     case 'dynalite': {
       const { default: dynalite } = await import('dynalite');
-      const server = dynalite({ path: spec.directory, createTableMs: STATE_CHANGE_MS, deleteTableMs: STATE_CHANGE_MS, updateTableMs: STATE_CHANGE_MS });
+      const server = dynalite({
+        path: spec.directory,
+        createTableMs: STATE_CHANGE_MS,
+        deleteTableMs: STATE_CHANGE_MS,
+        updateTableMs: STATE_CHANGE_MS,
+      });
       return listenHttpServer(server, spec);
     }
     case 's3rver': {
       const { default: S3rver } = await import('s3rver');
       // Path-style only: virtual-host buckets would need DNS for <bucket>.127.0.0.1.
-      const s3rver = new S3rver({ address: spec.host, port: spec.port, directory: spec.directory, silent: true, vhostBuckets: false });
+      const s3rver = new S3rver({
+        address: spec.host,
+        port: spec.port,
+        directory: spec.directory,
+        silent: true,
+        vhostBuckets: false,
+      });
       const { port } = await s3rver.run();
       return { port, close: () => s3rver.close() };
     }

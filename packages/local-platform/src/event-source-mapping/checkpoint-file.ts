@@ -44,7 +44,10 @@ export class CheckpointFile {
   }
 
   /** Reads the snapshot and replays the journal; `previous` is undefined for a mapping that never ran. */
-  static async open(stateDir: string, uuid: string): Promise<{ file: CheckpointFile; previous: MappingCheckpoints | undefined }> {
+  static async open(
+    stateDir: string,
+    uuid: string,
+  ): Promise<{ file: CheckpointFile; previous: MappingCheckpoints | undefined }> {
     const directory = path.join(stateDir, 'kinesis-event-source-mappings');
     await mkdir(directory, { recursive: true });
     const filePath = path.join(directory, `${uuid}.json`);
@@ -54,7 +57,9 @@ export class CheckpointFile {
     try {
       previous = snapshot === undefined ? undefined : (JSON.parse(snapshot) as MappingCheckpoints);
     } catch (error) {
-      throw new Error(`Cannot read the checkpoints in ${filePath} (${(error as Error).message}): delete it to start the mapping over.`);
+      throw new Error(
+        `Cannot read the checkpoints in ${filePath} (${(error as Error).message}): delete it to start the mapping over.`,
+      );
     }
     if (previous !== undefined) {
       for (const line of (journal ?? '').split('\n')) {
@@ -63,7 +68,14 @@ export class CheckpointFile {
         if (commit) previous.shards[commit.shardId] = { ...previous.shards[commit.shardId], ...commit.checkpoint };
       }
     }
-    const empty: MappingCheckpoints = { uuid, functionName: '', streamArn: '', createdAt: '', streamCreationTimestamp: '', shards: {} };
+    const empty: MappingCheckpoints = {
+      uuid,
+      functionName: '',
+      streamArn: '',
+      createdAt: '',
+      streamCreationTimestamp: '',
+      shards: {},
+    };
     const file = new CheckpointFile(filePath, structuredClone(previous ?? empty));
     if (previous !== undefined) file.writeSnapshot();
     return { file, previous };

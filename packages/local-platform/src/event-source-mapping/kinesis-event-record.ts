@@ -42,7 +42,12 @@ export function kinesisEventRecord(record: KinesisRecord, shardId: string, mappi
   };
 }
 
-export function toShardRecord(record: KinesisRecord, shardId: string, mapping: KinesisEventSourceMapping, deliver: boolean): ShardRecord {
+export function toShardRecord(
+  record: KinesisRecord,
+  shardId: string,
+  mapping: KinesisEventSourceMapping,
+  deliver: boolean,
+): ShardRecord {
   return {
     sequenceNumber: record.SequenceNumber ?? '',
     approximateArrivalMs: record.ApproximateArrivalTimestamp?.getTime() ?? 0,

@@ -42,7 +42,10 @@ export interface KinesisEventSourceMapping {
 }
 
 /** What a caller must say about a mapping; every setting it leaves out takes the value osls deploys. */
-export type KinesisEventSourceMappingInput = Pick<KinesisEventSourceMapping, 'functionName' | 'lambdaEndpoint' | 'streamArn'> &
+export type KinesisEventSourceMappingInput = Pick<
+  KinesisEventSourceMapping,
+  'functionName' | 'lambdaEndpoint' | 'streamArn'
+> &
   Partial<Omit<KinesisEventSourceMapping, 'functionName' | 'lambdaEndpoint' | 'streamArn'>>;
 
 // What osls writes into AWS::Lambda::EventSourceMapping when serverless.yml says nothing (compile/events/stream.js).
@@ -119,25 +122,36 @@ export function completeKinesisEventSourceMapping(input: KinesisEventSourceMappi
   };
   assertWithinLimits(mapping);
   if (mapping.streamName !== stream.streamName) {
-    throw new Error(`Mapping for ${mapping.functionName}: streamName "${mapping.streamName}" does not match its ARN ${mapping.streamArn}.`);
+    throw new Error(
+      `Mapping for ${mapping.functionName}: streamName "${mapping.streamName}" does not match its ARN ${mapping.streamArn}.`,
+    );
   }
   const destinationService = mapping.onFailureDestinationArn?.split(':')[2];
   if (destinationService !== undefined && !ON_FAILURE_DESTINATION_SERVICES.includes(destinationService)) {
-    throw new Error(`Mapping for ${mapping.functionName}: on-failure destination ${mapping.onFailureDestinationArn} is not an S3 bucket, SQS queue or SNS topic ARN.`);
+    throw new Error(
+      `Mapping for ${mapping.functionName}: on-failure destination ${mapping.onFailureDestinationArn} is not an S3 bucket, SQS queue or SNS topic ARN.`,
+    );
   }
   if (mapping.startingPosition === 'AT_TIMESTAMP' && mapping.startingPositionTimestamp === undefined) {
-    throw new Error(`Mapping for ${mapping.functionName}: startingPosition AT_TIMESTAMP needs startingPositionTimestamp (epoch seconds).`);
+    throw new Error(
+      `Mapping for ${mapping.functionName}: startingPosition AT_TIMESTAMP needs startingPositionTimestamp (epoch seconds).`,
+    );
   }
   return mapping;
 }
 
 function assertWithinLimits(mapping: KinesisEventSourceMapping): void {
-  for (const [setting, { min, max }] of Object.entries(KINESIS_MAPPING_LIMITS) as [keyof typeof KINESIS_MAPPING_LIMITS, { min: number; max: number }][]) {
+  for (const [setting, { min, max }] of Object.entries(KINESIS_MAPPING_LIMITS) as [
+    keyof typeof KINESIS_MAPPING_LIMITS,
+    { min: number; max: number },
+  ][]) {
     const value = mapping[setting];
     const unlimited = setting === 'maximumRecordAgeInSeconds' && value === -1;
     if (!unlimited && (!Number.isInteger(value) || value < min || value > max)) {
       const allowed = setting === 'maximumRecordAgeInSeconds' ? `-1 or ${min} to ${max}` : `${min} to ${max}`;
-      throw new Error(`Mapping for ${mapping.functionName} on ${mapping.streamName}: ${setting} = ${String(value)}, AWS accepts integers ${allowed}.`);
+      throw new Error(
+        `Mapping for ${mapping.functionName} on ${mapping.streamName}: ${setting} = ${String(value)}, AWS accepts integers ${allowed}.`,
+      );
     }
   }
 }

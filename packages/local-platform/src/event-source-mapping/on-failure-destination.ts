@@ -22,7 +22,12 @@ export interface DiscardedBatch {
  * The invocation record Lambda sends to a Kinesis mapping's on-failure destination: same keys in the same order as
  * AWS's (requestContext, responseContext, version, timestamp, KinesisBatchInfo); S3 destinations also get the event.
  */
-export function invocationRecordJson(mapping: KinesisEventSourceMapping, batch: DiscardedBatch, at: Date, withPayload: boolean): string {
+export function invocationRecordJson(
+  mapping: KinesisEventSourceMapping,
+  batch: DiscardedBatch,
+  at: Date,
+  withPayload: boolean,
+): string {
   const first = batch.records[0];
   const last = batch.records[batch.records.length - 1];
   if (!first || !last) throw new Error('An invocation record needs at least one record.');
@@ -34,7 +39,11 @@ export function invocationRecordJson(mapping: KinesisEventSourceMapping, batch: 
       approximateInvokeCount: batch.approximateInvokeCount,
     },
     ...(batch.response && {
-      responseContext: { statusCode: batch.response.statusCode, executedVersion: '$LATEST', functionError: batch.response.functionError },
+      responseContext: {
+        statusCode: batch.response.statusCode,
+        executedVersion: '$LATEST',
+        functionError: batch.response.functionError,
+      },
     }),
     version: '1.0',
     timestamp: at.toISOString(),
@@ -86,17 +95,25 @@ export async function sendToOnFailureDestination(
     const bucket = resource.split('/')[0] ?? '';
     const key = invocationRecordS3Key(mapping.uuid, batch.shardId, at);
     const body = invocationRecordJson(mapping, batch, at, true);
-    await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }), { abortSignal });
+    await clients.s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }),
+      { abortSignal },
+    );
     return { kind: 's3', bucket, key };
   }
   if (service === 'sqs' || service === 'sns') {
     // Same body AWS would send (metadata only), kept on disk so nothing is lost without an emulator.
     const directory = path.join(clients.stateDir, 'on-failure-destinations', service, resource);
     await mkdir(directory, { recursive: true });
-    const file = path.join(directory, `${invocationRecordS3Key(mapping.uuid, batch.shardId, at).replace(/\//g, '_')}.json`);
+    const file = path.join(
+      directory,
+      `${invocationRecordS3Key(mapping.uuid, batch.shardId, at).replace(/\//g, '_')}.json`,
+    );
     await writeFile(`${file}.tmp`, invocationRecordJson(mapping, batch, at, false));
     await rename(`${file}.tmp`, file);
     return { kind: 'file', path: file };
   }
-  throw new Error(`On-failure destination ${destinationArn} of ${mapping.functionName}: Kinesis mappings support S3, SQS and SNS destinations.`);
+  throw new Error(
+    `On-failure destination ${destinationArn} of ${mapping.functionName}: Kinesis mappings support S3, SQS and SNS destinations.`,
+  );
 }

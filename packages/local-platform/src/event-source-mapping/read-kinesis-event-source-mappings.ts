@@ -43,7 +43,10 @@ const STREAM_EVENT_KEYS = new Set([
  * the service's folder): one per `stream` event of type kinesis, with the settings osls would deploy.
  * Throws, naming the function and the setting, for what AWS would reject or what cannot run locally.
  */
-export function readKinesisEventSourceMappings(slsPrint: unknown, options: ReadMappingsOptions): KinesisEventSourceMapping[] {
+export function readKinesisEventSourceMappings(
+  slsPrint: unknown,
+  options: ReadMappingsOptions,
+): KinesisEventSourceMapping[] {
   const config = typeof slsPrint === 'string' ? (JSON.parse(slsPrint) as unknown) : slsPrint;
   if (!isJsonObject(config)) throw new Error('The `sls print --format json` output is not a JSON object.');
   const service = serviceName(config);
@@ -56,28 +59,40 @@ export function readKinesisEventSourceMappings(slsPrint: unknown, options: ReadM
   const occurrences = new Map<string, number>();
   for (const [functionKey, functionConfig] of Object.entries(functions)) {
     if (!isJsonObject(functionConfig)) continue;
-    const functionName = stringSetting(functionConfig.name, `functions.${functionKey}.name`) ?? `${service}-${stage}-${functionKey}`;
+    const functionName =
+      stringSetting(functionConfig.name, `functions.${functionKey}.name`) ?? `${service}-${stage}-${functionKey}`;
     const events = Array.isArray(functionConfig.events) ? functionConfig.events : [];
     events.forEach((event: unknown, index) => {
       if (!isJsonObject(event) || event.stream === undefined) return;
       const where = `functions.${functionKey}.events[${index}].stream`;
       const stream = streamEvent(event.stream, where);
       if (stream.type !== 'kinesis') {
-        options.log?.warn(`${service}: ${where} is a ${stream.type} stream; only Kinesis event sources run locally, this one will not be invoked.`);
+        options.log?.warn(
+          `${service}: ${where} is a ${stream.type} stream; only Kinesis event sources run locally, this one will not be invoked.`,
+        );
         return;
       }
       const key = `${functionName}\n${stream.arn}`;
       const occurrence = occurrences.get(key) ?? 0;
       occurrences.set(key, occurrence + 1);
       mappings.push(
-        kinesisMapping(stream.settings, {
-          where,
-          functionName,
-          streamArn: stream.arn,
-          uuid: stableMappingUuid(functionName, stream.arn, occurrence),
-          lambdaEndpoint: options.lambdaEndpoint,
-          invokeIdentityArn: executionRoleArn(config, functionConfig, { service, stage, region, streamArn: stream.arn }),
-        }, options.log),
+        kinesisMapping(
+          stream.settings,
+          {
+            where,
+            functionName,
+            streamArn: stream.arn,
+            uuid: stableMappingUuid(functionName, stream.arn, occurrence),
+            lambdaEndpoint: options.lambdaEndpoint,
+            invokeIdentityArn: executionRoleArn(config, functionConfig, {
+              service,
+              stage,
+              region,
+              streamArn: stream.arn,
+            }),
+          },
+          options.log,
+        ),
       );
     });
   }
@@ -92,7 +107,8 @@ interface StreamEvent {
 
 function streamEvent(value: unknown, where: string): StreamEvent {
   if (typeof value === 'string') return { type: arnService(value), arn: value, settings: {} };
-  if (!isJsonObject(value)) throw new Error(`${where} must be an ARN or an object with arn; got ${JSON.stringify(value)}.`);
+  if (!isJsonObject(value))
+    throw new Error(`${where} must be an ARN or an object with arn; got ${JSON.stringify(value)}.`);
   const arn = value.arn;
   if (typeof arn !== 'string') {
     const type = typeof value.type === 'string' ? value.type : 'unknown';
@@ -119,25 +135,45 @@ interface MappingIdentity {
   invokeIdentityArn: string;
 }
 
-function kinesisMapping(settings: JsonObject, { where, ...identity }: MappingIdentity, log: ReadMappingsOptions['log']): KinesisEventSourceMapping {
+function kinesisMapping(
+  settings: JsonObject,
+  { where, ...identity }: MappingIdentity,
+  log: ReadMappingsOptions['log'],
+): KinesisEventSourceMapping {
   const unknownKeys = Object.keys(settings).filter((key) => !STREAM_EVENT_KEYS.has(key));
   if (unknownKeys.length > 0) {
-    log?.warn(`${where}: ignoring ${unknownKeys.join(', ')}, which osls does not deploy either; the settings are ${[...STREAM_EVENT_KEYS].join(', ')}.`);
+    log?.warn(
+      `${where}: ignoring ${unknownKeys.join(', ')}, which osls does not deploy either; the settings are ${[...STREAM_EVENT_KEYS].join(', ')}.`,
+    );
   }
   const tumblingWindow = integerSetting(settings.tumblingWindowInSeconds, `${where}.tumblingWindowInSeconds`) ?? 0;
   if (tumblingWindow > 0) {
-    throw new Error(`${where}.tumblingWindowInSeconds: tumbling windows (state passed between invocations) are not emulated locally; remove it to run locally.`);
+    throw new Error(
+      `${where}.tumblingWindowInSeconds: tumbling windows (state passed between invocations) are not emulated locally; remove it to run locally.`,
+    );
   }
   const startingPosition = settings.startingPosition;
-  if (startingPosition !== undefined && startingPosition !== 'TRIM_HORIZON' && startingPosition !== 'LATEST' && startingPosition !== 'AT_TIMESTAMP') {
-    throw new Error(`${where}.startingPosition is ${JSON.stringify(startingPosition)}: use TRIM_HORIZON, LATEST or AT_TIMESTAMP.`);
+  if (
+    startingPosition !== undefined &&
+    startingPosition !== 'TRIM_HORIZON' &&
+    startingPosition !== 'LATEST' &&
+    startingPosition !== 'AT_TIMESTAMP'
+  ) {
+    throw new Error(
+      `${where}.startingPosition is ${JSON.stringify(startingPosition)}: use TRIM_HORIZON, LATEST or AT_TIMESTAMP.`,
+    );
   }
   const functionResponseType = settings.functionResponseType;
   if (functionResponseType !== undefined && functionResponseType !== 'ReportBatchItemFailures') {
-    throw new Error(`${where}.functionResponseType is ${JSON.stringify(functionResponseType)}: the only value is ReportBatchItemFailures.`);
+    throw new Error(
+      `${where}.functionResponseType is ${JSON.stringify(functionResponseType)}: the only value is ReportBatchItemFailures.`,
+    );
   }
   const maximumRecordAge = integerSetting(settings.maximumRecordAgeInSeconds, `${where}.maximumRecordAgeInSeconds`);
-  const filterPatterns = settings.filterPatterns === undefined ? undefined : validateFilterPatterns(settings.filterPatterns, `${where}.filterPatterns`);
+  const filterPatterns =
+    settings.filterPatterns === undefined
+      ? undefined
+      : validateFilterPatterns(settings.filterPatterns, `${where}.filterPatterns`);
   try {
     return completeKinesisEventSourceMapping({
       ...identity,
@@ -146,9 +182,15 @@ function kinesisMapping(settings: JsonObject, { where, ...identity }: MappingIde
       batchSize: integerSetting(settings.batchSize, `${where}.batchSize`),
       maximumBatchingWindowInSeconds: integerSetting(settings.batchWindow, `${where}.batchWindow`),
       startingPosition: startingPosition as StartingPosition | undefined,
-      startingPositionTimestamp: numberSetting(settings.startingPositionTimestamp, `${where}.startingPositionTimestamp`),
+      startingPositionTimestamp: numberSetting(
+        settings.startingPositionTimestamp,
+        `${where}.startingPositionTimestamp`,
+      ),
       parallelizationFactor: integerSetting(settings.parallelizationFactor, `${where}.parallelizationFactor`),
-      bisectBatchOnFunctionError: booleanSetting(settings.bisectBatchOnFunctionError, `${where}.bisectBatchOnFunctionError`),
+      bisectBatchOnFunctionError: booleanSetting(
+        settings.bisectBatchOnFunctionError,
+        `${where}.bisectBatchOnFunctionError`,
+      ),
       maximumRetryAttempts: integerSetting(settings.maximumRetryAttempts, `${where}.maximumRetryAttempts`),
       // osls only sends a truthy value (0 is left out), as does this.
       maximumRecordAgeInSeconds: maximumRecordAge ? maximumRecordAge : undefined,
@@ -164,9 +206,12 @@ function kinesisMapping(settings: JsonObject, { where, ...identity }: MappingIde
 function onFailureDestination(settings: JsonObject, where: string): string | undefined {
   const { destinations, onFailureBucketArn } = settings;
   if (onFailureBucketArn !== undefined) {
-    if (destinations !== undefined) throw new Error(`${where} takes destinations.onFailure or onFailureBucketArn, not both.`);
+    if (destinations !== undefined)
+      throw new Error(`${where} takes destinations.onFailure or onFailureBucketArn, not both.`);
     if (typeof onFailureBucketArn !== 'string' || !onFailureBucketArn.startsWith('arn:')) {
-      throw new Error(`${where}.onFailureBucketArn is ${JSON.stringify(onFailureBucketArn)}: on the local stage it must resolve to an S3 bucket ARN.`);
+      throw new Error(
+        `${where}.onFailureBucketArn is ${JSON.stringify(onFailureBucketArn)}: on the local stage it must resolve to an S3 bucket ARN.`,
+      );
     }
     return onFailureBucketArn;
   }
@@ -175,7 +220,9 @@ function onFailureDestination(settings: JsonObject, where: string): string | und
   const onFailure = destinations.onFailure;
   const arn = isJsonObject(onFailure) ? onFailure.arn : onFailure;
   if (typeof arn !== 'string' || !arn.startsWith('arn:')) {
-    throw new Error(`${where}.destinations.onFailure is ${JSON.stringify(onFailure)}: on the local stage it must resolve to an S3 bucket, SQS queue or SNS topic ARN.`);
+    throw new Error(
+      `${where}.destinations.onFailure is ${JSON.stringify(onFailure)}: on the local stage it must resolve to an S3 bucket, SQS queue or SNS topic ARN.`,
+    );
   }
   return arn;
 }
@@ -214,7 +261,8 @@ function stringSetting(value: unknown, where: string): string | undefined {
 
 function numberSetting(value: unknown, where: string): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${where} must be a number; got ${JSON.stringify(value)}.`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new Error(`${where} must be a number; got ${JSON.stringify(value)}.`);
   return value;
 }
 

@@ -11,10 +11,13 @@ export function validateFilterPatterns(value: unknown, where: string): JsonObjec
   }
   return value.map((pattern, index) => {
     const patternWhere = `${where}[${index}]`;
-    if (!isJsonObject(pattern)) throw new Error(`${patternWhere} must be an object, e.g. { data: { country: ["United Kingdom"] } }.`);
+    if (!isJsonObject(pattern))
+      throw new Error(`${patternWhere} must be an object, e.g. { data: { country: ["United Kingdom"] } }.`);
     const keys = Object.keys(pattern);
     if (keys.length !== 1 || keys[0] !== 'data') {
-      throw new Error(`${patternWhere} filters on ${keys.join(', ')}: Kinesis event source mappings only filter on the data key.`);
+      throw new Error(
+        `${patternWhere} filters on ${keys.join(', ')}: Kinesis event source mappings only filter on the data key.`,
+      );
     }
     validatePatternObject(pattern, patternWhere);
     return pattern;
@@ -46,7 +49,9 @@ function validatePatternObject(pattern: JsonObject, where: string): void {
     } else if (Array.isArray(rule)) {
       rule.forEach((matcher, index) => validateMatcher(matcher, `${where}.${key}[${index}]`));
     } else {
-      throw new Error(`${where}.${key} must be an object or a list of matchers, e.g. ["value"] or [{ "prefix": "A" }].`);
+      throw new Error(
+        `${where}.${key} must be an object or a list of matchers, e.g. ["value"] or [{ "prefix": "A" }].`,
+      );
     }
   }
 }
@@ -55,12 +60,19 @@ function validateMatcher(matcher: unknown, where: string): void {
   if (!isJsonObject(matcher)) return;
   const [operator, ...others] = Object.keys(matcher);
   if (operator === undefined || others.length > 0 || !OPERATORS.has(operator)) {
-    throw new Error(`${where} is ${JSON.stringify(matcher)}: use one of ${[...OPERATORS].join(', ')} (other operators are not emulated).`);
+    throw new Error(
+      `${where} is ${JSON.stringify(matcher)}: use one of ${[...OPERATORS].join(', ')} (other operators are not emulated).`,
+    );
   }
   const operand = matcher[operator];
   if (operator === 'numeric') {
     const terms = Array.isArray(operand) ? operand : [];
-    const valid = terms.length > 0 && terms.length % 2 === 0 && terms.every((term, index) => (index % 2 === 0 ? NUMERIC_COMPARATORS.has(term as string) : typeof term === 'number'));
+    const valid =
+      terms.length > 0 &&
+      terms.length % 2 === 0 &&
+      terms.every((term, index) =>
+        index % 2 === 0 ? NUMERIC_COMPARATORS.has(term as string) : typeof term === 'number',
+      );
     if (!valid) throw new Error(`${where}: numeric takes comparator/number pairs, e.g. [">", 0, "<=", 5].`);
   } else if (operator === 'exists') {
     if (typeof operand !== 'boolean') throw new Error(`${where}: exists takes true or false.`);
@@ -114,7 +126,13 @@ function matchesValue(matcher: unknown, value: unknown): boolean {
 function matchesNumericRange(terms: (string | number)[], value: number): boolean {
   for (let index = 0; index < terms.length; index += 2) {
     const bound = terms[index + 1] as number;
-    const holds = { '=': value === bound, '<': value < bound, '<=': value <= bound, '>': value > bound, '>=': value >= bound }[terms[index] as '='];
+    const holds = {
+      '=': value === bound,
+      '<': value < bound,
+      '<=': value <= bound,
+      '>': value > bound,
+      '>=': value >= bound,
+    }[terms[index] as '='];
     if (!holds) return false;
   }
   return true;

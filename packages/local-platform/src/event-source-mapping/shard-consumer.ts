@@ -1,10 +1,26 @@
-import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type _Record as KinesisRecord, type ShardIteratorType } from '@aws-sdk/client-kinesis';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+  type _Record as KinesisRecord,
+  type ShardIteratorType,
+} from '@aws-sdk/client-kinesis';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { judgeBatchItemFailures } from './batch-item-failures';
 import type { CheckpointFile } from './checkpoint-file';
-import { MAX_INVOKE_PAYLOAD_BYTES, kinesisEventBytes, kinesisEventPayload, toShardRecord, type ShardRecord } from './kinesis-event-record';
+import {
+  MAX_INVOKE_PAYLOAD_BYTES,
+  kinesisEventBytes,
+  kinesisEventPayload,
+  toShardRecord,
+  type ShardRecord,
+} from './kinesis-event-record';
 import type { KinesisEventSourceMapping } from './kinesis-event-source-mapping';
-import { sendToOnFailureDestination, type DiscardCondition, type OnFailureDestinationClients } from './on-failure-destination';
+import {
+  sendToOnFailureDestination,
+  type DiscardCondition,
+  type OnFailureDestinationClients,
+} from './on-failure-destination';
 import { matchesFilterPatterns } from './record-filter';
 import { WakeSignal, abortableDelay } from './wake-signal';
 
@@ -188,14 +204,19 @@ export class ShardConsumer {
       const pollIndex = ++this.pollsStarted;
       let output;
       try {
-        output = await this.context.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: GET_RECORDS_LIMIT }), { abortSignal: stopSignal });
+        output = await this.context.kinesis.send(
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: GET_RECORDS_LIMIT }),
+          { abortSignal: stopSignal },
+        );
       } catch (error) {
         if (this.stopped) return;
         if ((error as Error).name === 'ExpiredIteratorException') {
           iterator = await this.iteratorAfterExpiry();
           continue;
         }
-        this.context.log.warn(`${this.label}: GetRecords failed (${describeError(error)}); retrying in ${errorDelay} ms.`);
+        this.context.log.warn(
+          `${this.label}: GetRecords failed (${describeError(error)}); retrying in ${errorDelay} ms.`,
+        );
         await abortableDelay(errorDelay, stopSignal);
         errorDelay = Math.min(errorDelay * 2, timing.maxRetryDelayMs);
         continue;
@@ -234,7 +255,8 @@ export class ShardConsumer {
       // Arrival times only grow along a shard: once one record is late enough, all later ones are.
       else this.skipArrivalsBeforeMs = undefined;
     }
-    if (deliver && this.mapping.filterPatterns) deliver = matchesFilterPatterns(this.mapping.filterPatterns, record.Data ?? new Uint8Array());
+    if (deliver && this.mapping.filterPatterns)
+      deliver = matchesFilterPatterns(this.mapping.filterPatterns, record.Data ?? new Uint8Array());
     return toShardRecord(record, this.shardId, this.mapping, deliver);
   }
 
@@ -248,7 +270,10 @@ export class ShardConsumer {
     }
     const { iteratorType, skipArrivalsBeforeMs } = this.context.start;
     this.skipArrivalsBeforeMs = skipArrivalsBeforeMs;
-    const from = skipArrivalsBeforeMs === undefined ? iteratorType : `records that arrived from ${new Date(skipArrivalsBeforeMs).toISOString()}`;
+    const from =
+      skipArrivalsBeforeMs === undefined
+        ? iteratorType
+        : `records that arrived from ${new Date(skipArrivalsBeforeMs).toISOString()}`;
     this.context.log.info(`${this.label}: starting at ${from}.`);
     if (iteratorType === 'LATEST') this.latestIteratorTakenAtMs = Date.now();
     return this.shardIterator(iteratorType);
@@ -256,7 +281,8 @@ export class ShardConsumer {
 
   /** A new iterator where the expired one was: after the last record read, or where the shard was started. */
   private iteratorAfterExpiry(): Promise<string | undefined> {
-    if (this.lastReadSequenceNumber !== undefined) return this.shardIterator('AFTER_SEQUENCE_NUMBER', this.lastReadSequenceNumber);
+    if (this.lastReadSequenceNumber !== undefined)
+      return this.shardIterator('AFTER_SEQUENCE_NUMBER', this.lastReadSequenceNumber);
     if (this.latestIteratorTakenAtMs !== undefined) {
       // LATEST again would skip what arrived since the first LATEST iterator: read from the start, passing over older records.
       this.skipArrivalsBeforeMs = this.latestIteratorTakenAtMs;
@@ -271,13 +297,20 @@ export class ShardConsumer {
     while (!this.stopped) {
       try {
         const output = await this.context.kinesis.send(
-          new GetShardIteratorCommand({ StreamName: this.mapping.streamName, ShardId: this.shardId, ShardIteratorType: type, StartingSequenceNumber: sequenceNumber }),
+          new GetShardIteratorCommand({
+            StreamName: this.mapping.streamName,
+            ShardId: this.shardId,
+            ShardIteratorType: type,
+            StartingSequenceNumber: sequenceNumber,
+          }),
           { abortSignal: stopSignal },
         );
         return output.ShardIterator;
       } catch (error) {
         if (this.stopped) return undefined;
-        this.context.log.warn(`${this.label}: GetShardIterator ${type} ${sequenceNumber ?? ''} failed (${describeError(error)}); retrying in ${delay} ms.`);
+        this.context.log.warn(
+          `${this.label}: GetShardIterator ${type} ${sequenceNumber ?? ''} failed (${describeError(error)}); retrying in ${delay} ms.`,
+        );
         await abortableDelay(delay, stopSignal);
         delay = Math.min(delay * 2, timing.maxRetryDelayMs);
       }
@@ -388,7 +421,9 @@ export class ShardConsumer {
       if (outcome.kind === 'invoke-error') {
         // Lambda retries what it could not invoke until the records expire, without spending retry attempts.
         this.shardStats.invokeErrors += 1;
-        this.context.log.warn(`${this.label}: could not invoke the function (${outcome.detail}); retrying in ${retryDelay} ms.`);
+        this.context.log.warn(
+          `${this.label}: could not invoke the function (${outcome.detail}); retrying in ${retryDelay} ms.`,
+        );
       } else {
         invokeCount += 1;
         this.shardStats.functionErrors += outcome.kind === 'function-error' ? 1 : 0;
@@ -404,19 +439,27 @@ export class ShardConsumer {
         } else if (this.mapping.bisectBatchOnFunctionError && records.length > 1) {
           // Splitting spends no retry attempt (AWS); each half keeps the count so far.
           const [firstHalf, secondHalf] = splitInHalf(remaining);
-          this.context.log.warn(`${this.label}: ${this.describeFailure(records, outcome)}; bisecting into ${firstHalf.length} + ${secondHalf.length} records.`);
+          this.context.log.warn(
+            `${this.label}: ${this.describeFailure(records, outcome)}; bisecting into ${firstHalf.length} + ${secondHalf.length} records.`,
+          );
           if ((await this.deliver(firstHalf, retries)) === 'stopped') return 'stopped';
           return this.deliver(secondHalf, retries);
         }
         retries += 1;
         const response =
-          outcome.kind === 'partial' ? { statusCode: 200, functionError: null } : { statusCode: outcome.statusCode, functionError: outcome.functionError };
+          outcome.kind === 'partial'
+            ? { statusCode: 200, functionError: null }
+            : { statusCode: outcome.statusCode, functionError: outcome.functionError };
         if (this.mapping.maximumRetryAttempts !== -1 && retries > this.mapping.maximumRetryAttempts) {
-          this.context.log.warn(`${this.label}: ${this.describeFailure(records, outcome)}; retry attempts (${this.mapping.maximumRetryAttempts}) exhausted.`);
+          this.context.log.warn(
+            `${this.label}: ${this.describeFailure(records, outcome)}; retry attempts (${this.mapping.maximumRetryAttempts}) exhausted.`,
+          );
           return this.giveUp(remaining, 'RetryAttemptsExhausted', invokeCount, response);
         }
         const limit = this.mapping.maximumRetryAttempts === -1 ? 'no limit' : `of ${this.mapping.maximumRetryAttempts}`;
-        this.context.log.warn(`${this.label}: ${this.describeFailure(records, outcome)}; retry ${retries} (${limit}) in ${retryDelay} ms.`);
+        this.context.log.warn(
+          `${this.label}: ${this.describeFailure(records, outcome)}; retry ${retries} (${limit}) in ${retryDelay} ms.`,
+        );
       }
       await abortableDelay(retryDelay, stopSignal);
       retryDelay = Math.min(retryDelay * 2, timing.maxRetryDelayMs);
@@ -428,7 +471,11 @@ export class ShardConsumer {
     let output;
     try {
       output = await this.context.lambda.send(
-        new InvokeCommand({ FunctionName: this.mapping.functionName, InvocationType: 'RequestResponse', Payload: kinesisEventPayload(records) }),
+        new InvokeCommand({
+          FunctionName: this.mapping.functionName,
+          InvocationType: 'RequestResponse',
+          Payload: kinesisEventPayload(records),
+        }),
         { abortSignal: this.context.abandonSignal },
       );
     } catch (error) {
@@ -438,14 +485,20 @@ export class ShardConsumer {
     const responsePayload = output.Payload ? output.Payload.transformToString() : '';
     const statusCode = output.StatusCode ?? 200;
     if (output.FunctionError) {
-      return { kind: 'function-error', statusCode, functionError: output.FunctionError, detail: describeFunctionError(output.FunctionError, responsePayload) };
+      return {
+        kind: 'function-error',
+        statusCode,
+        functionError: output.FunctionError,
+        detail: describeFunctionError(output.FunctionError, responsePayload),
+      };
     }
     if (!this.mapping.reportBatchItemFailures) return { kind: 'success' };
     const verdict = judgeBatchItemFailures(
       responsePayload,
       records.map((record) => record.sequenceNumber),
     );
-    if (verdict.kind === 'batch-failure') return { kind: 'function-error', statusCode, functionError: null, detail: verdict.reason };
+    if (verdict.kind === 'batch-failure')
+      return { kind: 'function-error', statusCode, functionError: null, detail: verdict.reason };
     return verdict;
   }
 
@@ -468,7 +521,9 @@ export class ShardConsumer {
     const { onFailureDestinationArn } = this.mapping;
     const range = `${records.length} records ${records[0]?.sequenceNumber ?? ''}..${records[records.length - 1]?.sequenceNumber ?? ''}`;
     if (records.length > 0 && onFailureDestinationArn === undefined) {
-      this.context.log.warn(`${this.label}: ${condition}: dropping ${range} (no on-failure destination is configured, so AWS drops them too).`);
+      this.context.log.warn(
+        `${this.label}: ${condition}: dropping ${range} (no on-failure destination is configured, so AWS drops them too).`,
+      );
       this.shardStats.recordsDropped += records.length;
     } else if (records.length > 0 && onFailureDestinationArn !== undefined) {
       const { timing, stopSignal, abandonSignal } = this.context;
@@ -490,7 +545,9 @@ export class ShardConsumer {
         } catch (error) {
           if (abandonSignal.aborted) return 'stopped';
           // Never checkpoint past records that are neither processed nor kept somewhere.
-          this.context.log.warn(`${this.label}: could not send ${range} to ${onFailureDestinationArn} (${describeError(error)}); retrying in ${delay} ms.`);
+          this.context.log.warn(
+            `${this.label}: could not send ${range} to ${onFailureDestinationArn} (${describeError(error)}); retrying in ${delay} ms.`,
+          );
           await abortableDelay(delay, stopSignal);
           delay = Math.min(delay * 2, timing.maxRetryDelayMs);
         }
@@ -501,7 +558,12 @@ export class ShardConsumer {
   }
 
   private describeFailure(records: ShardRecord[], outcome: InvokeOutcome): string {
-    const detail = outcome.kind === 'function-error' ? outcome.detail : outcome.kind === 'partial' ? 'the function reported batch item failures' : outcome.kind;
+    const detail =
+      outcome.kind === 'function-error'
+        ? outcome.detail
+        : outcome.kind === 'partial'
+          ? 'the function reported batch item failures'
+          : outcome.kind;
     return `batch of ${records.length} records ${records[0]?.sequenceNumber ?? ''}..${records[records.length - 1]?.sequenceNumber ?? ''} failed: ${detail}`;
   }
 
@@ -519,7 +581,9 @@ export class ShardConsumer {
         if (checkpoint.sequenceNumber !== undefined) this.shardStats.checkpoint = checkpoint.sequenceNumber;
         return 'done';
       } catch (error) {
-        this.context.log.warn(`${this.label}: could not write ${this.context.checkpoints.filePath} (${describeError(error)}); retrying in ${delay} ms.`);
+        this.context.log.warn(
+          `${this.label}: could not write ${this.context.checkpoints.filePath} (${describeError(error)}); retrying in ${delay} ms.`,
+        );
         if (this.stopped) return 'stopped';
         await abortableDelay(delay, stopSignal);
         delay = Math.min(delay * 2, timing.maxRetryDelayMs);
@@ -539,7 +603,8 @@ function splitInHalf(slice: ShardRecord[]): [ShardRecord[], ShardRecord[]] {
 function describeFunctionError(functionError: string, payload: string): string {
   try {
     const error = JSON.parse(payload) as { errorType?: unknown; errorMessage?: unknown };
-    if (typeof error.errorMessage === 'string') return `${functionError} ${String(error.errorType ?? 'Error')}: ${error.errorMessage}`;
+    if (typeof error.errorMessage === 'string')
+      return `${functionError} ${String(error.errorType ?? 'Error')}: ${error.errorMessage}`;
   } catch {
     // Not the usual { errorType, errorMessage }: show it raw.
   }

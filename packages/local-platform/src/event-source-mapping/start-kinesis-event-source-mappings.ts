@@ -5,9 +5,21 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { LOCAL_CREDENTIALS } from '../platform-settings';
 import { CheckpointFile, type MappingCheckpoints } from './checkpoint-file';
-import { completeKinesisEventSourceMapping, type KinesisEventSourceMapping, type KinesisEventSourceMappingInput } from './kinesis-event-source-mapping';
+import {
+  completeKinesisEventSourceMapping,
+  type KinesisEventSourceMapping,
+  type KinesisEventSourceMappingInput,
+} from './kinesis-event-source-mapping';
 import type { OnFailureDestinationClients } from './on-failure-destination';
-import { ShardConsumer, zeroShardCounts, type EventSourceMappingLog, type EventSourceMappingTiming, type ShardCounts, type ShardStart, type ShardStats } from './shard-consumer';
+import {
+  ShardConsumer,
+  zeroShardCounts,
+  type EventSourceMappingLog,
+  type EventSourceMappingTiming,
+  type ShardCounts,
+  type ShardStart,
+  type ShardStats,
+} from './shard-consumer';
 import { WakeSignal, abortableDelay } from './wake-signal';
 
 export interface StartKinesisEventSourceMappingsOptions {
@@ -37,7 +49,12 @@ export interface KinesisEventSourceMappingStats {
   totals: ShardCounts;
 }
 
-export const DEFAULT_TIMING: EventSourceMappingTiming = { idlePollMs: 50, maxIdlePollMs: 1000, retryDelayMs: 200, maxRetryDelayMs: 5000 };
+export const DEFAULT_TIMING: EventSourceMappingTiming = {
+  idlePollMs: 50,
+  maxIdlePollMs: 1000,
+  retryDelayMs: 200,
+  maxRetryDelayMs: 5000,
+};
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 
 /**
@@ -45,21 +62,29 @@ const DEFAULT_STOP_TIMEOUT_MS = 10_000;
  * kinesalite and invokes its function through serverless-offline's Lambda endpoint, with AWS's batching, retry,
  * bisection, partial-failure and on-failure destination rules, checkpointing under `stateDir` after every batch.
  */
-export async function startKinesisEventSourceMappings(options: StartKinesisEventSourceMappingsOptions): Promise<RunningKinesisEventSourceMappings> {
+export async function startKinesisEventSourceMappings(
+  options: StartKinesisEventSourceMappingsOptions,
+): Promise<RunningKinesisEventSourceMappings> {
   const log = options.log ?? console;
   const timing = { ...DEFAULT_TIMING, ...options.timing };
   const mappings = options.mappings.map(completeKinesisEventSourceMapping);
   assertDistinctUuids(mappings);
-  const needsS3 = mappings.some((mapping) => mapping.enabled && mapping.onFailureDestinationArn?.split(':')[2] === 's3');
+  const needsS3 = mappings.some(
+    (mapping) => mapping.enabled && mapping.onFailureDestinationArn?.split(':')[2] === 's3',
+  );
   if (needsS3 && options.s3Endpoint === undefined) {
-    throw new Error('A mapping sends failed batches to an S3 bucket: pass s3Endpoint to startKinesisEventSourceMappings.');
+    throw new Error(
+      'A mapping sends failed batches to an S3 bucket: pass s3Endpoint to startKinesisEventSourceMappings.',
+    );
   }
 
   const enabled = mappings.filter((mapping) => {
     const label = `kinesis ${mapping.streamName} -> ${mapping.functionName}`;
     if (!mapping.enabled) log.info(`${label}: the mapping is disabled (enabled: false); not reading.`);
     if (mapping.enabled && mapping.parallelizationFactor > 1) {
-      log.warn(`${label}: parallelizationFactor ${mapping.parallelizationFactor} runs as 1 locally (one batch per shard in flight: an order AWS may also produce, only slower).`);
+      log.warn(
+        `${label}: parallelizationFactor ${mapping.parallelizationFactor} runs as 1 locally (one batch per shard in flight: an order AWS may also produce, only slower).`,
+      );
     }
     return mapping.enabled;
   });
@@ -115,7 +140,13 @@ export async function startKinesisEventSourceMappings(options: StartKinesisEvent
       const perMapping = mappings.map((mapping) => {
         const runner = runners.find((candidate) => candidate.mapping === mapping);
         const shards = runner ? runner.shardConsumers.map((consumer) => consumer.stats) : [];
-        return { uuid: mapping.uuid, functionName: mapping.functionName, streamName: mapping.streamName, enabled: mapping.enabled, shards };
+        return {
+          uuid: mapping.uuid,
+          functionName: mapping.functionName,
+          streamName: mapping.streamName,
+          enabled: mapping.enabled,
+          shards,
+        };
       });
       return { mappings: perMapping, totals: sumShardStats(perMapping.flatMap((mapping) => mapping.shards)) };
     },
@@ -172,7 +203,9 @@ class MappingRunner {
       this.context.checkpoints.close();
     } catch (error) {
       // The journal next to it still holds every commit: the next start replays it.
-      this.context.log.warn(`${this.label}: could not fold the checkpoint journal into ${this.context.checkpoints.filePath}: ${(error as Error).message}`);
+      this.context.log.warn(
+        `${this.label}: could not fold the checkpoint journal into ${this.context.checkpoints.filePath}: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -186,7 +219,10 @@ class MappingRunner {
 
   private track(work: Promise<void>): void {
     const tracked = work.catch((error: unknown) => {
-      if (!this.context.stopSignal.aborted) this.context.log.warn(`${this.label}: stopped reading after an unexpected error: ${(error as Error).stack ?? String(error)}`);
+      if (!this.context.stopSignal.aborted)
+        this.context.log.warn(
+          `${this.label}: stopped reading after an unexpected error: ${(error as Error).stack ?? String(error)}`,
+        );
     });
     this.running.add(tracked);
     void tracked.then(() => this.running.delete(tracked));
@@ -196,13 +232,23 @@ class MappingRunner {
   private async prepare(): Promise<void> {
     const { checkpoints, previous, log } = this.context;
     const streamCreationTimestamp = await this.retry('DescribeStreamSummary', async (abortSignal) => {
-      const output = await this.context.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: this.mapping.streamName }), { abortSignal });
+      const output = await this.context.kinesis.send(
+        new DescribeStreamSummaryCommand({ StreamName: this.mapping.streamName }),
+        { abortSignal },
+      );
       return output.StreamDescriptionSummary?.StreamCreationTimestamp?.toISOString() ?? '';
     });
     if (streamCreationTimestamp === undefined) return;
-    if (previous !== undefined && previous.streamArn === this.mapping.streamArn && previous.streamCreationTimestamp === streamCreationTimestamp) return;
+    if (
+      previous !== undefined &&
+      previous.streamArn === this.mapping.streamArn &&
+      previous.streamCreationTimestamp === streamCreationTimestamp
+    )
+      return;
     if (previous !== undefined) {
-      log.warn(`${this.label}: the stream was created again since the last checkpoint (${checkpoints.filePath}); starting over at ${this.mapping.startingPosition}.`);
+      log.warn(
+        `${this.label}: the stream was created again since the last checkpoint (${checkpoints.filePath}); starting over at ${this.mapping.startingPosition}.`,
+      );
     }
     this.firstRun = true;
     checkpoints.reset({
@@ -240,7 +286,9 @@ class MappingRunner {
     for (const shard of shards) {
       const shardId = shard.ShardId;
       if (shardId === undefined || this.consumers.has(shardId)) continue;
-      const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter((parent): parent is string => parent !== undefined && listed.has(parent));
+      const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter(
+        (parent): parent is string => parent !== undefined && listed.has(parent),
+      );
       // AWS reads a child shard only after its parents, so records of one partition key stay in order across resharding.
       if (parents.some((parent) => !this.shardEnded(parent))) continue;
       const consumer = new ShardConsumer({
@@ -267,11 +315,15 @@ class MappingRunner {
 
   private shardStart(): ShardStart {
     const { startingPosition, startingPositionTimestamp } = this.mapping;
-    if (startingPosition === 'AT_TIMESTAMP') return { iteratorType: 'TRIM_HORIZON', skipArrivalsBeforeMs: (startingPositionTimestamp ?? 0) * 1000 };
+    if (startingPosition === 'AT_TIMESTAMP')
+      return { iteratorType: 'TRIM_HORIZON', skipArrivalsBeforeMs: (startingPositionTimestamp ?? 0) * 1000 };
     if (startingPosition === 'TRIM_HORIZON') return { iteratorType: 'TRIM_HORIZON' };
     // LATEST means "after the mapping was created": a restart must not skip what arrived while it was down.
     if (this.firstRun && this.discoveries === 0) return { iteratorType: 'LATEST' };
-    return { iteratorType: 'TRIM_HORIZON', skipArrivalsBeforeMs: Date.parse(this.context.checkpoints.checkpoints.createdAt) };
+    return {
+      iteratorType: 'TRIM_HORIZON',
+      skipArrivalsBeforeMs: Date.parse(this.context.checkpoints.checkpoints.createdAt),
+    };
   }
 
   private listShards(): Promise<Shard[] | undefined> {
@@ -299,7 +351,9 @@ class MappingRunner {
         return await call(stopSignal);
       } catch (error) {
         if (stopSignal.aborted) return undefined;
-        log.warn(`${this.label}: ${what} ${this.mapping.streamName} failed (${(error as Error).name}: ${(error as Error).message}); retrying in ${delay} ms.`);
+        log.warn(
+          `${this.label}: ${what} ${this.mapping.streamName} failed (${(error as Error).name}: ${(error as Error).message}); retrying in ${delay} ms.`,
+        );
         await abortableDelay(delay, stopSignal);
         delay = Math.min(delay * 2, timing.maxRetryDelayMs);
       }
@@ -365,7 +419,10 @@ function assertDistinctUuids(mappings: KinesisEventSourceMapping[]): void {
   const seen = new Map<string, KinesisEventSourceMapping>();
   for (const mapping of mappings) {
     const other = seen.get(mapping.uuid);
-    if (other) throw new Error(`Mappings ${other.functionName} and ${mapping.functionName} on ${mapping.streamName} share the uuid ${mapping.uuid}: give each its own.`);
+    if (other)
+      throw new Error(
+        `Mappings ${other.functionName} and ${mapping.functionName} on ${mapping.streamName} share the uuid ${mapping.uuid}: give each its own.`,
+      );
     seen.set(mapping.uuid, mapping);
   }
 }

@@ -41,7 +41,8 @@ export interface PendingRecordsSource {
   snapshot(): PendingRecords;
 }
 
-type LogLine = { accepted: LoggedRecord[] } | { delivering: { key: string; recordIds: string[] } } | { delivered: string };
+type LogLine =
+  { accepted: LoggedRecord[] } | { delivering: { key: string; recordIds: string[] } } | { delivered: string };
 
 // Rewrite the log once it holds this much more than the pending records need.
 const DEFAULT_COMPACT_ABOVE_BYTES = 64 * 1024 * 1024;
@@ -103,7 +104,8 @@ export class AcceptedRecordLog {
       await this.handle.write(text);
       this.bytes += Buffer.byteLength(text);
       then();
-      if (this.pending.isIdle() ? this.bytes > 0 && 'delivered' in line : this.bytes > this.compactAboveBytes) await this.compact();
+      if (this.pending.isIdle() ? this.bytes > 0 && 'delivered' in line : this.bytes > this.compactAboveBytes)
+        await this.compact();
     });
   }
 
@@ -124,7 +126,8 @@ export class AcceptedRecordLog {
 /** Replaces the file with one holding just `pending` (write then rename: a crash leaves the old or the new). */
 async function rewrite(file: string, pending: PendingRecords): Promise<number> {
   const lines: LogLine[] = [];
-  for (let start = 0; start < pending.buffered.length; start += 500) lines.push({ accepted: pending.buffered.slice(start, start + 500) });
+  for (let start = 0; start < pending.buffered.length; start += 500)
+    lines.push({ accepted: pending.buffered.slice(start, start + 500) });
   for (const { key, records } of pending.delivering) {
     lines.push({ accepted: records });
     lines.push({ delivering: { key, recordIds: records.map((record) => record.id) } });
@@ -154,7 +157,9 @@ export function recoverPendingRecords(text: string, file: string): PendingRecord
     } catch {
       // A torn last line is a write the process died in: its records were never acknowledged.
       if (index === lines.length - 1) return;
-      throw new Error(`${file} line ${index + 1} is not JSON: the local Firehose's log is damaged; move it away to start without it.`);
+      throw new Error(
+        `${file} line ${index + 1} is not JSON: the local Firehose's log is damaged; move it away to start without it.`,
+      );
     }
     if ('accepted' in entry) for (const record of entry.accepted) records.set(record.id, record);
     else if ('delivering' in entry) delivering.set(entry.delivering.key, entry.delivering.recordIds);
@@ -166,8 +171,13 @@ export function recoverPendingRecords(text: string, file: string): PendingRecord
   const inDelivery = new Set<string>();
   const deliveries: LoggedDelivery[] = [];
   for (const [key, recordIds] of delivering) {
-    const objectRecords = recordIds.map((id) => records.get(id)).filter((record): record is LoggedRecord => record !== undefined);
-    if (objectRecords.length !== recordIds.length) throw new Error(`${file}: object ${key} lists records the log does not hold; move the log away to start without it.`);
+    const objectRecords = recordIds
+      .map((id) => records.get(id))
+      .filter((record): record is LoggedRecord => record !== undefined);
+    if (objectRecords.length !== recordIds.length)
+      throw new Error(
+        `${file}: object ${key} lists records the log does not hold; move the log away to start without it.`,
+      );
     recordIds.forEach((id) => inDelivery.add(id));
     deliveries.push({ key, records: objectRecords });
   }

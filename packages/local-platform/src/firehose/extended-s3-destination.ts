@@ -58,15 +58,22 @@ export function parseExtendedS3Destination(configuration: unknown, where: string
   const config = objectAt(configuration, at(''));
   for (const key of Object.keys(config)) {
     if (!READ_PROPERTIES.has(key) && !IGNORED_PROPERTIES.has(key)) {
-      fail(`.${key}`, `is not emulated by the local Firehose: remove it or extend packages/local-platform/src/firehose.`);
+      fail(
+        `.${key}`,
+        `is not emulated by the local Firehose: remove it or extend packages/local-platform/src/firehose.`,
+      );
     }
   }
 
   const compression = config.CompressionFormat ?? 'UNCOMPRESSED';
   if (compression !== 'GZIP' && compression !== 'UNCOMPRESSED') {
-    fail('.CompressionFormat', `is ${JSON.stringify(compression)}: the local Firehose writes GZIP or UNCOMPRESSED only.`);
+    fail(
+      '.CompressionFormat',
+      `is ${JSON.stringify(compression)}: the local Firehose writes GZIP or UNCOMPRESSED only.`,
+    );
   }
-  const fileExtension = optionalString(config.FileExtension, at('.FileExtension')) ?? (compression === 'GZIP' ? '.gz' : '');
+  const fileExtension =
+    optionalString(config.FileExtension, at('.FileExtension')) ?? (compression === 'GZIP' ? '.gz' : '');
   if (fileExtension !== '' && !/^\.[0-9a-z!\-_.*'()]+$/.test(fileExtension)) {
     fail('.FileExtension', `${JSON.stringify(fileExtension)} must start with a dot, as AWS requires.`);
   }
@@ -91,39 +98,57 @@ export function parseExtendedS3Destination(configuration: unknown, where: string
     dynamicPartitioning = booleanAt(partitioning.Enabled, at('.DynamicPartitioningConfiguration.Enabled'), false);
   }
 
-  const { partitionKeyQuery, recordDelimiter } = readProcessors(config.ProcessingConfiguration, at('.ProcessingConfiguration'));
+  const { partitionKeyQuery, recordDelimiter } = readProcessors(
+    config.ProcessingConfiguration,
+    at('.ProcessingConfiguration'),
+  );
 
   const timeZone = optionalString(config.CustomTimeZone, at('.CustomTimeZone')) ?? 'UTC';
   try {
     new Intl.DateTimeFormat('en-GB', { timeZone });
   } catch {
-    fail('.CustomTimeZone', `${JSON.stringify(timeZone)} is not a time zone (expected an IANA name such as Europe/London).`);
+    fail(
+      '.CustomTimeZone',
+      `${JSON.stringify(timeZone)} is not a time zone (expected an IANA name such as Europe/London).`,
+    );
   }
 
   const prefixText = optionalString(config.Prefix, at('.Prefix')) || (dynamicPartitioning ? '' : DEFAULT_PREFIX);
   const errorPrefixText = optionalString(config.ErrorOutputPrefix, at('.ErrorOutputPrefix'));
   const prefix = parseTemplate(prefixText, at('.Prefix'));
-  const errorOutputPrefix = errorPrefixText === undefined ? undefined : parseTemplate(errorPrefixText, at('.ErrorOutputPrefix'));
+  const errorOutputPrefix =
+    errorPrefixText === undefined ? undefined : parseTemplate(errorPrefixText, at('.ErrorOutputPrefix'));
 
-  if (prefix.usesErrorOutputType) fail('.Prefix', 'uses !{firehose:error-output-type}, which only ErrorOutputPrefix may use.');
+  if (prefix.usesErrorOutputType)
+    fail('.Prefix', 'uses !{firehose:error-output-type}, which only ErrorOutputPrefix may use.');
   if (errorOutputPrefix !== undefined && errorOutputPrefix.partitionKeys.length > 0) {
     fail('.ErrorOutputPrefix', 'uses !{partitionKeyFromQuery:...}: failed records have no partition keys.');
   }
   if (dynamicPartitioning) {
-    if (errorOutputPrefix === undefined) fail('.ErrorOutputPrefix', 'is required when dynamic partitioning is enabled.');
+    if (errorOutputPrefix === undefined)
+      fail('.ErrorOutputPrefix', 'is required when dynamic partitioning is enabled.');
     if (sizeInMBs < 64) fail('.BufferingHints.SizeInMBs', `is ${sizeInMBs}: dynamic partitioning needs at least 64.`);
-    if (intervalInSeconds === 0) fail('.BufferingHints.IntervalInSeconds', 'is 0: zero buffering is not available with dynamic partitioning.');
-    if (prefix.partitionKeys.length === 0) fail('.Prefix', 'uses no !{partitionKeyFromQuery:...} although dynamic partitioning is enabled.');
+    if (intervalInSeconds === 0)
+      fail('.BufferingHints.IntervalInSeconds', 'is 0: zero buffering is not available with dynamic partitioning.');
+    if (prefix.partitionKeys.length === 0)
+      fail('.Prefix', 'uses no !{partitionKeyFromQuery:...} although dynamic partitioning is enabled.');
   } else if (prefix.partitionKeys.length > 0) {
     fail('.Prefix', 'uses !{partitionKeyFromQuery:...} but DynamicPartitioningConfiguration.Enabled is not true.');
   }
   if (partitionKeyQuery !== undefined && !dynamicPartitioning) {
-    fail('.ProcessingConfiguration', 'declares a MetadataExtraction processor, which AWS allows only with dynamic partitioning enabled.');
+    fail(
+      '.ProcessingConfiguration',
+      'declares a MetadataExtraction processor, which AWS allows only with dynamic partitioning enabled.',
+    );
   }
   for (const key of prefix.partitionKeys) {
-    if (partitionKeyQuery === undefined) fail('.Prefix', `uses !{partitionKeyFromQuery:${key}} but no MetadataExtraction processor is declared.`);
+    if (partitionKeyQuery === undefined)
+      fail('.Prefix', `uses !{partitionKeyFromQuery:${key}} but no MetadataExtraction processor is declared.`);
     else if (!partitionKeyQuery.keys.includes(key)) {
-      fail('.Prefix', `uses !{partitionKeyFromQuery:${key}}, which the MetadataExtractionQuery does not produce (it produces ${partitionKeyQuery.keys.join(', ')}).`);
+      fail(
+        '.Prefix',
+        `uses !{partitionKeyFromQuery:${key}}, which the MetadataExtractionQuery does not produce (it produces ${partitionKeyQuery.keys.join(', ')}).`,
+      );
     }
   }
 
@@ -141,13 +166,18 @@ export function parseExtendedS3Destination(configuration: unknown, where: string
   };
 }
 
-function readProcessors(processing: unknown, where: string): { partitionKeyQuery?: PartitionKeyQuery; recordDelimiter?: string } {
+function readProcessors(
+  processing: unknown,
+  where: string,
+): { partitionKeyQuery?: PartitionKeyQuery; recordDelimiter?: string } {
   if (processing === undefined) return {};
   const config = objectAt(processing, where);
   const processors = config.Processors ?? [];
   if (!Array.isArray(processors)) throw new DeliveryStreamDefinitionError(`${where}.Processors must be a list.`);
   if (processors.length > 0 && config.Enabled === undefined) {
-    throw new DeliveryStreamDefinitionError(`${where}.Enabled is missing: say true or false rather than leave the processors' fate implicit.`);
+    throw new DeliveryStreamDefinitionError(
+      `${where}.Enabled is missing: say true or false rather than leave the processors' fate implicit.`,
+    );
   }
   if (!booleanAt(config.Enabled, `${where}.Enabled`, false)) return {};
   const result: { partitionKeyQuery?: PartitionKeyQuery; recordDelimiter?: string } = {};
@@ -159,7 +189,9 @@ function readProcessors(processing: unknown, where: string): { partitionKeyQuery
     parameterList.forEach((parameter: unknown, p) => {
       const { ParameterName: name, ParameterValue: value } = objectAt(parameter, `${at}.Parameters[${p}]`);
       if (typeof name !== 'string' || typeof value !== 'string') {
-        throw new DeliveryStreamDefinitionError(`${at}.Parameters[${p}] needs a string ParameterName and ParameterValue.`);
+        throw new DeliveryStreamDefinitionError(
+          `${at}.Parameters[${p}] needs a string ParameterName and ParameterValue.`,
+        );
       }
       parameters.set(name, value);
     });
@@ -167,9 +199,15 @@ function readProcessors(processing: unknown, where: string): { partitionKeyQuery
     switch (type) {
       case 'MetadataExtraction': {
         const extra = unexpected(['MetadataExtractionQuery', 'JsonParsingEngine']);
-        if (extra.length > 0) throw new DeliveryStreamDefinitionError(`${at} has parameters the local Firehose does not know: ${extra.join(', ')}.`);
+        if (extra.length > 0)
+          throw new DeliveryStreamDefinitionError(
+            `${at} has parameters the local Firehose does not know: ${extra.join(', ')}.`,
+          );
         const engine = parameters.get('JsonParsingEngine');
-        if (engine !== 'JQ-1.6') throw new DeliveryStreamDefinitionError(`${at} JsonParsingEngine is ${JSON.stringify(engine)}: JQ-1.6 is the only engine AWS offers.`);
+        if (engine !== 'JQ-1.6')
+          throw new DeliveryStreamDefinitionError(
+            `${at} JsonParsingEngine is ${JSON.stringify(engine)}: JQ-1.6 is the only engine AWS offers.`,
+          );
         const query = parameters.get('MetadataExtractionQuery');
         if (query === undefined) throw new DeliveryStreamDefinitionError(`${at} has no MetadataExtractionQuery.`);
         result.partitionKeyQuery = compilePartitionKeyQuery(query, `${at} MetadataExtractionQuery`);
@@ -177,7 +215,10 @@ function readProcessors(processing: unknown, where: string): { partitionKeyQuery
       }
       case 'AppendDelimiterToRecord': {
         const extra = unexpected(['Delimiter']);
-        if (extra.length > 0) throw new DeliveryStreamDefinitionError(`${at} has parameters the local Firehose does not know: ${extra.join(', ')}.`);
+        if (extra.length > 0)
+          throw new DeliveryStreamDefinitionError(
+            `${at} has parameters the local Firehose does not know: ${extra.join(', ')}.`,
+          );
         result.recordDelimiter = unescapeDelimiter(parameters.get('Delimiter') ?? '\\n', `${at} Delimiter`);
         break;
       }
@@ -195,7 +236,10 @@ function unescapeDelimiter(text: string, where: string): string {
   const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\' };
   const delimiter = text.replace(/\\(.?)/g, (_, escaped: string) => {
     const character = escapes[escaped];
-    if (character === undefined) throw new DeliveryStreamDefinitionError(`${where} ${JSON.stringify(text)} has an unknown escape \\${escaped}: use \\n, \\r, \\t or \\\\.`);
+    if (character === undefined)
+      throw new DeliveryStreamDefinitionError(
+        `${where} ${JSON.stringify(text)} has an unknown escape \\${escaped}: use \\n, \\r, \\t or \\\\.`,
+      );
     return character;
   });
   if (delimiter === '') throw new DeliveryStreamDefinitionError(`${where} is empty.`);
@@ -212,14 +256,19 @@ function parseTemplate(text: string, where: string): S3PrefixTemplate {
 
 function objectAt(value: unknown, where: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new DeliveryStreamDefinitionError(`${where} must be an object (with intrinsic functions resolved), got ${JSON.stringify(value)}.`);
+    throw new DeliveryStreamDefinitionError(
+      `${where} must be an object (with intrinsic functions resolved), got ${JSON.stringify(value)}.`,
+    );
   }
   return value as Record<string, unknown>;
 }
 
 function optionalString(value: unknown, where: string): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new DeliveryStreamDefinitionError(`${where} must be a string (with intrinsic functions resolved), got ${JSON.stringify(value)}.`);
+  if (typeof value !== 'string')
+    throw new DeliveryStreamDefinitionError(
+      `${where} must be a string (with intrinsic functions resolved), got ${JSON.stringify(value)}.`,
+    );
   return value;
 }
 
@@ -227,7 +276,9 @@ function optionalString(value: unknown, where: string): string | undefined {
 function integerAt(value: unknown, where: string, min: number, max: number): number {
   const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
-    throw new DeliveryStreamDefinitionError(`${where} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}.`);
+    throw new DeliveryStreamDefinitionError(
+      `${where} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}.`,
+    );
   }
   return number;
 }

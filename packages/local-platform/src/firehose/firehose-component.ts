@@ -21,16 +21,22 @@ export function localFirehoseComponent(port: number): PlatformComponent {
     resourceTypes: [DELIVERY_STREAM_TYPE],
     async start({ platform, stack, log }) {
       const s3Endpoint = stack.endpoints.s3;
-      if (s3Endpoint === undefined) throw new Error('The local Firehose needs the S3 emulator started in an earlier phase.');
+      if (s3Endpoint === undefined)
+        throw new Error('The local Firehose needs the S3 emulator started in an earlier phase.');
       const context = intrinsicContextOf(platform.template, platform.accountId);
       const deliveryStreams: LocalDeliveryStreamConfig[] = Object.entries(platform.template.resources)
         .filter(([, resource]) => resource.Type === DELIVERY_STREAM_TYPE)
         .map(([logicalId, resource]) => {
           const declared = resource.Properties?.ExtendedS3DestinationConfiguration;
-          if (!isJsonObject(declared)) throw new Error(`${logicalId}: only ExtendedS3DestinationConfiguration is emulated locally.`);
+          if (!isJsonObject(declared))
+            throw new Error(`${logicalId}: only ExtendedS3DestinationConfiguration is emulated locally.`);
           // Nothing runs under the role locally and logs go to the terminal: those properties are not resolved.
           const { RoleARN: _role, CloudWatchLoggingOptions: _logging, ...delivery } = declared;
-          return { name: physicalNameOf(logicalId, context), arn: arnOf(logicalId, context), destination: resolveIntrinsics(delivery, context) };
+          return {
+            name: physicalNameOf(logicalId, context),
+            arn: arnOf(logicalId, context),
+            destination: resolveIntrinsics(delivery, context),
+          };
         });
       const intervalSeconds = process.env[FIREHOSE_BUFFER_INTERVAL_VARIABLE];
       const firehose = await startLocalFirehose({
@@ -48,13 +54,16 @@ export function localFirehoseComponent(port: number): PlatformComponent {
           .map(([logicalId], index): [string, DeliveryStreamResource] => {
             const stream = deliveryStreams[index]!;
             const destination = stream.destination as Record<string, unknown>;
-            return [logicalId, {
-              name: stream.name,
-              arn: stream.arn,
-              bucket: String(destination.BucketARN).replace(/^arn:[^:]+:s3:::/, ''),
-              prefix: String(destination.Prefix ?? ''),
-              errorOutputPrefix: String(destination.ErrorOutputPrefix ?? ''),
-            }];
+            return [
+              logicalId,
+              {
+                name: stream.name,
+                arn: stream.arn,
+                bucket: String(destination.BucketARN).replace(/^arn:[^:]+:s3:::/, ''),
+                prefix: String(destination.Prefix ?? ''),
+                errorOutputPrefix: String(destination.ErrorOutputPrefix ?? ''),
+              },
+            ];
           }),
       );
       return {

@@ -31,10 +31,17 @@ type Operation = (request: Record<string, unknown>) => Promise<unknown>;
 export function firehoseRequestListener(streams: ReadonlyMap<string, LocalDeliveryStream>, accountId: string) {
   const streamNamed = (request: Record<string, unknown>): LocalDeliveryStream => {
     const name = request.DeliveryStreamName;
-    if (typeof name !== 'string' || name === '') throw new FirehoseApiError('InvalidArgumentException', 'DeliveryStreamName is required.');
+    if (typeof name !== 'string' || name === '')
+      throw new FirehoseApiError('InvalidArgumentException', 'DeliveryStreamName is required.');
     const stream = streams.get(name);
-    if (stream === undefined) throw new FirehoseApiError('ResourceNotFoundException', `Firehose ${name} under account ${accountId} not found.`);
-    if (stream.isStopping) throw new FirehoseApiError('ServiceUnavailableException', `Firehose ${name} is shutting down; try again once the local platform is back.`, 503);
+    if (stream === undefined)
+      throw new FirehoseApiError('ResourceNotFoundException', `Firehose ${name} under account ${accountId} not found.`);
+    if (stream.isStopping)
+      throw new FirehoseApiError(
+        'ServiceUnavailableException',
+        `Firehose ${name} is shutting down; try again once the local platform is back.`,
+        503,
+      );
     return stream;
   };
 
@@ -48,14 +55,21 @@ export function firehoseRequestListener(streams: ReadonlyMap<string, LocalDelive
     async PutRecordBatch(request) {
       const stream = streamNamed(request);
       const { Records: records } = request;
-      if (!Array.isArray(records) || records.length === 0) throw new FirehoseApiError('InvalidArgumentException', 'Records must hold at least one record.');
+      if (!Array.isArray(records) || records.length === 0)
+        throw new FirehoseApiError('InvalidArgumentException', 'Records must hold at least one record.');
       if (records.length > PUT_RECORD_BATCH_MAX_RECORDS) {
-        throw new FirehoseApiError('InvalidArgumentException', `Records holds ${records.length} records; PutRecordBatch accepts at most ${PUT_RECORD_BATCH_MAX_RECORDS}.`);
+        throw new FirehoseApiError(
+          'InvalidArgumentException',
+          `Records holds ${records.length} records; PutRecordBatch accepts at most ${PUT_RECORD_BATCH_MAX_RECORDS}.`,
+        );
       }
       const decoded = records.map((record: unknown, index) => decodeRecord(record, `Records[${index}]`));
       const total = decoded.reduce((sum, record) => sum + record.bytes.length, 0);
       if (total > PUT_RECORD_BATCH_MAX_BYTES) {
-        throw new FirehoseApiError('InvalidArgumentException', `Records total ${total} bytes; PutRecordBatch accepts at most ${PUT_RECORD_BATCH_MAX_BYTES} (4 MiB).`);
+        throw new FirehoseApiError(
+          'InvalidArgumentException',
+          `Records total ${total} bytes; PutRecordBatch accepts at most ${PUT_RECORD_BATCH_MAX_BYTES} (4 MiB).`,
+        );
       }
       const recordIds = await stream.put(decoded);
       return { FailedPutCount: 0, RequestResponses: recordIds.map((id) => ({ RecordId: id })) };
@@ -65,10 +79,14 @@ export function firehoseRequestListener(streams: ReadonlyMap<string, LocalDelive
     },
     async ListDeliveryStreams(request) {
       const limit = typeof request.Limit === 'number' ? request.Limit : 10;
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new FirehoseApiError('InvalidArgumentException', 'Limit must be from 1 to 10000.');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+        throw new FirehoseApiError('InvalidArgumentException', 'Limit must be from 1 to 10000.');
       const type = request.DeliveryStreamType;
-      const after = typeof request.ExclusiveStartDeliveryStreamName === 'string' ? request.ExclusiveStartDeliveryStreamName : '';
-      const names = [...streams.keys()].filter((name) => (type === undefined || type === 'DirectPut') && name > after).sort();
+      const after =
+        typeof request.ExclusiveStartDeliveryStreamName === 'string' ? request.ExclusiveStartDeliveryStreamName : '';
+      const names = [...streams.keys()]
+        .filter((name) => (type === undefined || type === 'DirectPut') && name > after)
+        .sort();
       return { DeliveryStreamNames: names.slice(0, limit), HasMoreDeliveryStreams: names.length > limit };
     },
   };
@@ -77,20 +95,36 @@ export function firehoseRequestListener(streams: ReadonlyMap<string, LocalDelive
     const requestId = randomUUID();
     const answer = (status: number, body: unknown) => {
       const text = JSON.stringify(body);
-      response.writeHead(status, { 'content-type': CONTENT_TYPE, 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': requestId });
+      response.writeHead(status, {
+        'content-type': CONTENT_TYPE,
+        'content-length': Buffer.byteLength(text),
+        'x-amzn-requestid': requestId,
+      });
       response.end(text);
     };
     const fail = (error: unknown) => {
       if (error instanceof FirehoseApiError) answer(error.status, { __type: error.type, message: error.message });
-      else answer(500, { __type: 'ServiceUnavailableException', message: `The local Firehose failed: ${(error as Error).message}` });
+      else
+        answer(500, {
+          __type: 'ServiceUnavailableException',
+          message: `The local Firehose failed: ${(error as Error).message}`,
+        });
     };
     const target = String(request.headers['x-amz-target'] ?? '');
     const operation = target.startsWith(TARGET_PREFIX) ? operations[target.slice(TARGET_PREFIX.length)] : undefined;
     readBody(request)
       .then((body) => {
-        if (request.method !== 'POST') throw new FirehoseApiError('UnknownOperationException', `${request.method} is not an operation; the API takes POST /.`, 404);
+        if (request.method !== 'POST')
+          throw new FirehoseApiError(
+            'UnknownOperationException',
+            `${request.method} is not an operation; the API takes POST /.`,
+            404,
+          );
         if (operation === undefined) {
-          throw new FirehoseApiError('UnknownOperationException', `${target || 'A request without X-Amz-Target'} is not an operation the local Firehose serves (${Object.keys(operations).join(', ')}).`);
+          throw new FirehoseApiError(
+            'UnknownOperationException',
+            `${target || 'A request without X-Amz-Target'} is not an operation the local Firehose serves (${Object.keys(operations).join(', ')}).`,
+          );
         }
         let parsed: unknown;
         try {
@@ -98,7 +132,8 @@ export function firehoseRequestListener(streams: ReadonlyMap<string, LocalDelive
         } catch {
           throw new FirehoseApiError('SerializationException', 'The request body is not JSON.');
         }
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new FirehoseApiError('SerializationException', 'The request body must be a JSON object.');
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+          throw new FirehoseApiError('SerializationException', 'The request body must be a JSON object.');
         return operation(parsed as Record<string, unknown>);
       })
       .then((result) => answer(200, result), fail);
@@ -107,11 +142,16 @@ export function firehoseRequestListener(streams: ReadonlyMap<string, LocalDelive
 
 function decodeRecord(record: unknown, where: string): { data: string; bytes: Buffer } {
   const data = typeof record === 'object' && record !== null ? (record as Record<string, unknown>).Data : undefined;
-  if (typeof data !== 'string') throw new FirehoseApiError('InvalidArgumentException', `${where}.Data is required (base64).`);
-  if (data.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) throw new FirehoseApiError('SerializationException', `${where}.Data is not base64.`);
+  if (typeof data !== 'string')
+    throw new FirehoseApiError('InvalidArgumentException', `${where}.Data is required (base64).`);
+  if (data.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(data))
+    throw new FirehoseApiError('SerializationException', `${where}.Data is not base64.`);
   const bytes = Buffer.from(data, 'base64');
   if (bytes.length > RECORD_MAX_BYTES) {
-    throw new FirehoseApiError('InvalidArgumentException', `${where}.Data is ${bytes.length} bytes; a record may be at most ${RECORD_MAX_BYTES} (1,000 KiB) before base64.`);
+    throw new FirehoseApiError(
+      'InvalidArgumentException',
+      `${where}.Data is ${bytes.length} bytes; a record may be at most ${RECORD_MAX_BYTES} (1,000 KiB) before base64.`,
+    );
   }
   return { data, bytes };
 }
@@ -136,7 +176,10 @@ function describe(stream: LocalDeliveryStream) {
           RoleARN: stringOrUndefined(declared.RoleARN),
           Prefix: definition.prefix.text,
           ErrorOutputPrefix: definition.errorOutputPrefix?.text,
-          BufferingHints: { SizeInMBs: definition.bufferingHints.sizeInMBs, IntervalInSeconds: definition.bufferingHints.intervalInSeconds },
+          BufferingHints: {
+            SizeInMBs: definition.bufferingHints.sizeInMBs,
+            IntervalInSeconds: definition.bufferingHints.intervalInSeconds,
+          },
           CompressionFormat: definition.compression,
           EncryptionConfiguration: { NoEncryptionConfig: 'NoEncryption' },
           FileExtension: stringOrUndefined(declared.FileExtension),
@@ -157,7 +200,13 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > REQUEST_BODY_MAX_BYTES) {
-        reject(new FirehoseApiError('InvalidArgumentException', `The request body exceeds ${REQUEST_BODY_MAX_BYTES} bytes; no valid Firehose request is that large.`, 413));
+        reject(
+          new FirehoseApiError(
+            'InvalidArgumentException',
+            `The request body exceeds ${REQUEST_BODY_MAX_BYTES} bytes; no valid Firehose request is that large.`,
+            413,
+          ),
+        );
         request.resume();
         return;
       }

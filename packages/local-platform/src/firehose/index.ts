@@ -1,4 +1,13 @@
-export { startLocalFirehose, type LocalDeliveryStreamConfig, type LocalFirehose, type LocalFirehoseOptions } from './local-firehose';
-export { parseExtendedS3Destination, DeliveryStreamDefinitionError, type S3DeliveryDefinition } from './extended-s3-destination';
+export {
+  startLocalFirehose,
+  type LocalDeliveryStreamConfig,
+  type LocalFirehose,
+  type LocalFirehoseOptions,
+} from './local-firehose';
+export {
+  parseExtendedS3Destination,
+  DeliveryStreamDefinitionError,
+  type S3DeliveryDefinition,
+} from './extended-s3-destination';
 export { PARTITIONING_FAILED } from './local-delivery-stream';
 export { localFirehoseComponent, FIREHOSE_BUFFER_INTERVAL_VARIABLE } from './firehose-component';

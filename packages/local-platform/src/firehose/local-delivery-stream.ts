@@ -155,23 +155,45 @@ export class LocalDeliveryStream {
       this.startDelivery({ key, records: processed }, false);
     }
     for (const record of recovered.buffered) this.buffer(this.process(record, Buffer.from(record.data, 'base64')));
-    const count = recovered.buffered.length + recovered.delivering.reduce((sum, delivery) => sum + delivery.records.length, 0);
-    if (count > 0) this.options.log(`Firehose ${this.name}: resuming ${count} record(s) accepted before the last stop, from ${this.options.logFile}`);
+    const count =
+      recovered.buffered.length + recovered.delivering.reduce((sum, delivery) => sum + delivery.records.length, 0);
+    if (count > 0)
+      this.options.log(
+        `Firehose ${this.name}: resuming ${count} record(s) accepted before the last stop, from ${this.options.logFile}`,
+      );
   }
 
   private process(logged: LoggedRecord, bytes: Buffer): ProcessedRecord {
     const { partitionKeyQuery, recordDelimiter } = this.definition;
     if (partitionKeyQuery === undefined) {
-      return { logged, bytes: withDelimiter(bytes, recordDelimiter), partition: '', partitionKeys: undefined, failed: false };
+      return {
+        logged,
+        bytes: withDelimiter(bytes, recordDelimiter),
+        partition: '',
+        partitionKeys: undefined,
+        failed: false,
+      };
     }
     let partitionKeys: Record<string, string>;
     try {
       partitionKeys = partitionKeyQuery.extract(JSON.parse(bytes.toString('utf8')));
     } catch (error) {
       const reason = error instanceof PartitionKeyExtractionError ? error.message : 'Non JSON record provided';
-      return { logged, bytes: errorDocument(logged, reason), partition: `!${PARTITIONING_FAILED}`, partitionKeys: undefined, failed: true };
+      return {
+        logged,
+        bytes: errorDocument(logged, reason),
+        partition: `!${PARTITIONING_FAILED}`,
+        partitionKeys: undefined,
+        failed: true,
+      };
     }
-    return { logged, bytes: withDelimiter(bytes, recordDelimiter), partition: JSON.stringify(partitionKeys), partitionKeys, failed: false };
+    return {
+      logged,
+      bytes: withDelimiter(bytes, recordDelimiter),
+      partition: JSON.stringify(partitionKeys),
+      partitionKeys,
+      failed: false,
+    };
   }
 
   private buffer(record: ProcessedRecord): void {
@@ -202,7 +224,8 @@ export class LocalDeliveryStream {
       partitionKeys: first.partitionKeys,
       errorOutputType: first.failed ? PARTITIONING_FAILED : undefined,
     });
-    const key = prefix + objectName(this.name, STREAM_VERSION, oldestArrival, definition.timeZone, definition.fileExtension);
+    const key =
+      prefix + objectName(this.name, STREAM_VERSION, oldestArrival, definition.timeZone, definition.fileExtension);
     this.startDelivery({ key, records: buffer.records }, true);
   }
 
@@ -214,7 +237,11 @@ export class LocalDeliveryStream {
   }
 
   private async deliver({ key, records }: Delivery, logStart: boolean): Promise<void> {
-    if (logStart) await this.log.deliveryStarted(key, records.map((record) => record.logged.id));
+    if (logStart)
+      await this.log.deliveryStarted(
+        key,
+        records.map((record) => record.logged.id),
+      );
     await this.acquireSlot();
     try {
       const content = Buffer.concat(records.map((record) => record.bytes));
@@ -231,12 +258,15 @@ export class LocalDeliveryStream {
     for (let attempt = 1, retriesWhileStopping = 0; ; attempt++) {
       try {
         await this.options.store.putObject(this.bucketName, key, body);
-        if (attempt > 1) this.options.log(`Firehose ${this.name}: s3://${this.bucketName}/${key} written after ${attempt} attempts`);
+        if (attempt > 1)
+          this.options.log(`Firehose ${this.name}: s3://${this.bucketName}/${key} written after ${attempt} attempts`);
         return;
       } catch (error) {
         if (this.stopping && ++retriesWhileStopping > RETRIES_WHEN_STOPPING) throw error;
         if (attempt === 1 || attempt % 10 === 0) {
-          this.options.log(`Firehose ${this.name}: writing s3://${this.bucketName}/${key} failed (attempt ${attempt}, retrying): ${(error as Error).message}`);
+          this.options.log(
+            `Firehose ${this.name}: writing s3://${this.bucketName}/${key} failed (attempt ${attempt}, retrying): ${(error as Error).message}`,
+          );
         }
         await sleep(Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2));
       }
@@ -244,7 +274,8 @@ export class LocalDeliveryStream {
   }
 
   private async acquireSlot(): Promise<void> {
-    if (this.running >= MAX_CONCURRENT_DELIVERIES) await new Promise<void>((resolve) => this.waitingForSlot.push(resolve));
+    if (this.running >= MAX_CONCURRENT_DELIVERIES)
+      await new Promise<void>((resolve) => this.waitingForSlot.push(resolve));
     else this.running++;
   }
 
@@ -258,7 +289,10 @@ export class LocalDeliveryStream {
   private pendingRecords(): PendingRecords {
     return {
       buffered: [...this.partitions.values()].flatMap((buffer) => buffer.records.map((record) => record.logged)),
-      delivering: [...this.inFlight.values()].map(({ delivery }) => ({ key: delivery.key, records: delivery.records.map((record) => record.logged) })),
+      delivering: [...this.inFlight.values()].map(({ delivery }) => ({
+        key: delivery.key,
+        records: delivery.records.map((record) => record.logged),
+      })),
     };
   }
 }

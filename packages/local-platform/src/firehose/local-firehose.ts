@@ -54,7 +54,10 @@ export interface LocalFirehose {
 export async function startLocalFirehose(options: LocalFirehoseOptions): Promise<LocalFirehose> {
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
   const accountIds = new Set(options.deliveryStreams.map((stream) => arnParts(stream).accountId));
-  if (accountIds.size > 1) throw new Error(`The local Firehose serves one account; the delivery streams' ARNs name ${[...accountIds].join(', ')}.`);
+  if (accountIds.size > 1)
+    throw new Error(
+      `The local Firehose serves one account; the delivery streams' ARNs name ${[...accountIds].join(', ')}.`,
+    );
   const region = options.deliveryStreams[0] ? arnParts(options.deliveryStreams[0]).region : 'us-east-1';
   const s3 = new S3Client({
     region,
@@ -125,19 +128,29 @@ export async function startLocalFirehose(options: LocalFirehoseOptions): Promise
 function arnParts({ name, arn }: LocalDeliveryStreamConfig): { region: string; accountId: string } {
   const match = /^arn:aws[a-z-]*:firehose:([a-z0-9-]+):(\d{12}):deliverystream\/(.+)$/.exec(arn);
   if (match === null || match[3] !== name) {
-    throw new Error(`Delivery stream ${name}: ${JSON.stringify(arn)} is not its ARN (expected arn:aws:firehose:<region>:<account>:deliverystream/${name}).`);
+    throw new Error(
+      `Delivery stream ${name}: ${JSON.stringify(arn)} is not its ARN (expected arn:aws:firehose:<region>:<account>:deliverystream/${name}).`,
+    );
   }
   return { region: match[1]!, accountId: match[2]! };
 }
 
 function bucketNameOf(config: LocalDeliveryStreamConfig): string {
-  const bucketArn = typeof config.destination === 'object' && config.destination !== null ? (config.destination as Record<string, unknown>).BucketARN : undefined;
+  const bucketArn =
+    typeof config.destination === 'object' && config.destination !== null
+      ? (config.destination as Record<string, unknown>).BucketARN
+      : undefined;
   const fromArn = typeof bucketArn === 'string' ? /^arn:aws[a-z-]*:s3:::([^/]+)$/.exec(bucketArn)?.[1] : undefined;
   if (config.bucketName !== undefined && fromArn !== undefined && config.bucketName !== fromArn) {
-    throw new Error(`Delivery stream ${config.name}: bucketName ${config.bucketName} contradicts its BucketARN ${String(bucketArn)}.`);
+    throw new Error(
+      `Delivery stream ${config.name}: bucketName ${config.bucketName} contradicts its BucketARN ${String(bucketArn)}.`,
+    );
   }
   const bucketName = config.bucketName ?? fromArn;
-  if (bucketName === undefined) throw new Error(`Delivery stream ${config.name}: give bucketName, or a resolved BucketARN (arn:aws:s3:::<bucket>).`);
+  if (bucketName === undefined)
+    throw new Error(
+      `Delivery stream ${config.name}: give bucketName, or a resolved BucketARN (arn:aws:s3:::<bucket>).`,
+    );
   return bucketName;
 }
 

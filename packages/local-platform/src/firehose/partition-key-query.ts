@@ -45,7 +45,8 @@ export function compilePartitionKeyQuery(text: string, where = 'MetadataExtracti
 function applyStep(value: unknown, step: Step): unknown {
   if (value === null || value === undefined) return null;
   if (step.kind === 'field') {
-    if (typeof value !== 'object' || Array.isArray(value)) throw new PartitionKeyExtractionError(`Cannot index ${jqType(value)} with "${step.name}"`);
+    if (typeof value !== 'object' || Array.isArray(value))
+      throw new PartitionKeyExtractionError(`Cannot index ${jqType(value)} with "${step.name}"`);
     return Object.hasOwn(value, step.name) ? (value as Record<string, unknown>)[step.name] : null;
   }
   if (typeof value === 'string') {
@@ -59,7 +60,10 @@ function applyStep(value: unknown, step: Step): unknown {
 }
 
 /** JQ's slice bounds: negative counts from the end, both clamp to the length. */
-function sliceBounds({ from, to }: { from: number | undefined; to: number | undefined }, length: number): [number, number] {
+function sliceBounds(
+  { from, to }: { from: number | undefined; to: number | undefined },
+  length: number,
+): [number, number] {
   const bound = (index: number | undefined, absent: number) => {
     if (index === undefined) return absent;
     return Math.min(length, Math.max(0, index < 0 ? length + index : index));
@@ -69,7 +73,9 @@ function sliceBounds({ from, to }: { from: number | undefined; to: number | unde
 
 function partitionKeyValue(key: string, value: unknown): string {
   if (value === null || value === undefined || value === '') {
-    throw new PartitionKeyExtractionError(`partitionKeys values must not be null or empty (key ${key} is ${JSON.stringify(value ?? null)})`);
+    throw new PartitionKeyExtractionError(
+      `partitionKeys values must not be null or empty (key ${key} is ${JSON.stringify(value ?? null)})`,
+    );
   }
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
@@ -117,7 +123,9 @@ class QueryParser {
   private parsePath(): Step[] {
     this.skipSpace();
     if (this.text[this.position] !== '.') {
-      return this.fail(`supports only paths such as .invoiceDate or .invoiceDate[0:4] as values (no literals, pipes or functions)`);
+      return this.fail(
+        `supports only paths such as .invoiceDate or .invoiceDate[0:4] as values (no literals, pipes or functions)`,
+      );
     }
     const steps: Step[] = [];
     for (;;) {
@@ -129,7 +137,8 @@ class QueryParser {
       } else if (this.text[this.position] === '[') {
         this.position++;
         const from = this.parseOptionalInteger();
-        if (!this.accept(':')) this.fail('supports only slices such as [0:4] inside brackets (no indexes or iterators)');
+        if (!this.accept(':'))
+          this.fail('supports only slices such as [0:4] inside brackets (no indexes or iterators)');
         const to = this.parseOptionalInteger();
         this.expect(']');
         steps.push({ kind: 'slice', from, to });
@@ -139,7 +148,10 @@ class QueryParser {
     }
     this.skipSpace();
     const next = this.text[this.position];
-    if (next !== ',' && next !== '}') this.fail(`supports only paths and slices as values: unexpected ${JSON.stringify(this.text.slice(this.position, this.position + 10))}`);
+    if (next !== ',' && next !== '}')
+      this.fail(
+        `supports only paths and slices as values: unexpected ${JSON.stringify(this.text.slice(this.position, this.position + 10))}`,
+      );
     return steps;
   }
 

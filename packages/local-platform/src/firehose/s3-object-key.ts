@@ -63,11 +63,15 @@ function expressionPart(namespace: string, value: string): PrefixPart {
     case 'firehose':
       if (value === 'error-output-type') return { kind: 'errorOutputType' };
       if (value === 'random-string') return { kind: 'randomString' };
-      throw new Error(`!{firehose:${value}} is unknown: the firehose namespace has error-output-type and random-string`);
+      throw new Error(
+        `!{firehose:${value}} is unknown: the firehose namespace has error-output-type and random-string`,
+      );
     case 'partitionKeyFromLambda':
       throw new Error('!{partitionKeyFromLambda:...} needs a Lambda processor, which the local Firehose does not run');
     default:
-      throw new Error(`!{${namespace}:...} is not a namespace Firehose knows (firehose, timestamp, partitionKeyFromQuery, partitionKeyFromLambda)`);
+      throw new Error(
+        `!{${namespace}:...} is not a namespace Firehose knows (firehose, timestamp, partitionKeyFromQuery, partitionKeyFromLambda)`,
+      );
   }
 }
 
@@ -86,7 +90,8 @@ export function evaluatePrefix(template: S3PrefixTemplate, values: PrefixValues)
           return value;
         }
         case 'errorOutputType':
-          if (values.errorOutputType === undefined) throw new Error('!{firehose:error-output-type} outside the error output prefix');
+          if (values.errorOutputType === undefined)
+            throw new Error('!{firehose:error-output-type} outside the error output prefix');
           return values.errorOutputType;
         case 'randomString':
           return randomString();
@@ -96,7 +101,13 @@ export function evaluatePrefix(template: S3PrefixTemplate, values: PrefixValues)
 }
 
 /** The object name after the prefix; `version` is the delivery stream's version (1 until its configuration changes). */
-export function objectName(streamName: string, version: number, oldestArrival: Date, timeZone: string, extension: string): string {
+export function objectName(
+  streamName: string,
+  version: number,
+  oldestArrival: Date,
+  timeZone: string,
+  extension: string,
+): string {
   const time = formatObjectTime(wallClock(oldestArrival, timeZone));
   return `${streamName}-${version}-${time}-${randomUUID()}${extension}`;
 }
@@ -140,7 +151,14 @@ function wallClock(instant: Date, timeZone: string): WallClock {
     second: 'numeric',
   }).formatToParts(instant);
   const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
-  return { year: part('year'), month: part('month'), day: part('day'), hour: part('hour'), minute: part('minute'), second: part('second') };
+  return {
+    year: part('year'),
+    month: part('month'),
+    day: part('day'),
+    hour: part('hour'),
+    minute: part('minute'),
+    second: part('second'),
+  };
 }
 
 const PATTERN_FIELDS: Record<string, (clock: WallClock, width: number) => string> = {
@@ -173,7 +191,9 @@ function compileTimestampFormat(pattern: string): TimestampFormat {
       const field = PATTERN_FIELDS[character];
       const maxWidth = character === 'y' ? 4 : 2;
       if (field === undefined || width > maxWidth) {
-        throw new Error(`!{timestamp:${pattern}} uses ${character.repeat(width)}, outside the subset the local Firehose formats (yyyy, yy, MM, dd, HH, mm, ss)`);
+        throw new Error(
+          `!{timestamp:${pattern}} uses ${character.repeat(width)}, outside the subset the local Firehose formats (yyyy, yy, MM, dd, HH, mm, ss)`,
+        );
       }
       pieces.push((clock) => field(clock, width));
       i += width;

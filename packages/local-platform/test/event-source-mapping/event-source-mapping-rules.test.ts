@@ -17,7 +17,9 @@ describe('judgeBatchItemFailures (AWS success and failure conditions)', () => {
   });
 
   test('the lowest failed sequence number is where processing resumes', () => {
-    expect(judgeBatchItemFailures('{"batchItemFailures":[{"itemIdentifier":"300"},{"itemIdentifier":"200"}]}', BATCH)).toEqual({ kind: 'partial', firstFailedIndex: 1 });
+    expect(
+      judgeBatchItemFailures('{"batchItemFailures":[{"itemIdentifier":"300"},{"itemIdentifier":"200"}]}', BATCH),
+    ).toEqual({ kind: 'partial', firstFailedIndex: 1 });
   });
 
   test.each([
@@ -34,7 +36,8 @@ describe('judgeBatchItemFailures (AWS success and failure conditions)', () => {
 
 describe('filter patterns', () => {
   const data = (value: unknown) => Buffer.from(JSON.stringify(value));
-  const matches = (pattern: object, value: unknown) => matchesFilterPatterns(validateFilterPatterns([{ data: pattern }], 'filterPatterns'), data(value));
+  const matches = (pattern: object, value: unknown) =>
+    matchesFilterPatterns(validateFilterPatterns([{ data: pattern }], 'filterPatterns'), data(value));
 
   test.each([
     [{ country: ['United Kingdom'] }, { country: 'United Kingdom' }, true],
@@ -52,7 +55,11 @@ describe('filter patterns', () => {
     [{ customerId: [null] }, { customerId: null }, true],
     [{ description: [{ wildcard: '*HEART*' }] }, { description: 'WHITE HANGING HEART T-LIGHT HOLDER' }, true],
     [{ tags: ['gift'] }, { tags: ['home', 'gift'] }, true],
-    [{ $or: [{ country: ['France'] }, { quantity: [{ numeric: ['>=', 1000] }] }] }, { country: 'Spain', quantity: 1200 }, true],
+    [
+      { $or: [{ country: ['France'] }, { quantity: [{ numeric: ['>=', 1000] }] }] },
+      { country: 'Spain', quantity: 1200 },
+      true,
+    ],
   ])('%j against %j matches: %s', (pattern, value, expected) => {
     expect(matches(pattern, value)).toBe(expected);
   });
@@ -63,6 +70,12 @@ describe('filter patterns', () => {
 });
 
 test('S3 invocation records are named as AWS names them, in UTC', () => {
-  const key = invocationRecordS3Key('c53a5393-f927-5081-b48b-b6f8bea59b15', 'shardId-000000000001', new Date('2025-03-09T07:05:04.321Z'));
-  expect(key).toMatch(/^aws\/lambda\/c53a5393-f927-5081-b48b-b6f8bea59b15\/shardId-000000000001\/2025\/03\/09\/2025-03-09T07\.05\.04-[0-9a-f-]{36}$/);
+  const key = invocationRecordS3Key(
+    'c53a5393-f927-5081-b48b-b6f8bea59b15',
+    'shardId-000000000001',
+    new Date('2025-03-09T07:05:04.321Z'),
+  );
+  expect(key).toMatch(
+    /^aws\/lambda\/c53a5393-f927-5081-b48b-b6f8bea59b15\/shardId-000000000001\/2025\/03\/09\/2025-03-09T07\.05\.04-[0-9a-f-]{36}$/,
+  );
 });

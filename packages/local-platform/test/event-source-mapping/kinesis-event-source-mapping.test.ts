@@ -2,7 +2,12 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
+import {
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  SplitShardCommand,
+} from '@aws-sdk/client-kinesis';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import {
   startKinesisEventSourceMappings,
@@ -11,7 +16,13 @@ import {
 } from '../../src/event-source-mapping';
 import { stableMappingUuid } from '../../src/event-source-mapping/kinesis-event-source-mapping';
 import { startLambdaInvokeServer, type LambdaInvokeServer } from './lambda-invoke-server';
-import { ACCOUNT_ID, REGION, putLargeRecord, startStreamTestEmulators, type StreamTestEmulators } from './stream-test-emulators';
+import {
+  ACCOUNT_ID,
+  REGION,
+  putLargeRecord,
+  startStreamTestEmulators,
+  type StreamTestEmulators,
+} from './stream-test-emulators';
 
 // Short waits: the loops poll, back off and retry in tens of milliseconds here (seconds by default).
 const FAST_TIMING = { idlePollMs: 5, maxIdlePollMs: 40, retryDelayMs: 5, maxRetryDelayMs: 40 };
@@ -56,7 +67,10 @@ async function newStream(shardCount = 1): Promise<{ streamName: string; streamAr
   return { streamName, streamArn, functionName: `retail-esm-test-local-consumer${streamCounter}` };
 }
 
-async function start(mapping: Omit<KinesisEventSourceMappingInput, 'lambdaEndpoint'>, options: { stopTimeoutMs?: number } = {}) {
+async function start(
+  mapping: Omit<KinesisEventSourceMappingInput, 'lambdaEndpoint'>,
+  options: { stopTimeoutMs?: number } = {},
+) {
   const mappings = await startKinesisEventSourceMappings({
     kinesisEndpoint: emulators.kinesisEndpoint,
     s3Endpoint: emulators.s3Endpoint,
@@ -72,10 +86,14 @@ async function start(mapping: Omit<KinesisEventSourceMappingInput, 'lambdaEndpoi
 }
 
 function records(count: number, prefix = 'line'): { data: string; partitionKey: string }[] {
-  return Array.from({ length: count }, (_, index) => ({ data: JSON.stringify({ [prefix]: index }), partitionKey: `invoice-${index}` }));
+  return Array.from({ length: count }, (_, index) => ({
+    data: JSON.stringify({ [prefix]: index }),
+    partitionKey: `invoice-${index}`,
+  }));
 }
 
-const sequenceNumbersOf = (eventRecords: KinesisStreamRecord[]) => eventRecords.map((record) => record.kinesis.sequenceNumber);
+const sequenceNumbersOf = (eventRecords: KinesisStreamRecord[]) =>
+  eventRecords.map((record) => record.kinesis.sequenceNumber);
 
 /** Every record the function was invoked with, in invocation order. */
 function deliveredSequenceNumbers(functionName: string): string[] {
@@ -98,13 +116,23 @@ describe('the events', () => {
   test('match AWS Kinesis events field for field, in the same order, with the data base64-encoded', async () => {
     const { streamName, streamArn, functionName } = await newStream();
     const binary = Uint8Array.from([0, 1, 2, 254, 255, 0x80, 0x0a]);
-    const payloads = [Buffer.from('{"invoiceNo":"536365","description":"WHITE HANGING HEART T-LIGHT HOLDER"}'), Buffer.from(binary), Buffer.from('Crème brûlée £3.75', 'utf8')];
+    const payloads = [
+      Buffer.from('{"invoiceNo":"536365","description":"WHITE HANGING HEART T-LIGHT HOLDER"}'),
+      Buffer.from(binary),
+      Buffer.from('Crème brûlée £3.75', 'utf8'),
+    ];
     const putAt = Date.now();
     const sequenceNumbers = await emulators.putRecords(
       streamName,
       payloads.map((data, index) => ({ data, partitionKey: ['536365', 'clé-ü', 'x'][index] as string })),
     );
-    const { ShardIterator } = await emulators.kinesis.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }));
+    const { ShardIterator } = await emulators.kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: streamName,
+        ShardId: 'shardId-000000000000',
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
+    );
     const stored = await emulators.kinesis.send(new GetRecordsCommand({ ShardIterator }));
     lambda.setHandler(functionName, () => undefined);
 
@@ -136,14 +164,34 @@ describe('the events', () => {
         eventSourceARN: streamArn,
       });
       // Same key order as AWS's events (some consumers hash or diff the raw JSON).
-      expect(Object.keys(record)).toEqual(['kinesis', 'eventSource', 'eventVersion', 'eventID', 'eventName', 'invokeIdentityArn', 'awsRegion', 'eventSourceARN']);
-      expect(Object.keys(record.kinesis)).toEqual(['kinesisSchemaVersion', 'partitionKey', 'sequenceNumber', 'data', 'approximateArrivalTimestamp']);
+      expect(Object.keys(record)).toEqual([
+        'kinesis',
+        'eventSource',
+        'eventVersion',
+        'eventID',
+        'eventName',
+        'invokeIdentityArn',
+        'awsRegion',
+        'eventSourceARN',
+      ]);
+      expect(Object.keys(record.kinesis)).toEqual([
+        'kinesisSchemaVersion',
+        'partitionKey',
+        'sequenceNumber',
+        'data',
+        'approximateArrivalTimestamp',
+      ]);
       expect(Buffer.from(record.kinesis.data, 'base64').equals(payloads[index] as Buffer)).toBe(true);
       // Epoch seconds with a fractional part, as AWS sends it.
       expect(record.kinesis.approximateArrivalTimestamp * 1000).toBeGreaterThanOrEqual(putAt - 1000);
       expect(record.kinesis.approximateArrivalTimestamp).toBeLessThan(Date.now() / 1000);
     });
-    expect(mappings.stats().totals).toMatchObject({ recordsRead: 3, recordsProcessed: 3, invocations: 1, functionErrors: 0 });
+    expect(mappings.stats().totals).toMatchObject({
+      recordsRead: 3,
+      recordsProcessed: 3,
+      invocations: 1,
+      functionErrors: 0,
+    });
   });
 });
 
@@ -178,22 +226,35 @@ describe('ordering and batching', () => {
     expect(Math.max(...invocations.map((invocation) => invocation.event.Records.length))).toBe(100);
     expect(maxInFlightPerShard).toBe(1);
     for (const shardId of ['shardId-000000000000', 'shardId-000000000001']) {
-      const ofShard = invocations.flatMap((invocation) => invocation.event.Records).filter((record) => record.eventID.startsWith(`${shardId}:`));
+      const ofShard = invocations
+        .flatMap((invocation) => invocation.event.Records)
+        .filter((record) => record.eventID.startsWith(`${shardId}:`));
       expect(ofShard.length).toBeGreaterThan(0);
       const numbers = ofShard.map((record) => BigInt(record.kinesis.sequenceNumber));
       expect(numbers.every((number, index) => index === 0 || number > (numbers[index - 1] as bigint))).toBe(true);
     }
-    expect(mappings.stats().mappings[0]?.shards.map((shard) => shard.shardId).sort()).toEqual(['shardId-000000000000', 'shardId-000000000001']);
+    expect(
+      mappings
+        .stats()
+        .mappings[0]?.shards.map((shard) => shard.shardId)
+        .sort(),
+    ).toEqual(['shardId-000000000000', 'shardId-000000000001']);
   });
 
   test('reads a split shard to its end before its children, then the children', async () => {
     const { streamName, streamArn, functionName } = await newStream();
     const parentRecords = await emulators.putRecords(streamName, records(20, 'parent'));
     await emulators.kinesis.send(
-      new SplitShardCommand({ StreamName: streamName, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: (2n ** 127n).toString() }),
+      new SplitShardCommand({
+        StreamName: streamName,
+        ShardToSplit: 'shardId-000000000000',
+        NewStartingHashKey: (2n ** 127n).toString(),
+      }),
     );
     for (;;) {
-      const { StreamDescriptionSummary } = await emulators.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+      const { StreamDescriptionSummary } = await emulators.kinesis.send(
+        new DescribeStreamSummaryCommand({ StreamName: streamName }),
+      );
       if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -204,13 +265,19 @@ describe('ordering and batching', () => {
     await mappings.idle();
 
     const delivered = lambda.invocationsOf(functionName).flatMap((invocation) => invocation.event.Records);
-    expect(delivered.map((record) => record.kinesis.sequenceNumber).sort()).toEqual([...parentRecords, ...childRecords].sort());
+    expect(delivered.map((record) => record.kinesis.sequenceNumber).sort()).toEqual(
+      [...parentRecords, ...childRecords].sort(),
+    );
     const lastParent = delivered.findLastIndex((record) => record.eventID.startsWith('shardId-000000000000:'));
     const firstChild = delivered.findIndex((record) => !record.eventID.startsWith('shardId-000000000000:'));
     expect(lastParent).toBe(19);
     expect(firstChild).toBe(20);
-    expect(new Set(delivered.slice(20).map((record) => record.eventID.split(':')[0]))).toEqual(new Set(['shardId-000000000001', 'shardId-000000000002']));
-    expect(mappings.stats().mappings[0]?.shards.find((shard) => shard.shardId === 'shardId-000000000000')?.ended).toBe(true);
+    expect(new Set(delivered.slice(20).map((record) => record.eventID.split(':')[0]))).toEqual(
+      new Set(['shardId-000000000001', 'shardId-000000000002']),
+    );
+    expect(mappings.stats().mappings[0]?.shards.find((shard) => shard.shardId === 'shardId-000000000000')?.ended).toBe(
+      true,
+    );
   });
 
   test('waits up to the batching window to fill a batch, and invokes at once when the batch is full', async () => {
@@ -223,8 +290,20 @@ describe('ordering and batching', () => {
       region: REGION,
       stateDir,
       mappings: [
-        { functionName: trickle.functionName, streamArn: trickle.streamArn, lambdaEndpoint: lambda.endpoint, batchSize: 4, maximumBatchingWindowInSeconds: 1 },
-        { functionName: burst.functionName, streamArn: burst.streamArn, lambdaEndpoint: lambda.endpoint, batchSize: 4, maximumBatchingWindowInSeconds: 30 },
+        {
+          functionName: trickle.functionName,
+          streamArn: trickle.streamArn,
+          lambdaEndpoint: lambda.endpoint,
+          batchSize: 4,
+          maximumBatchingWindowInSeconds: 1,
+        },
+        {
+          functionName: burst.functionName,
+          streamArn: burst.streamArn,
+          lambdaEndpoint: lambda.endpoint,
+          batchSize: 4,
+          maximumBatchingWindowInSeconds: 30,
+        },
       ],
       log: quietLog,
       timing: FAST_TIMING,
@@ -246,7 +325,9 @@ describe('ordering and batching', () => {
     // Eight records at once fill two batches of four: neither waits for the 30-second window.
     await emulators.putRecords(burst.streamName, records(8, 'burst'));
     await until(() => lambda.invocationsOf(burst.functionName).length === 2, 'two full batches', 20_000);
-    expect(lambda.invocationsOf(burst.functionName).map((invocation) => invocation.event.Records.length)).toEqual([4, 4]);
+    expect(lambda.invocationsOf(burst.functionName).map((invocation) => invocation.event.Records.length)).toEqual([
+      4, 4,
+    ]);
     await mappings.idle();
   });
 
@@ -293,7 +374,9 @@ describe('checkpoints', () => {
     await firstRun.stop();
     expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(200);
     const uuid = stableMappingUuid(functionName, streamArn);
-    const file = JSON.parse(await readFile(path.join(stateDir, 'kinesis-event-source-mappings', `${uuid}.json`), 'utf8')) as {
+    const file = JSON.parse(
+      await readFile(path.join(stateDir, 'kinesis-event-source-mappings', `${uuid}.json`), 'utf8'),
+    ) as {
       shards: Record<string, { sequenceNumber: string }>;
     };
     expect(file.shards['shardId-000000000000']?.sequenceNumber).toBe(during[during.length - 1]);
@@ -342,9 +425,13 @@ describe('a crash', () => {
       timing: FAST_TIMING,
       mappings: [{ functionName, streamArn, lambdaEndpoint: lambda.endpoint, batchSize: 10 }],
     };
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'run-mappings-in-child.ts'), JSON.stringify(options)], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--require', 'tsx/cjs', path.join(__dirname, 'run-mappings-in-child.ts'), JSON.stringify(options)],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
     const exited = new Promise((resolve) => child.once('exit', resolve));
     await until(() => calls === 3, 'the third batch', 30_000);
     child.kill('SIGKILL');
@@ -367,7 +454,8 @@ describe('ReportBatchItemFailures', () => {
     lambda.setHandler(functionName, () => {
       calls += 1;
       // Listed out of order: Lambda takes the lowest sequence number, not the first entry.
-      if (calls === 1) return { batchItemFailures: [{ itemIdentifier: sequenceNumbers[6] }, { itemIdentifier: sequenceNumbers[3] }] };
+      if (calls === 1)
+        return { batchItemFailures: [{ itemIdentifier: sequenceNumbers[6] }, { itemIdentifier: sequenceNumbers[3] }] };
       return { batchItemFailures: [] };
     });
 
@@ -393,7 +481,10 @@ describe('ReportBatchItemFailures', () => {
     ['an empty itemIdentifier', { itemIdentifier: '' }],
     ['a null itemIdentifier', { itemIdentifier: null }],
     ['a misspelt key', { itemIdentifer: 'x' }],
-    ['a sequence number from no record of the batch', { itemIdentifier: '49999999999999999999999999999999999999999999999999999999' }],
+    [
+      'a sequence number from no record of the batch',
+      { itemIdentifier: '49999999999999999999999999999999999999999999999999999999' },
+    ],
   ])('fails the whole batch for %s', async (_, failure) => {
     const { streamName, streamArn, functionName } = await newStream();
     const sequenceNumbers = await emulators.putRecords(streamName, records(5));
@@ -436,7 +527,9 @@ describe('failures', () => {
 
     expect(processed).toEqual(sequenceNumbers.filter((sequenceNumber) => sequenceNumber !== poison));
     // Halves in stream order: 16 fails; 0-7 pass; 8-15 fails; 8-11 fails; 8-9 pass; 10-11 fails; 10 fails (given up); 11 and 12-15 pass.
-    expect(lambda.invocationsOf(functionName).map((invocation) => invocation.event.Records.length)).toEqual([16, 8, 8, 4, 2, 2, 1, 1, 4]);
+    expect(lambda.invocationsOf(functionName).map((invocation) => invocation.event.Records.length)).toEqual([
+      16, 8, 8, 4, 2, 2, 1, 1, 4,
+    ]);
     const [failure, ...others] = await emulators.readObjects(bucket);
     expect(others).toHaveLength(0);
     expect(failure?.body).toMatchObject({
@@ -445,7 +538,11 @@ describe('failures', () => {
       KinesisBatchInfo: { batchSize: 1, startSequenceNumber: poison, endSequenceNumber: poison },
       payload: { Records: [expect.objectContaining({ eventID: `shardId-000000000000:${poison}` })] },
     });
-    expect(mappings.stats().totals).toMatchObject({ recordsProcessed: 15, recordsSentToOnFailureDestination: 1, recordsDropped: 0 });
+    expect(mappings.stats().totals).toMatchObject({
+      recordsProcessed: 15,
+      recordsSentToOnFailureDestination: 1,
+      recordsDropped: 0,
+    });
   });
 
   test('once retries are exhausted, writes AWS’s invocation record with the event to the S3 destination and moves on', async () => {
@@ -457,12 +554,19 @@ describe('failures', () => {
       records(10).map((record, index) => (index === 2 ? { ...record, data: '{"bad":true}' } : record)),
     );
     lambda.setHandler(functionName, (event) => {
-      if (event.Records.some((record) => Buffer.from(record.kinesis.data, 'base64').toString() === '{"bad":true}')) throw new Error('Quantity is not a number');
+      if (event.Records.some((record) => Buffer.from(record.kinesis.data, 'base64').toString() === '{"bad":true}'))
+        throw new Error('Quantity is not a number');
     });
     const uuid = stableMappingUuid(functionName, streamArn);
     const before = new Date();
 
-    const mappings = await start({ functionName, streamArn, batchSize: 5, maximumRetryAttempts: 2, onFailureDestinationArn: `arn:aws:s3:::${bucket}` });
+    const mappings = await start({
+      functionName,
+      streamArn,
+      batchSize: 5,
+      maximumRetryAttempts: 2,
+      onFailureDestinationArn: `arn:aws:s3:::${bucket}`,
+    });
     await mappings.idle();
 
     const batches = lambda.invocationsOf(functionName).map((invocation) => sequenceNumbersOf(invocation.event.Records));
@@ -473,13 +577,24 @@ describe('failures', () => {
     const objects = await emulators.readObjects(bucket);
     expect(objects).toHaveLength(1);
     const [{ key, body, text }] = objects as [{ key: string; body: Record<string, unknown>; text: string }];
-    const keyPattern = new RegExp(`^aws/lambda/${uuid}/shardId-000000000000/(\\d{4})/(\\d{2})/(\\d{2})/(\\d{4})-(\\d{2})-(\\d{2})T\\d{2}\\.\\d{2}\\.\\d{2}-[0-9a-f-]{36}$`);
+    const keyPattern = new RegExp(
+      `^aws/lambda/${uuid}/shardId-000000000000/(\\d{4})/(\\d{2})/(\\d{2})/(\\d{4})-(\\d{2})-(\\d{2})T\\d{2}\\.\\d{2}\\.\\d{2}-[0-9a-f-]{36}$`,
+    );
     const keyParts = keyPattern.exec(key);
     expect(keyParts).not.toBeNull();
     expect(keyParts?.slice(1, 4)).toEqual(keyParts?.slice(4, 7));
-    expect(Object.keys(body)).toEqual(['requestContext', 'responseContext', 'version', 'timestamp', 'KinesisBatchInfo', 'payload']);
+    expect(Object.keys(body)).toEqual([
+      'requestContext',
+      'responseContext',
+      'version',
+      'timestamp',
+      'KinesisBatchInfo',
+      'payload',
+    ]);
     const firstEvent = lambda.invocationsOf(functionName)[0]?.event;
-    const arrivals = firstEvent?.Records.map((record) => new Date(record.kinesis.approximateArrivalTimestamp * 1000).toISOString()) ?? [];
+    const arrivals =
+      firstEvent?.Records.map((record) => new Date(record.kinesis.approximateArrivalTimestamp * 1000).toISOString()) ??
+      [];
     expect(body).toEqual({
       requestContext: {
         requestId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
@@ -518,14 +633,26 @@ describe('failures', () => {
     const fresh = await emulators.putRecords(streamName, records(2, 'fresh'));
     lambda.setHandler(functionName, () => undefined);
 
-    const mappings = await start({ functionName, streamArn, batchSize: 10, maximumRecordAgeInSeconds: 60, onFailureDestinationArn: `arn:aws:s3:::${bucket}` });
+    const mappings = await start({
+      functionName,
+      streamArn,
+      batchSize: 10,
+      maximumRecordAgeInSeconds: 60,
+      onFailureDestinationArn: `arn:aws:s3:::${bucket}`,
+    });
     await mappings.idle();
 
     expect(deliveredSequenceNumbers(functionName)).toEqual(fresh);
     const [expired, ...others] = await emulators.readObjects(bucket);
     expect(others).toHaveLength(0);
     // As AWS writes it: no responseContext, since the records never reached the function.
-    expect(Object.keys(expired?.body as object)).toEqual(['requestContext', 'version', 'timestamp', 'KinesisBatchInfo', 'payload']);
+    expect(Object.keys(expired?.body as object)).toEqual([
+      'requestContext',
+      'version',
+      'timestamp',
+      'KinesisBatchInfo',
+      'payload',
+    ]);
     expect(expired?.body).toMatchObject({
       requestContext: { condition: 'RecordAgeExceeded', approximateInvokeCount: 1 },
       KinesisBatchInfo: { batchSize: 3, startSequenceNumber: old[0], endSequenceNumber: old[2] },
@@ -539,7 +666,12 @@ describe('failures', () => {
     const sequenceNumbers = await emulators.putRecords(streamName, records(3));
 
     // No handler yet: the endpoint answers 404 ResourceNotFoundException, like serverless-offline for an unknown name.
-    const mappings = await start({ functionName, streamArn, maximumRetryAttempts: 0, onFailureDestinationArn: `arn:aws:s3:::${bucket}` });
+    const mappings = await start({
+      functionName,
+      streamArn,
+      maximumRetryAttempts: 0,
+      onFailureDestinationArn: `arn:aws:s3:::${bucket}`,
+    });
     await until(() => mappings.stats().totals.invokeErrors >= 3, 'three failed invocations');
     lambda.setHandler(functionName, () => undefined);
     await mappings.idle();
@@ -560,7 +692,9 @@ describe('failures', () => {
 
     expect(lambda.invocationsOf(functionName)).toHaveLength(2);
     expect(mappings.stats().totals.recordsDropped).toBe(2);
-    expect(warnings).toContainEqual(expect.stringContaining(`dropping 2 records ${sequenceNumbers[0]}..${sequenceNumbers[1]}`));
+    expect(warnings).toContainEqual(
+      expect.stringContaining(`dropping 2 records ${sequenceNumbers[0]}..${sequenceNumbers[1]}`),
+    );
   });
 });
 
@@ -619,7 +753,12 @@ describe('filterPatterns', () => {
     ];
     const sequenceNumbers = await emulators.putRecords(streamName, lines);
     lambda.setHandler(functionName, () => undefined);
-    const filter = { functionName, streamArn, batchSize: 10, filterPatterns: [{ data: { country: ['United Kingdom'], quantity: [{ numeric: ['>', 0] }] } }] };
+    const filter = {
+      functionName,
+      streamArn,
+      batchSize: 10,
+      filterPatterns: [{ data: { country: ['United Kingdom'], quantity: [{ numeric: ['>', 0] }] } }],
+    };
 
     const firstRun = await start(filter);
     await firstRun.idle();

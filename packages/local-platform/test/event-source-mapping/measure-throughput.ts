@@ -4,7 +4,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+  PutRecordsCommand,
+} from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startKinesisEventSourceMappings } from '../../src/event-source-mapping';
 import { LOCAL_CREDENTIALS } from '../../src/platform-settings';
@@ -29,7 +37,11 @@ const server = require('node:http').createServer((request, response) => {
 server.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
 
 function startChild(script: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['-e', script], { cwd: process.cwd(), env: { ...process.env, AWS_REGION: REGION }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', script], {
+    cwd: process.cwd(),
+    env: { ...process.env, AWS_REGION: REGION },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.stdout?.once('data', (chunk: Buffer) => resolve({ child, port: Number(chunk.toString().trim()) }));
@@ -37,14 +49,25 @@ function startChild(script: string): Promise<{ child: ChildProcess; port: number
 }
 
 async function measureThroughput(recordCount: number, batchSize: number): Promise<void> {
-  const [kinesalite, invokeEndpoint] = await Promise.all([startChild(KINESALITE_CHILD), startChild(NO_OP_INVOKE_CHILD)]);
+  const [kinesalite, invokeEndpoint] = await Promise.all([
+    startChild(KINESALITE_CHILD),
+    startChild(NO_OP_INVOKE_CHILD),
+  ]);
   const stateDir = await mkdtemp(path.join(tmpdir(), 'esm-throughput-'));
   const kinesisEndpoint = `http://127.0.0.1:${kinesalite.port}`;
-  const kinesis = new KinesisClient({ region: REGION, endpoint: kinesisEndpoint, credentials: LOCAL_CREDENTIALS, requestHandler: new NodeHttpHandler() });
+  const kinesis = new KinesisClient({
+    region: REGION,
+    endpoint: kinesisEndpoint,
+    credentials: LOCAL_CREDENTIALS,
+    requestHandler: new NodeHttpHandler(),
+  });
   try {
     const streamName = 'throughput';
     await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: 2 }));
-    while ((await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }))).StreamDescriptionSummary?.StreamStatus !== 'ACTIVE') {
+    while (
+      (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }))).StreamDescriptionSummary
+        ?.StreamStatus !== 'ACTIVE'
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     const filler = 'x'.repeat(RECORD_BYTES - 60);
@@ -106,7 +129,9 @@ async function measureThroughput(recordCount: number, batchSize: number): Promis
 }
 
 async function readShard(kinesis: KinesisClient, streamName: string, shardId: string): Promise<number> {
-  let { ShardIterator: iterator } = await kinesis.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }));
+  let { ShardIterator: iterator } = await kinesis.send(
+    new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+  );
   let count = 0;
   for (;;) {
     const output = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));

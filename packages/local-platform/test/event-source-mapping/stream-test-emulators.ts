@@ -37,12 +37,23 @@ export interface StreamTestEmulators {
 
 /** A real kinesalite (in memory) and a real s3rver (temp directory), each on a free loopback port. */
 export async function startStreamTestEmulators(): Promise<StreamTestEmulators> {
-  const kinesisServer: Server = kinesalite({ createStreamMs: 5, deleteStreamMs: 5, updateStreamMs: 5, shardLimit: 1000 });
+  const kinesisServer: Server = kinesalite({
+    createStreamMs: 5,
+    deleteStreamMs: 5,
+    updateStreamMs: 5,
+    shardLimit: 1000,
+  });
   await new Promise<void>((resolve) => kinesisServer.listen(0, '127.0.0.1', resolve));
   const kinesisEndpoint = `http://127.0.0.1:${(kinesisServer.address() as AddressInfo).port}`;
 
   const s3Directory = await mkdtemp(path.join(tmpdir(), 'esm-s3rver-'));
-  const s3rver = new S3rver({ address: '127.0.0.1', port: 0, directory: s3Directory, silent: true, vhostBuckets: false });
+  const s3rver = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    directory: s3Directory,
+    silent: true,
+    vhostBuckets: false,
+  });
   const { port: s3Port } = await s3rver.run();
   const s3Endpoint = `http://127.0.0.1:${s3Port}`;
 
@@ -78,7 +89,10 @@ export async function startStreamTestEmulators(): Promise<StreamTestEmulators> {
           PartitionKey: partitionKey,
         }));
         const output = await kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: entries }));
-        if (output.FailedRecordCount) throw new Error(`${output.FailedRecordCount} records failed: ${JSON.stringify(output.Records?.find((entry) => entry.ErrorCode))}`);
+        if (output.FailedRecordCount)
+          throw new Error(
+            `${output.FailedRecordCount} records failed: ${JSON.stringify(output.Records?.find((entry) => entry.ErrorCode))}`,
+          );
         sequenceNumbers.push(...(output.Records ?? []).map((entry) => entry.SequenceNumber ?? ''));
       }
       return sequenceNumbers;
@@ -107,7 +121,14 @@ export async function startStreamTestEmulators(): Promise<StreamTestEmulators> {
 }
 
 /** Puts one record at a time (PutRecords caps a call at 5 MiB). */
-export async function putLargeRecord(kinesis: KinesisClient, streamName: string, data: Uint8Array, partitionKey: string): Promise<string> {
-  const output = await kinesis.send(new PutRecordCommand({ StreamName: streamName, Data: data, PartitionKey: partitionKey }));
+export async function putLargeRecord(
+  kinesis: KinesisClient,
+  streamName: string,
+  data: Uint8Array,
+  partitionKey: string,
+): Promise<string> {
+  const output = await kinesis.send(
+    new PutRecordCommand({ StreamName: streamName, Data: data, PartitionKey: partitionKey }),
+  );
   return output.SequenceNumber ?? '';
 }

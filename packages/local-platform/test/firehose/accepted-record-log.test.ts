@@ -1,7 +1,12 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AcceptedRecordLog, recoverPendingRecords, type LoggedRecord, type PendingRecords } from '../../src/firehose/accepted-record-log';
+import {
+  AcceptedRecordLog,
+  recoverPendingRecords,
+  type LoggedRecord,
+  type PendingRecords,
+} from '../../src/firehose/accepted-record-log';
 
 let dir: string;
 let file: string;
@@ -11,7 +16,11 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-const record = (id: string): LoggedRecord => ({ id, arrivedAt: 1_700_000_000_000, data: Buffer.from(`{"id":"${id}"}`).toString('base64') });
+const record = (id: string): LoggedRecord => ({
+  id,
+  arrivedAt: 1_700_000_000_000,
+  data: Buffer.from(`{"id":"${id}"}`).toString('base64'),
+});
 
 /** What the log's owner holds in memory, kept as the owner would: records move from buffered to delivering to gone. */
 class Pending {
@@ -24,15 +33,24 @@ describe('the accepted record log', () => {
   it('gives back, at the next open, what was accepted and not delivered, and the object being written with its key', async () => {
     const pending = new Pending();
     const { log } = await AcceptedRecordLog.open(file, pending);
-    await log.accepted([record('a'), record('b'), record('c'), record('d')], () => (pending.state.buffered = [record('a'), record('b'), record('c'), record('d')]));
+    await log.accepted(
+      [record('a'), record('b'), record('c'), record('d')],
+      () => (pending.state.buffered = [record('a'), record('b'), record('c'), record('d')]),
+    );
     await log.deliveryStarted('k1', ['a', 'b']);
     await log.deliveryFinished('k1', () => (pending.state.buffered = [record('c'), record('d')]));
     await log.deliveryStarted('k2', ['c']);
     // Killed here: k2 started, never finished.
 
-    expect(recoverPendingRecords(await readFile(file, 'utf8'), file)).toEqual({ buffered: [record('d')], delivering: [{ key: 'k2', records: [record('c')] }] });
+    expect(recoverPendingRecords(await readFile(file, 'utf8'), file)).toEqual({
+      buffered: [record('d')],
+      delivering: [{ key: 'k2', records: [record('c')] }],
+    });
     const reopened = await AcceptedRecordLog.open(file, new Pending());
-    expect(reopened.recovered).toEqual({ buffered: [record('d')], delivering: [{ key: 'k2', records: [record('c')] }] });
+    expect(reopened.recovered).toEqual({
+      buffered: [record('d')],
+      delivering: [{ key: 'k2', records: [record('c')] }],
+    });
     await reopened.log.close();
     await log.close();
   });
@@ -41,7 +59,11 @@ describe('the accepted record log', () => {
     const pending = new Pending();
     const { log } = await AcceptedRecordLog.open(file, pending);
     await log.accepted([record('a')], () => (pending.state.buffered = [record('a')]));
-    await log.deliveryStarted('k1', ['a'], () => (pending.state = { buffered: [], delivering: [{ key: 'k1', records: [record('a')] }] }));
+    await log.deliveryStarted(
+      'k1',
+      ['a'],
+      () => (pending.state = { buffered: [], delivering: [{ key: 'k1', records: [record('a')] }] }),
+    );
     expect((await stat(file)).size).toBeGreaterThan(0);
     await log.deliveryFinished('k1', () => (pending.state.delivering = []));
     expect(await readFile(file, 'utf8')).toBe('');
@@ -62,11 +84,16 @@ describe('the accepted record log', () => {
       }
     }
     expect((await stat(file)).size).toBeLessThan(2_000);
-    expect(recoverPendingRecords(await readFile(file, 'utf8'), file)).toEqual({ buffered: [record('r38'), record('r39')], delivering: [] });
+    expect(recoverPendingRecords(await readFile(file, 'utf8'), file)).toEqual({
+      buffered: [record('r38'), record('r39')],
+      delivering: [],
+    });
     await log.close();
   });
 
   it('refuses a damaged line that is not the last, rather than lose what follows it', () => {
-    expect(() => recoverPendingRecords('{"accepted":[]}\n{"acc\n{"delivered":"k"}\n', file)).toThrow(/line 2 is not JSON/);
+    expect(() => recoverPendingRecords('{"accepted":[]}\n{"acc\n{"delivered":"k"}\n', file)).toThrow(
+      /line 2 is not JSON/,
+    );
   });
 });

@@ -8,7 +8,14 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { readSampleRows, sampleLines } from '@retail/adapters/test/support/online-retail-sample';
 import type { InvoiceLineEvent } from '@retail/domain';
 import { startLocalFirehose, type LocalFirehoseOptions } from '../../src/firehose';
-import { eventually, firehoseClientOf, putAll, rawEventsDeliveryStream, startTestS3, type TestS3 } from './support/raw-events-firehose';
+import {
+  eventually,
+  firehoseClientOf,
+  putAll,
+  rawEventsDeliveryStream,
+  startTestS3,
+  type TestS3,
+} from './support/raw-events-firehose';
 
 const HOUR = 3_600_000;
 const PROCESS_ENTRY = path.join(__dirname, 'support', 'local-firehose-process.ts');
@@ -30,7 +37,8 @@ beforeEach(async () => {
   bucketName = `${rawEventsDeliveryStream().bucketName}-${++buckets}`;
 });
 afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await rm(stateDir, { recursive: true, force: true });
 });
 afterAll(() => s3.close());
@@ -43,10 +51,13 @@ const options = (bufferingOverride: LocalFirehoseOptions['bufferingOverride']): 
 });
 const logFile = () => path.join(stateDir, `${rawEventsDeliveryStream().name}.accepted-records.ndjson`);
 const asRecord = (line: InvoiceLineEvent) => Buffer.from(JSON.stringify(line));
-const byLineId = (a: unknown, b: unknown) => (a as InvoiceLineEvent).lineId.localeCompare((b as InvoiceLineEvent).lineId);
+const byLineId = (a: unknown, b: unknown) =>
+  (a as InvoiceLineEvent).lineId.localeCompare((b as InvoiceLineEvent).lineId);
 
 /** The local Firehose in a child process, so it can be killed with SIGKILL mid-flight. */
-async function startFirehoseProcess(processOptions: LocalFirehoseOptions): Promise<{ endpoint: string; child: ChildProcess; stderr: string[] }> {
+async function startFirehoseProcess(
+  processOptions: LocalFirehoseOptions,
+): Promise<{ endpoint: string; child: ChildProcess; stderr: string[] }> {
   // tsx as a loader, not its CLI: the CLI runs the script in a grandchild that a SIGKILL of the child would miss.
   const child = spawn(process.execPath, ['--import', 'tsx', PROCESS_ENTRY, JSON.stringify(processOptions)], {
     cwd: REPO_ROOT,
@@ -60,7 +71,9 @@ async function startFirehoseProcess(processOptions: LocalFirehoseOptions): Promi
       const listening = /^listening (\S+)$/.exec(line);
       if (listening) resolve(listening[1]!);
     });
-    child.once('exit', (code) => reject(new Error(`the Firehose process exited (${code}) before listening: ${stderr.join('\n')}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`the Firehose process exited (${code}) before listening: ${stderr.join('\n')}`)),
+    );
   });
   return { endpoint, child, stderr };
 }
@@ -89,7 +102,10 @@ describe('the local Firehose across a hard kill', () => {
     expect(await s3.keys(bucketName)).toEqual([]);
 
     const messages: string[] = [];
-    const restarted = await startLocalFirehose({ ...options({ intervalInMilliseconds: HOUR }), log: (message) => messages.push(message) });
+    const restarted = await startLocalFirehose({
+      ...options({ intervalInMilliseconds: HOUR }),
+      log: (message) => messages.push(message),
+    });
     await restarted.flush();
     expect(messages).toEqual([expect.stringContaining('resuming 1200 record(s) accepted before the last stop')]);
     expect((await deliveredLines()).sort(byLineId)).toEqual([...sent].sort(byLineId));
@@ -98,7 +114,10 @@ describe('the local Firehose across a hard kill', () => {
     await restarted.stop();
     expect(await readFile(logFile(), 'utf8')).toBe('');
     const keys = await s3.keys(bucketName);
-    const third = await startLocalFirehose({ ...options({ intervalInMilliseconds: HOUR }), log: (message) => messages.push(message) });
+    const third = await startLocalFirehose({
+      ...options({ intervalInMilliseconds: HOUR }),
+      log: (message) => messages.push(message),
+    });
     await third.stop();
     expect(await s3.keys(bucketName)).toEqual(keys);
     expect(messages).toHaveLength(1);
@@ -111,7 +130,9 @@ describe('the local Firehose across a hard kill', () => {
     const sent = lines.slice(0, 20).filter((line) => line.invoiceDate.startsWith('2010-12-01'));
     await putAll(client, rawEventsDeliveryStream().name, sent.map(asRecord));
     client.destroy();
-    await eventually(async () => (stderr.some((line) => line.includes('failed (attempt 1, retrying)')) ? true : undefined));
+    await eventually(async () =>
+      stderr.some((line) => line.includes('failed (attempt 1, retrying)')) ? true : undefined,
+    );
     await kill(child);
     const delivering = (await readFile(logFile(), 'utf8'))
       .split('\n')
@@ -135,7 +156,8 @@ describe('the local Firehose across a hard kill', () => {
     // The log as a kill would leave it: copied now, put back torn after a clean stop delivered and emptied it.
     const logged = await readFile(logFile(), 'utf8');
     await first.stop();
-    for (const key of await s3.keys(bucketName)) await s3.client.send(new DeleteObjectCommand({ Bucket: bucketName, Key: key }));
+    for (const key of await s3.keys(bucketName))
+      await s3.client.send(new DeleteObjectCommand({ Bucket: bucketName, Key: key }));
     await writeFile(logFile(), `${logged}{"accepted":[{"id":"torn","arrivedAt":1,"da`);
 
     const restarted = await startLocalFirehose({ ...options({ intervalInMilliseconds: HOUR }), log: () => undefined });

@@ -20,7 +20,8 @@ import {
 } from './support/raw-events-firehose';
 
 const HOUR = 3_600_000;
-const OBJECT_NAME = /^(?<prefix>.*\/)(?<stream>retail-test-raw-events)-1-(?<time>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.gz$/;
+const OBJECT_NAME =
+  /^(?<prefix>.*\/)(?<stream>retail-test-raw-events)-1-(?<time>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.gz$/;
 const dayPrefix = (line: InvoiceLineEvent) =>
   `invoice-lines/year=${line.invoiceDate.slice(0, 4)}/month=${line.invoiceDate.slice(5, 7)}/day=${line.invoiceDate.slice(8, 10)}/`;
 const asRecord = (line: InvoiceLineEvent) => Buffer.from(JSON.stringify(line));
@@ -43,7 +44,10 @@ afterAll(() => s3.close());
 let buckets = 0;
 
 /** A firehose delivering into a bucket of its own, so each test reads only what it delivered. */
-async function start(bufferingOverride?: { sizeInBytes?: number; intervalInMilliseconds?: number }): Promise<RawEventsFirehose> {
+async function start(bufferingOverride?: {
+  sizeInBytes?: number;
+  intervalInMilliseconds?: number;
+}): Promise<RawEventsFirehose> {
   const bucketName = `${rawEventsDeliveryStream().bucketName}-${++buckets}`;
   await s3.createBucket(bucketName);
   raw = await startRawEventsFirehose(s3, { bufferingOverride, bucketName });
@@ -153,8 +157,14 @@ describe('the local Firehose, configured from resources/firehose.yml', () => {
     const today = new Date(before).toISOString().slice(0, 10).replaceAll('-', '/');
     expect(OBJECT_NAME.exec(errorKeys[0]!)?.groups?.prefix).toBe(`errors/partitioning-failed/${today}/`);
     const documents = (await s3.jsonLines(bucket, errorKeys[0]!)) as Record<string, unknown>[];
-    expect(documents.map((document) => Buffer.from(document.rawData as string, 'base64'))).toEqual([Buffer.from(JSON.stringify(withoutDate)), notJson]);
-    expect(documents.map((document) => document.errorCode)).toEqual(['DynamicPartitioning.MetadataExtractionFailed', 'DynamicPartitioning.MetadataExtractionFailed']);
+    expect(documents.map((document) => Buffer.from(document.rawData as string, 'base64'))).toEqual([
+      Buffer.from(JSON.stringify(withoutDate)),
+      notJson,
+    ]);
+    expect(documents.map((document) => document.errorCode)).toEqual([
+      'DynamicPartitioning.MetadataExtractionFailed',
+      'DynamicPartitioning.MetadataExtractionFailed',
+    ]);
     expect(documents[0]!.errorMessage).toMatch(/must not be null or empty/);
     expect(documents[1]!.errorMessage).toBe('Non JSON record provided');
     expect(await s3.keys(bucket, 'invoice-lines/')).toHaveLength(1);
@@ -163,10 +173,16 @@ describe('the local Firehose, configured from resources/firehose.yml', () => {
   it('keeps retrying an object S3 refuses, and delivers it once the bucket exists', async () => {
     const messages: string[] = [];
     const bucketName = `${rawEventsDeliveryStream().bucketName}-${++buckets}`;
-    raw = await startRawEventsFirehose(s3, { bufferingOverride: { intervalInMilliseconds: HOUR }, bucketName, log: (message) => messages.push(message) });
+    raw = await startRawEventsFirehose(s3, {
+      bufferingOverride: { intervalInMilliseconds: HOUR },
+      bucketName,
+      log: (message) => messages.push(message),
+    });
     await putAll(raw.client, raw.streamName, [asRecord(lines[0]!)]);
     const flushed = raw.firehose.flush();
-    await eventually(async () => (messages.some((message) => message.includes('failed (attempt 1, retrying)')) ? true : undefined));
+    await eventually(async () =>
+      messages.some((message) => message.includes('failed (attempt 1, retrying)')) ? true : undefined,
+    );
     await s3.createBucket(bucketName);
     await flushed;
     const [key] = await s3.keys(bucketName);
@@ -179,7 +195,11 @@ describe('the local Firehose, configured from resources/firehose.yml', () => {
     await putAll(client, streamName, lines.slice(0, 50).map(asRecord));
     await firehose.stop();
     expect([...(await deliveredLines(bucket)).values()].flat()).toHaveLength(50);
-    await expect(client.send(new PutRecordBatchCommand({ DeliveryStreamName: streamName, Records: [{ Data: asRecord(lines[0]!) }] }))).rejects.toThrow();
+    await expect(
+      client.send(
+        new PutRecordBatchCommand({ DeliveryStreamName: streamName, Records: [{ Data: asRecord(lines[0]!) }] }),
+      ),
+    ).rejects.toThrow();
   });
 });
 
@@ -192,7 +212,9 @@ describe('the local Firehose API', () => {
   });
 
   const putBatch = (records: Uint8Array[], name = streamName) =>
-    client.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: records.map((data) => ({ Data: data })) }));
+    client.send(
+      new PutRecordBatchCommand({ DeliveryStreamName: name, Records: records.map((data) => ({ Data: data })) }),
+    );
 
   it('answers PutRecordBatch with a RecordId per record and FailedPutCount 0', async () => {
     const output = await putBatch(lines.slice(0, 3).map(asRecord));
@@ -203,7 +225,11 @@ describe('the local Firehose API', () => {
 
   it.each<[string, () => Uint8Array[], RegExp]>([
     ['more than 500 records', () => Array.from({ length: 501 }, () => Buffer.from('{}')), /at most 500/],
-    ['more than 4 MiB in all', () => Array.from({ length: 5 }, () => Buffer.alloc(900 * 1024, 0x20)), /at most 4194304 \(4 MiB\)/],
+    [
+      'more than 4 MiB in all',
+      () => Array.from({ length: 5 }, () => Buffer.alloc(900 * 1024, 0x20)),
+      /at most 4194304 \(4 MiB\)/,
+    ],
     ['a record over 1,000 KiB', () => [Buffer.alloc(1_000 * 1024 + 1, 0x20)], /at most 1024000 \(1,000 KiB\)/],
     ['no records', () => [], /at least one record/],
   ])('refuses a batch with %s as InvalidArgumentException, taking none of it', async (_, records, message) => {
@@ -231,7 +257,9 @@ describe('the local Firehose API', () => {
   });
 
   it('describes and lists the delivery stream as declared', async () => {
-    const { DeliveryStreamDescription: description } = await client.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: streamName }));
+    const { DeliveryStreamDescription: description } = await client.send(
+      new DescribeDeliveryStreamCommand({ DeliveryStreamName: streamName }),
+    );
     expect(description).toMatchObject({
       DeliveryStreamName: streamName,
       DeliveryStreamARN: `arn:aws:firehose:eu-west-2:000000000000:deliverystream/${streamName}`,
@@ -245,7 +273,10 @@ describe('the local Firehose API', () => {
       CompressionFormat: 'GZIP',
       DynamicPartitioningConfiguration: { Enabled: true },
     });
-    expect(await client.send(new ListDeliveryStreamsCommand({}))).toMatchObject({ DeliveryStreamNames: [streamName], HasMoreDeliveryStreams: false });
+    expect(await client.send(new ListDeliveryStreamsCommand({}))).toMatchObject({
+      DeliveryStreamNames: [streamName],
+      HasMoreDeliveryStreams: false,
+    });
   });
 });
 

@@ -1,13 +1,24 @@
-import { compilePartitionKeyQuery, PartitionKeyExtractionError, PartitionKeyQueryError } from '../../src/firehose/partition-key-query';
+import {
+  compilePartitionKeyQuery,
+  PartitionKeyExtractionError,
+  PartitionKeyQueryError,
+} from '../../src/firehose/partition-key-query';
 import { parseExtendedS3Destination } from '../../src/firehose/extended-s3-destination';
 import { rawEventsDeliveryStream } from './support/raw-events-firehose';
 
 describe('the MetadataExtractionQuery subset of JQ', () => {
-  const declared = parseExtendedS3Destination(rawEventsDeliveryStream().destination, 'RawEventsDeliveryStream').partitionKeyQuery!;
+  const declared = parseExtendedS3Destination(
+    rawEventsDeliveryStream().destination,
+    'RawEventsDeliveryStream',
+  ).partitionKeyQuery!;
 
   it("extracts the declared query's year, month and day from an ISO invoice date", () => {
     expect(declared.keys).toEqual(['year', 'month', 'day']);
-    expect(declared.extract({ lineId: '581587:1', invoiceDate: '2011-12-09T12:50:00' })).toEqual({ year: '2011', month: '12', day: '09' });
+    expect(declared.extract({ lineId: '581587:1', invoiceDate: '2011-12-09T12:50:00' })).toEqual({
+      year: '2011',
+      month: '12',
+      day: '09',
+    });
   });
 
   it('slices strings by code point, with open and negative bounds, like jq', () => {
@@ -18,7 +29,11 @@ describe('the MetadataExtractionQuery subset of JQ', () => {
 
   it('follows nested fields and writes numbers and booleans as jq does', () => {
     const query = compilePartitionKeyQuery('{ country : .customer.country, "quantity": .quantity, flag: .isProduct }');
-    expect(query.extract({ customer: { country: 'EIRE' }, quantity: 12, isProduct: true })).toEqual({ country: 'EIRE', quantity: '12', flag: 'true' });
+    expect(query.extract({ customer: { country: 'EIRE' }, quantity: 12, isProduct: true })).toEqual({
+      country: 'EIRE',
+      quantity: '12',
+      flag: 'true',
+    });
   });
 
   it.each([

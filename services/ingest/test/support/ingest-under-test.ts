@@ -1,5 +1,9 @@
 import type { StreamRecord } from '@retail/adapters/test/support/kinesis-test-stream';
-import { startKinesisTestStream, useKinesisEmulatorEnvironment, type KinesisTestStream } from '@retail/adapters/test/support/kinesis-test-stream';
+import {
+  startKinesisTestStream,
+  useKinesisEmulatorEnvironment,
+  type KinesisTestStream,
+} from '@retail/adapters/test/support/kinesis-test-stream';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { HttpHandler } from '../../src/handle-http-request';
 import type { putInvoiceLinesHandler } from '../../src/handlers/put-invoice-lines';
@@ -37,7 +41,11 @@ export async function startIngestUnderTest(): Promise<IngestUnderTest> {
 
   const post = async (request: RequestParts, using: HttpHandler = handler): Promise<Answer> => {
     const result: APIGatewayProxyResult = await using(invoiceLinesRequest(request), lambdaContext());
-    return { statusCode: result.statusCode, headers: (result.headers ?? {}) as Record<string, string>, body: JSON.parse(result.body) };
+    return {
+      statusCode: result.statusCode,
+      headers: (result.headers ?? {}) as Record<string, string>,
+      body: JSON.parse(result.body),
+    };
   };
 
   const recordsAddedBy = async <T>(action: () => Promise<T>) => {

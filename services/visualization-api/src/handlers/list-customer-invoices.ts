@@ -7,7 +7,9 @@ import { readCustomerInvoicesRequest } from '../request-parameters';
 
 /** GET /customers/{customerId}/invoices: one page of the customer's invoices, newest first. */
 export function listCustomerInvoicesHandler(store: InvoiceStore): HttpHandler {
-  return handleHttpRequest(async (event) => okResponse(await lookUpCustomerInvoices(store, readCustomerInvoicesRequest(event))));
+  return handleHttpRequest(async (event) =>
+    okResponse(await lookUpCustomerInvoices(store, readCustomerInvoicesRequest(event))),
+  );
 }
 
 export const handler = listCustomerInvoicesHandler(invoiceStore);

@@ -1,7 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createDynamoDbDocumentClient, DynamoDbInvoiceStore, INVOICE_TABLE_KEYS, SUMMARY_SORT_KEY, type InvoiceStore } from '@retail/adapters';
+import {
+  createDynamoDbDocumentClient,
+  DynamoDbInvoiceStore,
+  INVOICE_TABLE_KEYS,
+  SUMMARY_SORT_KEY,
+  type InvoiceStore,
+} from '@retail/adapters';
 import { readStackFile } from '@retail/local-platform';
 import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
 
@@ -45,8 +51,13 @@ async function main(): Promise<number> {
   }
   const duration = Number(values.duration);
   const connections = Number(values.connections);
-  if (!(duration >= 1 && duration <= 600) || !(Number.isInteger(connections) && connections >= 1 && connections <= 1000)) {
-    console.error(`--duration must be 1-600 seconds and --connections 1-1000, got ${values.duration} and ${values.connections}\n\n${USAGE}`);
+  if (
+    !(duration >= 1 && duration <= 600) ||
+    !(Number.isInteger(connections) && connections >= 1 && connections <= 1000)
+  ) {
+    console.error(
+      `--duration must be 1-600 seconds and --connections 1-1000, got ${values.duration} and ${values.connections}\n\n${USAGE}`,
+    );
     return 2;
   }
 
@@ -54,30 +65,53 @@ async function main(): Promise<number> {
   // The store in this process talks to the platform's DynamoDB emulator, as the functions do.
   Object.assign(process.env, stack.environment);
   const tableName = stack.resources.tables[INVOICE_TABLE]?.name;
-  if (tableName === undefined) throw new Error(`.local/stack.json has no ${INVOICE_TABLE}: restart the platform with npm start`);
+  if (tableName === undefined)
+    throw new Error(`.local/stack.json has no ${INVOICE_TABLE}: restart the platform with npm start`);
   const client = createDynamoDbDocumentClient();
   const invoiceNos = await storedInvoiceNumbers(client, tableName);
-  if (invoiceNos.length === 0) throw new Error(`the invoice table ${tableName} is empty: load the sample first with npm run load (and wait for the stream to deliver it)`);
+  if (invoiceNos.length === 0)
+    throw new Error(
+      `the invoice table ${tableName} is empty: load the sample first with npm run load (and wait for the stream to deliver it)`,
+    );
 
   const { origin, pathname: stagePath } = new URL(stack.apiUrl);
   const headers = { 'x-api-key': stack.apiKey };
-  const itemsPath = rotating(invoiceNos.map((invoiceNo) => `${stagePath}/invoices/${encodeURIComponent(invoiceNo)}/items`));
-  console.log(`GET ${stack.apiUrl}/invoices/{invoiceNo}/items over ${invoiceNos.length} invoices, ${connections} connections, ${duration} s`);
+  const itemsPath = rotating(
+    invoiceNos.map((invoiceNo) => `${stagePath}/invoices/${encodeURIComponent(invoiceNo)}/items`),
+  );
+  console.log(
+    `GET ${stack.apiUrl}/invoices/{invoiceNo}/items over ${invoiceNos.length} invoices, ${connections} connections, ${duration} s`,
+  );
 
   const itemsRequests = [{ setupRequest: (request: AutocannonRequest) => ({ ...request, path: itemsPath() }) }];
   await warmUp(origin, connections, headers, itemsRequests);
-  const measured = fromAutocannon(await autocannon({ url: origin, connections, duration, headers, requests: itemsRequests }));
+  const measured = fromAutocannon(
+    await autocannon({ url: origin, connections, duration, headers, requests: itemsRequests }),
+  );
 
   const breakdownSeconds = Math.max(2, Math.round(duration / 4));
   const noRead = fromAutocannon(
-    await autocannon({ url: origin, connections, duration: breakdownSeconds, headers, requests: [{ path: `${stagePath}/invoices/53636/items` }] }),
+    await autocannon({
+      url: origin,
+      connections,
+      duration: breakdownSeconds,
+      headers,
+      requests: [{ path: `${stagePath}/invoices/53636/items` }],
+    }),
     400,
   );
-  const storeOnly = await benchStore(new DynamoDbInvoiceStore({ client, tableName }), invoiceNos, connections, breakdownSeconds);
+  const storeOnly = await benchStore(
+    new DynamoDbInvoiceStore({ client, tableName }),
+    invoiceNos,
+    connections,
+    breakdownSeconds,
+  );
 
   const row = (name: string, l: Latencies) =>
     `${name.padEnd(44)}${fixed(l.perSecond, 0).padStart(9)}${fixed(l.p50).padStart(9)}${fixed(l.p90).padStart(9)}${fixed(l.p99).padStart(9)}${String(l.errors).padStart(8)}`;
-  console.log(`\n${''.padEnd(44)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p90 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}`);
+  console.log(
+    `\n${''.padEnd(44)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p90 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}`,
+  );
   console.log(row('GET /invoices/{invoiceNo}/items', measured));
   console.log(row('  same route, 400 before any read', noRead));
   console.log(row('  the store alone (Query on dynalite)', storeOnly));
@@ -86,7 +120,9 @@ async function main(): Promise<number> {
       `the gateway + serverless-offline invocation ${fixed(noRead.p50)} ms; the rest is both competing for the same CPU.`,
   );
   const passed = measured.p99 < TARGET_P99_MS && measured.errors === 0;
-  console.log(`Target p99 < ${TARGET_P99_MS} ms and no errors: ${passed ? 'PASS' : 'FAIL'} (p99 ${fixed(measured.p99)} ms, ${measured.errors} errors, ${measured.requests} requests)`);
+  console.log(
+    `Target p99 < ${TARGET_P99_MS} ms and no errors: ${passed ? 'PASS' : 'FAIL'} (p99 ${fixed(measured.p99)} ms, ${measured.errors} errors, ${measured.requests} requests)`,
+  );
   return passed ? 0 : 1;
 }
 
@@ -95,10 +131,17 @@ async function main(): Promise<number> {
  * cold starts at once on a laptop take longer than the function's timeout and never settle, so ramp up: a few
  * requests at 1, 5, 10, 25 connections and then at the measured concurrency, until a round has no error.
  */
-async function warmUp(origin: string, connections: number, headers: Record<string, string>, requests: AutocannonRequest[]): Promise<void> {
+async function warmUp(
+  origin: string,
+  connections: number,
+  headers: Record<string, string>,
+  requests: AutocannonRequest[],
+): Promise<void> {
   const steps = [...[1, 5, 10, 25].filter((step) => step < connections), connections, connections];
   for (const step of steps) {
-    const { errors, requests: done } = fromAutocannon(await autocannon({ url: origin, connections: step, amount: step * 5, timeout: 60, headers, requests }));
+    const { errors, requests: done } = fromAutocannon(
+      await autocannon({ url: origin, connections: step, amount: step * 5, timeout: 60, headers, requests }),
+    );
     console.log(`warm-up at ${step} connections: ${done} requests, ${errors} errors`);
     if (step === connections && errors === 0) return;
   }
@@ -106,7 +149,10 @@ async function warmUp(origin: string, connections: number, headers: Record<strin
 }
 
 /** Every invoice number with a summary in the table: what a client can look up. */
-async function storedInvoiceNumbers(client: ReturnType<typeof createDynamoDbDocumentClient>, tableName: string): Promise<string[]> {
+async function storedInvoiceNumbers(
+  client: ReturnType<typeof createDynamoDbDocumentClient>,
+  tableName: string,
+): Promise<string[]> {
   const invoiceNos: string[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -132,7 +178,10 @@ function rotating<T>(values: readonly T[]): () => T {
 }
 
 function fromAutocannon(result: AutocannonResult, expectedStatus = 200): Latencies {
-  const unexpected = Object.entries(result.statusCodeStats).reduce((sum, [status, { count }]) => sum + (Number(status) === expectedStatus ? 0 : count), 0);
+  const unexpected = Object.entries(result.statusCodeStats).reduce(
+    (sum, [status, { count }]) => sum + (Number(status) === expectedStatus ? 0 : count),
+    0,
+  );
   return {
     requests: result.requests.total,
     perSecond: result.requests.total / result.duration,
@@ -144,7 +193,12 @@ function fromAutocannon(result: AutocannonResult, expectedStatus = 200): Latenci
 }
 
 /** `concurrency` callers of store.getInvoice for `seconds`, as the function calls it. */
-async function benchStore(store: InvoiceStore, invoiceNos: readonly string[], concurrency: number, seconds: number): Promise<Latencies> {
+async function benchStore(
+  store: InvoiceStore,
+  invoiceNos: readonly string[],
+  concurrency: number,
+  seconds: number,
+): Promise<Latencies> {
   const next = rotating(invoiceNos);
   const latencies: number[] = [];
   let errors = 0;
@@ -162,8 +216,16 @@ async function benchStore(store: InvoiceStore, invoiceNos: readonly string[], co
   };
   await Promise.all(Array.from({ length: concurrency }, caller));
   latencies.sort((a, b) => a - b);
-  const at = (fraction: number) => latencies[Math.min(latencies.length - 1, Math.floor(fraction * latencies.length))] ?? NaN;
-  return { requests: latencies.length, perSecond: latencies.length / seconds, p50: at(0.5), p90: at(0.9), p99: at(0.99), errors };
+  const at = (fraction: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(fraction * latencies.length))] ?? NaN;
+  return {
+    requests: latencies.length,
+    perSecond: latencies.length / seconds,
+    p50: at(0.5),
+    p90: at(0.9),
+    p99: at(0.99),
+    errors,
+  };
 }
 
 function fixed(value: number, digits = 1): string {

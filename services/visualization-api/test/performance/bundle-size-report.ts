@@ -36,7 +36,8 @@ async function main(): Promise<number> {
     const artifacts: Artifact[] = [];
     const queue = [...services];
     const worker = async () => {
-      for (let service = queue.shift(); service !== undefined; service = queue.shift()) artifacts.push(...(await packageService(service, outDir)));
+      for (let service = queue.shift(); service !== undefined; service = queue.shift())
+        artifacts.push(...(await packageService(service, outDir)));
     };
     await Promise.all(Array.from({ length: PACKAGES_IN_FLIGHT }, worker));
     printReport(artifacts.sort((a, b) => `${a.service}/${a.zip}`.localeCompare(`${b.service}/${b.zip}`)));
@@ -63,7 +64,9 @@ async function packageService(serviceDir: string, outDir: string): Promise<Artif
     timeout: PACKAGE_TIMEOUT_MS,
     maxBuffer: 16 * 1024 * 1024,
   }).catch((error: Error & { stdout?: string; stderr?: string }) => {
-    throw new Error(`sls package failed in ${serviceDir}: ${error.message}\n${error.stderr ?? ''}${error.stdout ?? ''}`.trim());
+    throw new Error(
+      `sls package failed in ${serviceDir}: ${error.message}\n${error.stderr ?? ''}${error.stdout ?? ''}`.trim(),
+    );
   });
   console.error(`packaged ${service} in ${((Date.now() - began) / 1000).toFixed(0)} s`);
   const zips = (await readdir(target)).filter((file) => file.endsWith('.zip'));
@@ -86,7 +89,8 @@ function zipEntries(zip: Buffer): ZipEntry[] {
   let offset = zip.readUInt32LE(end + 16);
   const entries: ZipEntry[] = [];
   for (let index = 0; index < count; index++) {
-    if (zip.readUInt32LE(offset) !== CENTRAL_DIRECTORY_HEADER) throw new Error(`zip central directory entry ${index} is malformed`);
+    if (zip.readUInt32LE(offset) !== CENTRAL_DIRECTORY_HEADER)
+      throw new Error(`zip central directory entry ${index} is malformed`);
     const nameLength = zip.readUInt16LE(offset + 28);
     entries.push({
       name: zip.toString('utf8', offset + 46, offset + 46 + nameLength),
@@ -102,16 +106,29 @@ function printReport(artifacts: readonly Artifact[]): void {
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
   const header = ['service', 'artifact', 'zipped', 'unzipped', 'bundle (.js)', 'source map'];
   const rows = artifacts.flatMap((artifact) => {
-    const sum = (test: (entry: ZipEntry) => boolean) => artifact.entries.filter(test).reduce((total, entry) => total + entry.uncompressed, 0);
+    const sum = (test: (entry: ZipEntry) => boolean) =>
+      artifact.entries.filter(test).reduce((total, entry) => total + entry.uncompressed, 0);
     const bundles = artifact.entries.filter((entry) => entry.name.endsWith('.js'));
     return [
-      [artifact.service, artifact.zip, kib(artifact.bytes), kib(sum(() => true)), kib(sum((e) => e.name.endsWith('.js'))), kib(sum((e) => e.name.endsWith('.map')))],
+      [
+        artifact.service,
+        artifact.zip,
+        kib(artifact.bytes),
+        kib(sum(() => true)),
+        kib(sum((e) => e.name.endsWith('.js'))),
+        kib(sum((e) => e.name.endsWith('.map'))),
+      ],
       // A service packaged as one zip holds every function's bundle: list them.
-      ...(bundles.length > 1 ? bundles.map((entry) => ['', `  ${entry.name}`, '', '', kib(entry.uncompressed), '']) : []),
+      ...(bundles.length > 1
+        ? bundles.map((entry) => ['', `  ${entry.name}`, '', '', kib(entry.uncompressed), ''])
+        : []),
     ];
   });
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ');
   console.log(line(header));
   for (const row of rows) console.log(line(row));
 }

@@ -40,7 +40,14 @@ export function sampleInvoices(rows: readonly Record<string, string>[]): Map<str
       if (date < known.invoiceDate) known.invoiceDate = date;
     } else {
       const customerId = column(row, 'customerId');
-      invoices.set(invoiceNo, { invoiceNo, customerId: customerId === '' ? null : customerId, country: column(row, 'country'), invoiceDate: date, rows: [row], totalMilli: lineMilli });
+      invoices.set(invoiceNo, {
+        invoiceNo,
+        customerId: customerId === '' ? null : customerId,
+        country: column(row, 'country'),
+        invoiceDate: date,
+        rows: [row],
+        totalMilli: lineMilli,
+      });
     }
   }
   return invoices;
@@ -49,5 +56,7 @@ export function sampleInvoices(rows: readonly Record<string, string>[]): Map<str
 /** A customer's invoices as the API should list them: newest first, the later number first within one minute. */
 export function customerInvoicesNewestFirst(invoices: Map<string, SampleInvoice>, customerId: string): SampleInvoice[] {
   const key = (invoice: SampleInvoice) => `${invoice.invoiceDate}#${invoice.invoiceNo}`;
-  return [...invoices.values()].filter((invoice) => invoice.customerId === customerId).sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0));
+  return [...invoices.values()]
+    .filter((invoice) => invoice.customerId === customerId)
+    .sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0));
 }

@@ -1,5 +1,9 @@
 import { createDynamoDbDocumentClient, DynamoDbInvoiceStore, INVOICE_TABLE_NAME_VARIABLE } from '@retail/adapters';
-import { startDynamoDbTestServer, useDynamoDbEmulatorEnvironment, type DynamoDbTestServer } from '@retail/adapters/test/support/dynamodb-test-table';
+import {
+  startDynamoDbTestServer,
+  useDynamoDbEmulatorEnvironment,
+  type DynamoDbTestServer,
+} from '@retail/adapters/test/support/dynamodb-test-table';
 import { readSampleRows, sampleLines } from '@retail/adapters/test/support/online-retail-sample';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { InvoiceStore } from '@retail/adapters';
@@ -46,14 +50,21 @@ export async function startVisualizationApiUnderTest(): Promise<VisualizationApi
   process.env.POWERTOOLS_DEV = 'true';
   process.env.POWERTOOLS_SERVICE_NAME = 'retail-visualization-api';
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  const [{ handler: getInvoiceItems, getInvoiceItemsHandler }, { handler: listCustomerInvoices, listCustomerInvoicesHandler }] = await Promise.all([
+  const [
+    { handler: getInvoiceItems, getInvoiceItemsHandler },
+    { handler: listCustomerInvoices, listCustomerInvoicesHandler },
+  ] = await Promise.all([
     import('../../src/handlers/get-invoice-items'),
     import('../../src/handlers/list-customer-invoices'),
   ]);
 
   const get = async (handler: HttpHandler, request: GetRequest): Promise<Answer> => {
     const result: APIGatewayProxyResult = await handler(getRequest(request), lambdaContext('test'));
-    return { statusCode: result.statusCode, headers: (result.headers ?? {}) as Record<string, string>, body: JSON.parse(result.body) };
+    return {
+      statusCode: result.statusCode,
+      headers: (result.headers ?? {}) as Record<string, string>,
+      body: JSON.parse(result.body),
+    };
   };
 
   return {

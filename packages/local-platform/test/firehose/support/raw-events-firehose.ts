@@ -7,7 +7,12 @@ import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose'
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { parse, type ScalarTag } from 'yaml';
-import { startLocalFirehose, type LocalDeliveryStreamConfig, type LocalFirehose, type LocalFirehoseOptions } from '../../../src/firehose';
+import {
+  startLocalFirehose,
+  type LocalDeliveryStreamConfig,
+  type LocalFirehose,
+  type LocalFirehoseOptions,
+} from '../../../src/firehose';
 
 const RESOURCES = path.resolve(__dirname, '../../../../../resources');
 export const TEST_STAGE = 'test';
@@ -29,7 +34,9 @@ function testStageName(key: string): string {
 
 /** The raw events delivery stream exactly as resources/firehose.yml declares it, named for the test stage. */
 export function rawEventsDeliveryStream(): LocalDeliveryStreamConfig & { bucketName: string } {
-  const template = parse(readFileSync(path.join(RESOURCES, 'firehose.yml'), 'utf8'), { customTags: cloudFormationTags }) as {
+  const template = parse(readFileSync(path.join(RESOURCES, 'firehose.yml'), 'utf8'), {
+    customTags: cloudFormationTags,
+  }) as {
     Resources: { RawEventsDeliveryStream: { Properties: { ExtendedS3DestinationConfiguration: unknown } } };
   };
   const name = testStageName('rawDeliveryStream');
@@ -85,7 +92,9 @@ export async function startTestS3(): Promise<TestS3> {
       const keys: string[] = [];
       let token: string | undefined;
       do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+        );
         keys.push(...(page.Contents ?? []).map((object) => object.Key!));
         token = page.NextContinuationToken;
       } while (token !== undefined);
@@ -95,7 +104,10 @@ export async function startTestS3(): Promise<TestS3> {
     jsonLines: async (bucket, key) => {
       const text = (await content(bucket, key)).toString('utf8');
       if (!text.endsWith('\n')) throw new Error(`s3://${bucket}/${key} does not end with a newline`);
-      return text.slice(0, -1).split('\n').map((line) => JSON.parse(line) as unknown);
+      return text
+        .slice(0, -1)
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown);
     },
     close: async () => {
       client.destroy();
@@ -122,7 +134,10 @@ export type RawEventsFirehoseOptions = Partial<Pick<LocalFirehoseOptions, 'buffe
 };
 
 /** The local Firehose serving resources/firehose.yml's raw events stream into `s3`, with a fresh state dir unless given one. */
-export async function startRawEventsFirehose(s3: TestS3, options: RawEventsFirehoseOptions = {}): Promise<RawEventsFirehose> {
+export async function startRawEventsFirehose(
+  s3: TestS3,
+  options: RawEventsFirehoseOptions = {},
+): Promise<RawEventsFirehose> {
   const declared = rawEventsDeliveryStream();
   const stream = { ...declared, bucketName: options.bucketName ?? declared.bucketName };
   const stateDir = options.stateDir ?? (await mkdtemp(path.join(tmpdir(), 'firehose-test-state-')));
@@ -158,7 +173,10 @@ export function firehoseClientOf(endpoint: string): FirehoseClient {
 export async function putAll(client: FirehoseClient, streamName: string, records: readonly Buffer[]): Promise<void> {
   for (let start = 0; start < records.length; start += 500) {
     const output = await client.send(
-      new PutRecordBatchCommand({ DeliveryStreamName: streamName, Records: records.slice(start, start + 500).map((data) => ({ Data: data })) }),
+      new PutRecordBatchCommand({
+        DeliveryStreamName: streamName,
+        Records: records.slice(start, start + 500).map((data) => ({ Data: data })),
+      }),
     );
     if (output.FailedPutCount !== 0) throw new Error(`PutRecordBatch refused ${output.FailedPutCount} records`);
   }
