@@ -182,14 +182,12 @@ describe('writeInvoiceLines on the online retail sample', () => {
         lineCount: summary.lineCount,
         total: formatMilli(numberToMilli(summary.total)),
       }));
-      const expected = [...invoices]
-        .sort(byNewestFirst)
-        .map(({ invoiceNo, invoiceDate, lineCount, totalMilli }) => ({
-          invoiceNo,
-          invoiceDate,
-          lineCount,
-          total: formatMilli(totalMilli),
-        }));
+      const expected = [...invoices].sort(byNewestFirst).map(({ invoiceNo, invoiceDate, lineCount, totalMilli }) => ({
+        invoiceNo,
+        invoiceDate,
+        lineCount,
+        total: formatMilli(totalMilli),
+      }));
       expect({ customerId, invoices: listed }).toEqual({ customerId, invoices: expected });
     }
   });
