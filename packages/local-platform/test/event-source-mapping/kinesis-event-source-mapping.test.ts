@@ -23,6 +23,7 @@ import {
   startStreamTestEmulators,
   type StreamTestEmulators,
 } from './stream-test-emulators';
+import { eventually } from '@retail/test-support';
 
 // Short waits: the loops poll, back off and retry in tens of milliseconds here (seconds by default).
 const FAST_TIMING = { idlePollMs: 5, maxIdlePollMs: 40, retryDelayMs: 5, maxRetryDelayMs: 40 };
@@ -101,15 +102,12 @@ function deliveredSequenceNumbers(functionName: string): string[] {
 }
 
 function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (condition()) resolve();
-      else if (Date.now() > deadline) reject(new Error(`Timed out waiting for ${what}.`));
-      else setTimeout(check, 5);
-    };
-    check();
-  });
+  return eventually(
+    () => {
+      if (!condition()) throw new Error(`Timed out waiting for ${what}.`);
+    },
+    { timeoutMs, intervalMs: 5 },
+  );
 }
 
 describe('the events', () => {
@@ -251,13 +249,15 @@ describe('ordering and batching', () => {
         NewStartingHashKey: (2n ** 127n).toString(),
       }),
     );
-    for (;;) {
-      const { StreamDescriptionSummary } = await emulators.kinesis.send(
-        new DescribeStreamSummaryCommand({ StreamName: streamName }),
-      );
-      if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await eventually(
+      async () => {
+        const { StreamDescriptionSummary } = await emulators.kinesis.send(
+          new DescribeStreamSummaryCommand({ StreamName: streamName }),
+        );
+        expect(StreamDescriptionSummary?.StreamStatus).toBe('ACTIVE');
+      },
+      { timeoutMs: 10_000, intervalMs: 5 },
+    );
     const childRecords = await emulators.putRecords(streamName, records(40, 'child'));
     lambda.setHandler(functionName, () => undefined);
 

@@ -16,6 +16,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import kinesalite from 'kinesalite';
 import S3rver from 's3rver';
 import { LOCAL_CREDENTIALS } from '../../src/platform-settings';
+import { eventually } from '@retail/test-support';
 
 export const REGION = 'eu-west-2';
 export const ACCOUNT_ID = '000000000000';
@@ -74,11 +75,13 @@ export async function startStreamTestEmulators(): Promise<StreamTestEmulators> {
     s3,
     async createStream(name, shardCount = 1) {
       await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shardCount }));
-      for (;;) {
-        const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-        if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      await eventually(
+        async () => {
+          const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+          if (StreamDescriptionSummary?.StreamStatus !== 'ACTIVE') throw new Error(`stream ${name} is not ACTIVE yet`);
+        },
+        { timeoutMs: 10_000, intervalMs: 5 },
+      );
     },
     async putRecords(streamName, records) {
       const sequenceNumbers: string[] = [];
