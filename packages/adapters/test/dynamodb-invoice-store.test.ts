@@ -5,7 +5,13 @@ import type { DocumentClientSender } from '../src/dynamodb-batch-calls';
 import { DynamoDbInvoiceStore } from '../src/dynamodb-invoice-store';
 import { InvalidCursorError, type InvoiceStore } from '../src/invoice-store';
 import { createInvoiceStoreFromEnvironment } from '../src/invoice-store-environment';
-import { startDynamoDbTestServer, useDynamoDbEmulatorEnvironment, type DynamoDbTestServer, leaveItemsUnprocessed, leaveKeysUnprocessed } from '@retail/test-support';
+import {
+  startDynamoDbTestServer,
+  useDynamoDbEmulatorEnvironment,
+  type DynamoDbTestServer,
+  leaveItemsUnprocessed,
+  leaveKeysUnprocessed,
+} from '@retail/test-support';
 
 type Row = Record<string, string | number | null>;
 

@@ -1,4 +1,14 @@
-import { readSampleRows, sampleLines, refusePutRecordBatchEntries, firehoseClientOf, rawEventsDeliveryStream, startRawEventsFirehose, startTestS3, type RawEventsFirehose, type TestS3 } from '@retail/test-support';
+import {
+  readSampleRows,
+  sampleLines,
+  refusePutRecordBatchEntries,
+  firehoseClientOf,
+  rawEventsDeliveryStream,
+  startRawEventsFirehose,
+  startTestS3,
+  type RawEventsFirehose,
+  type TestS3,
+} from '@retail/test-support';
 import { FirehoseRawEventSink, PUT_RECORD_BATCH_MAX_BYTES } from '../src';
 import type { InvoiceLineEvent } from '@retail/domain';
 

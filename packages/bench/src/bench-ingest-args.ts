@@ -44,4 +44,3 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     help: values.help === true,
   };
 }
-

@@ -1,7 +1,14 @@
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createLocalAwsClients, type StackFile } from '@retail/local-platform';
-import { readCommandLine, rowsNotAccepted, findFullDataFile, REPOSITORY_ROOT, SAMPLE_DATA_FILE, runCommand } from '@retail/cli';
+import {
+  readCommandLine,
+  rowsNotAccepted,
+  findFullDataFile,
+  REPOSITORY_ROOT,
+  SAMPLE_DATA_FILE,
+  runCommand,
+} from '@retail/cli';
 import { BENCH_USAGE, parseBenchArgs, type BenchOptions } from './bench-ingest-args';
 import {
   describeMachine,

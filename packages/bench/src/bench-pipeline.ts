@@ -15,7 +15,17 @@ import {
   type LoadRun,
 } from './bench-pipeline-report';
 import { RawBucketLineCounter } from './bench-pipeline-sinks';
-import { readCommandLine, rowsNotAccepted, formatReconcileReport, reconcile, targetsOfLocalStack, findFullDataFile, REPOSITORY_ROOT, SAMPLE_DATA_FILE, runCommand } from '@retail/cli';
+import {
+  readCommandLine,
+  rowsNotAccepted,
+  formatReconcileReport,
+  reconcile,
+  targetsOfLocalStack,
+  findFullDataFile,
+  REPOSITORY_ROOT,
+  SAMPLE_DATA_FILE,
+  runCommand,
+} from '@retail/cli';
 import { EMULATOR_SAMPLE_ROWS, measureEmulatorThroughput } from './emulator-throughput';
 import { describeMachine, invoiceLineRecords, measureApiLoad, warmUpApi } from './ingest-benchmarks';
 import { withThrowAwayPlatform } from './throw-away-platform';

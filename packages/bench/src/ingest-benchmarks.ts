@@ -1,7 +1,15 @@
 import { cpus, totalmem } from 'node:os';
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { openCsvFile, readInvoiceLineCsv, readInvoiceLines, type CsvInvoiceRow } from '@retail/domain';
-import { IngestApiClient, type IngestApiTarget, loadInvoiceLines, type LoadSummary, batchInvoiceLines, numberInvoiceLines, startFileProgress } from '@retail/cli';
+import {
+  IngestApiClient,
+  type IngestApiTarget,
+  loadInvoiceLines,
+  type LoadSummary,
+  batchInvoiceLines,
+  numberInvoiceLines,
+  startFileProgress,
+} from '@retail/cli';
 
 export interface Throughput {
   items: number;

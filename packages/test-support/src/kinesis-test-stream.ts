@@ -60,8 +60,11 @@ export async function startKinesisTestStream(): Promise<KinesisTestStream> {
   await client.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shardCount }));
   await eventually(
     async () => {
-      const { StreamDescriptionSummary } = await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
-      if (StreamDescriptionSummary?.StreamStatus !== 'ACTIVE') throw new Error(`stream ${streamName} is not ACTIVE yet`);
+      const { StreamDescriptionSummary } = await client.send(
+        new DescribeStreamSummaryCommand({ StreamName: streamName }),
+      );
+      if (StreamDescriptionSummary?.StreamStatus !== 'ACTIVE')
+        throw new Error(`stream ${streamName} is not ACTIVE yet`);
     },
     { timeoutMs: 10_000, intervalMs: 10 },
   );

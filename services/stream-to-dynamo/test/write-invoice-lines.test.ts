@@ -8,7 +8,20 @@ import {
   DynamoDbInvoiceStore,
   type InvoiceStore,
 } from '@retail/adapters';
-import { startDynamoDbTestServer, useDynamoDbEmulatorEnvironment, type DynamoDbTestServer, leaveItemsUnprocessed, KinesisShardEvents, invoiceLinePayload, lambdaContext, streamConsumerFunction, rawPayload, type StreamConsumer, readSampleRows, sampleLines } from '@retail/test-support';
+import {
+  startDynamoDbTestServer,
+  useDynamoDbEmulatorEnvironment,
+  type DynamoDbTestServer,
+  leaveItemsUnprocessed,
+  KinesisShardEvents,
+  invoiceLinePayload,
+  lambdaContext,
+  streamConsumerFunction,
+  rawPayload,
+  type StreamConsumer,
+  readSampleRows,
+  sampleLines,
+} from '@retail/test-support';
 import {
   InvoiceLineEventSchema,
   formatMilli,
@@ -169,14 +182,12 @@ describe('writeInvoiceLines on the online retail sample', () => {
         lineCount: summary.lineCount,
         total: formatMilli(numberToMilli(summary.total)),
       }));
-      const expected = [...invoices]
-        .sort(byNewestFirst)
-        .map(({ invoiceNo, invoiceDate, lineCount, totalMilli }) => ({
-          invoiceNo,
-          invoiceDate,
-          lineCount,
-          total: formatMilli(totalMilli),
-        }));
+      const expected = [...invoices].sort(byNewestFirst).map(({ invoiceNo, invoiceDate, lineCount, totalMilli }) => ({
+        invoiceNo,
+        invoiceDate,
+        lineCount,
+        total: formatMilli(totalMilli),
+      }));
       expect({ customerId, invoices: listed }).toEqual({ customerId, invoices: expected });
     }
   });
@@ -328,7 +339,11 @@ describe('writeInvoiceLines with records it cannot write', () => {
       logger,
     };
 
-    const response = await writeInvoiceLineRecords(event, writer, lambdaContext(streamConsumerFunction(WRITE_INVOICE_LINES)));
+    const response = await writeInvoiceLineRecords(
+      event,
+      writer,
+      lambdaContext(streamConsumerFunction(WRITE_INVOICE_LINES)),
+    );
 
     const sequenceNumberOf = new Map(
       event.Records.map((record, index) => [batch[index]!.lineId, record.kinesis.sequenceNumber]),

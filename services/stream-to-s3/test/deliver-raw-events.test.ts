@@ -1,5 +1,22 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { invoiceLinePayload, KinesisShardEvents, lambdaContext, streamConsumerFunction, rawPayload, type StreamConsumer, readSampleRows, sampleLines, refusePutRecordBatchEntries, firehoseClientOf, rawEventsDeliveryStream, startRawEventsFirehose, startTestS3, TEST_REGION, type RawEventsFirehose, type TestS3 } from '@retail/test-support';
+import {
+  invoiceLinePayload,
+  KinesisShardEvents,
+  lambdaContext,
+  streamConsumerFunction,
+  rawPayload,
+  type StreamConsumer,
+  readSampleRows,
+  sampleLines,
+  refusePutRecordBatchEntries,
+  firehoseClientOf,
+  rawEventsDeliveryStream,
+  startRawEventsFirehose,
+  startTestS3,
+  TEST_REGION,
+  type RawEventsFirehose,
+  type TestS3,
+} from '@retail/test-support';
 import { createInvoiceLineRecordProcessor, FirehoseRawEventSink } from '@retail/adapters';
 import type { InvoiceLineEvent } from '@retail/domain';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';

@@ -1,4 +1,12 @@
-import { DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, MAX_BATCH_SIZE, MAX_CONCURRENCY, parseStrict, UsageError, wholeNumberFlag } from '../command/cli-args';
+import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_CONCURRENCY,
+  MAX_BATCH_SIZE,
+  MAX_CONCURRENCY,
+  parseStrict,
+  UsageError,
+  wholeNumberFlag,
+} from '../command/cli-args';
 
 export const LOAD_USAGE = `Usage: npm run load -- [file] [--dry-run] [--json] [--batch-size N] [--concurrency N] [--api-url URL --api-key KEY]
 
@@ -44,4 +52,3 @@ export function parseLoadArgs(argv: readonly string[]): LoadOptions {
     help: values.help === true,
   };
 }
-

@@ -22,12 +22,13 @@ describe('the committed OpenAPI document', () => {
         ),
       )
     ).flat();
-    const documented: ServiceRoute[] = Object.entries(committedOpenApiDocument(LOCAL_API_URL).paths).flatMap(([route, operations]) =>
-      Object.entries(operations).map(([method, operation]) => ({
-        method: method.toUpperCase(),
-        path: route,
-        private: operation.security.length > 0,
-      })),
+    const documented: ServiceRoute[] = Object.entries(committedOpenApiDocument(LOCAL_API_URL).paths).flatMap(
+      ([route, operations]) =>
+        Object.entries(operations).map(([method, operation]) => ({
+          method: method.toUpperCase(),
+          path: route,
+          private: operation.security.length > 0,
+        })),
     );
 
     const key = (route: ServiceRoute) => `${route.method} ${route.path} private=${route.private}`;

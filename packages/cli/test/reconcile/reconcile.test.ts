@@ -6,11 +6,27 @@ import { gzipSync } from 'node:zlib';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbInvoiceStore, SUMMARY_SORT_KEY, invoicePartitionKey, lineItem, lineSortKey } from '@retail/adapters';
-import { startDynamoDbTestServer, type DynamoDbTestServer, readSampleRows, sampleLines, TEST_ACCOUNT_ID, TEST_REGION, TEST_STAGE, rawEventsDeliveryStream, startTestS3, type TestS3 } from '@retail/test-support';
+import {
+  startDynamoDbTestServer,
+  type DynamoDbTestServer,
+  readSampleRows,
+  sampleLines,
+  TEST_ACCOUNT_ID,
+  TEST_REGION,
+  TEST_STAGE,
+  rawEventsDeliveryStream,
+  startTestS3,
+  type TestS3,
+} from '@retail/test-support';
 import { numberToMilli, parseMilli, type InvoiceLineEvent } from '@retail/domain';
 import type { StackFile } from '@retail/local-platform';
 import { runReconcileCommand } from '../../src/reconcile/reconcile';
-import { formatCount, formatMoney, formatReconcileReport, type ReconcileReport } from '../../src/reconcile/reconcile-report';
+import {
+  formatCount,
+  formatMoney,
+  formatReconcileReport,
+  type ReconcileReport,
+} from '../../src/reconcile/reconcile-report';
 import { reconcile, waitForReconciliation } from '../../src/reconcile/reconcile-sinks';
 import { targetsOfDeployedStage } from '../../src/reconcile/reconcile-targets';
 import { SAMPLE_DATA_FILE } from '../../src/command/repository-paths';

@@ -67,8 +67,11 @@ async function measureThroughput(recordCount: number, batchSize: number): Promis
     await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: 2 }));
     await eventually(
       async () => {
-        const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
-        if (StreamDescriptionSummary?.StreamStatus !== 'ACTIVE') throw new Error(`stream ${streamName} is not ACTIVE yet`);
+        const { StreamDescriptionSummary } = await kinesis.send(
+          new DescribeStreamSummaryCommand({ StreamName: streamName }),
+        );
+        if (StreamDescriptionSummary?.StreamStatus !== 'ACTIVE')
+          throw new Error(`stream ${streamName} is not ACTIVE yet`);
       },
       { timeoutMs: 10_000, intervalMs: 10 },
     );

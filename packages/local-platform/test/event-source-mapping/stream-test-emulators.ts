@@ -77,7 +77,9 @@ export async function startStreamTestEmulators(): Promise<StreamTestEmulators> {
       await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shardCount }));
       await eventually(
         async () => {
-          const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+          const { StreamDescriptionSummary } = await kinesis.send(
+            new DescribeStreamSummaryCommand({ StreamName: name }),
+          );
           if (StreamDescriptionSummary?.StreamStatus !== 'ACTIVE') throw new Error(`stream ${name} is not ACTIVE yet`);
         },
         { timeoutMs: 10_000, intervalMs: 5 },

@@ -5,7 +5,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { readSampleRows, sampleLines, eventually, firehoseClientOf, putAll, rawEventsDeliveryStream, startTestS3, type TestS3 } from '@retail/test-support';
+import {
+  readSampleRows,
+  sampleLines,
+  eventually,
+  firehoseClientOf,
+  putAll,
+  rawEventsDeliveryStream,
+  startTestS3,
+  type TestS3,
+} from '@retail/test-support';
 import type { InvoiceLineEvent } from '@retail/domain';
 import { startLocalFirehose, type LocalFirehoseOptions } from '../../src/firehose';
 

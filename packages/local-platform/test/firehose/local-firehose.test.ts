@@ -7,7 +7,17 @@ import {
   type FirehoseClient,
 } from '@aws-sdk/client-firehose';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { readSampleRows, sampleLines, eventually, putAll, rawEventsDeliveryStream, startRawEventsFirehose, startTestS3, type RawEventsFirehose, type TestS3 } from '@retail/test-support';
+import {
+  readSampleRows,
+  sampleLines,
+  eventually,
+  putAll,
+  rawEventsDeliveryStream,
+  startRawEventsFirehose,
+  startTestS3,
+  type RawEventsFirehose,
+  type TestS3,
+} from '@retail/test-support';
 import type { InvoiceLineEvent } from '@retail/domain';
 
 const HOUR = 3_600_000;

@@ -1,5 +1,12 @@
 import { createDynamoDbDocumentClient, DynamoDbInvoiceStore, INVOICE_TABLE_NAME_VARIABLE } from '@retail/adapters';
-import { lambdaContext, startDynamoDbTestServer, useDynamoDbEmulatorEnvironment, type DynamoDbTestServer, readSampleRows, sampleLines } from '@retail/test-support';
+import {
+  lambdaContext,
+  startDynamoDbTestServer,
+  useDynamoDbEmulatorEnvironment,
+  type DynamoDbTestServer,
+  readSampleRows,
+  sampleLines,
+} from '@retail/test-support';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { InvoiceStore } from '@retail/adapters';
 import type { HttpHandler } from '../../src/handle-http-request';
@@ -54,7 +61,10 @@ export async function startVisualizationApiUnderTest(): Promise<VisualizationApi
   ]);
 
   const get = async (handler: HttpHandler, request: GetRequest): Promise<Answer> => {
-    const result: APIGatewayProxyResult = await handler(getRequest(request), lambdaContext(visualizationApiFunction('test')));
+    const result: APIGatewayProxyResult = await handler(
+      getRequest(request),
+      lambdaContext(visualizationApiFunction('test')),
+    );
     return {
       statusCode: result.statusCode,
       headers: (result.headers ?? {}) as Record<string, string>,
