@@ -8,6 +8,7 @@ import {
   SUMMARY_SORT_KEY,
   type InvoiceStore,
 } from '@retail/adapters';
+import { runCommand } from '@retail/cli';
 import { readStackFile } from '@retail/local-platform';
 import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
 
@@ -232,10 +233,4 @@ function fixed(value: number, digits = 1): string {
   return value.toFixed(digits);
 }
 
-main().then(
-  (code) => (process.exitCode = code),
-  (error: Error) => {
-    console.error(error.message);
-    process.exitCode = 1;
-  },
-);
+runCommand(main);

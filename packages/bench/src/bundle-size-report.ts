@@ -3,8 +3,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { listServiceDirs } from '@retail/local-platform';
-import { SERVERLESS_CLI } from '@retail/local-platform';
+import { runCommand } from '@retail/cli';
+import { listServiceDirs, SERVERLESS_CLI } from '@retail/local-platform';
 
 /**
  * `npm run bundle-size`: `sls package --stage dev` of every service (offline, fake credentials, into a temporary
@@ -133,10 +133,4 @@ function printReport(artifacts: readonly Artifact[]): void {
   for (const row of rows) console.log(line(row));
 }
 
-main().then(
-  (code) => (process.exitCode = code),
-  (error: Error) => {
-    console.error(error.message);
-    process.exitCode = 1;
-  },
-);
+runCommand(main);

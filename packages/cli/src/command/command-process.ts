@@ -1,6 +1,7 @@
 /**
- * Runs a command's `main` and makes its answer the process exit code. An error `isUserError` accepts (bad input or
- * configuration) prints its message alone and exits 2; any other prints its stack and exits 1.
+ * The one exit-code rule of every command (load, reconcile, postman, deploy, the benchmarks): runs its `main` and
+ * makes its answer the process exit code (0 done, 1 checks failed, 2 usage). An error `isUserError` accepts (bad
+ * input or configuration) prints its message alone and exits 2; any other prints its stack and exits 1.
  */
 export function runCommand(
   main: (argv: readonly string[]) => Promise<number>,

@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { runCommand } from '../command/command-process';
 import { REPOSITORY_ROOT } from '../command/repository-paths';
 
 const SERVERLESS_CLI = require.resolve('serverless/bin/serverless.js');
@@ -18,7 +19,7 @@ export function stacksInDependencyOrder(): string[] {
   return [REPOSITORY_ROOT, ...serviceDirs];
 }
 
-function main(argv: string[]): number {
+async function main(argv: readonly string[]): Promise<number> {
   const [command, ...options] = argv;
   if (
     !command ||
@@ -46,4 +47,4 @@ function main(argv: string[]): number {
   return 0;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) runCommand(main);
