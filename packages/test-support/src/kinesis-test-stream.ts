@@ -32,6 +32,20 @@ export function invoiceLineStreamDefinition(): { streamName: string; shardCount:
   return { streamName: name, shardCount: ShardCount };
 }
 
+/** Waits until a stream created or resharded on kinesalite is ACTIVE again (its create and update delays). */
+export function waitForActiveStream(client: KinesisClient, streamName: string, intervalMs = 10): Promise<void> {
+  return eventually(
+    async () => {
+      const { StreamDescriptionSummary } = await client.send(
+        new DescribeStreamSummaryCommand({ StreamName: streamName }),
+      );
+      if (StreamDescriptionSummary?.StreamStatus !== 'ACTIVE')
+        throw new Error(`stream ${streamName} is not ACTIVE yet`);
+    },
+    { timeoutMs: 10_000, intervalMs },
+  );
+}
+
 export interface StreamRecord {
   shardId: string;
   partitionKey: string;

@@ -2,12 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  DescribeStreamSummaryCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  SplitShardCommand,
-} from '@aws-sdk/client-kinesis';
+import { GetRecordsCommand, GetShardIteratorCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import {
   startKinesisEventSourceMappings,
@@ -23,7 +18,7 @@ import {
   startStreamTestEmulators,
   type StreamTestEmulators,
 } from './stream-test-emulators';
-import { eventually } from '@retail/test-support';
+import { eventually, waitForActiveStream } from '@retail/test-support';
 
 // Short waits: the loops poll, back off and retry in tens of milliseconds here (seconds by default).
 const FAST_TIMING = { idlePollMs: 5, maxIdlePollMs: 40, retryDelayMs: 5, maxRetryDelayMs: 40 };
@@ -249,15 +244,7 @@ describe('ordering and batching', () => {
         NewStartingHashKey: (2n ** 127n).toString(),
       }),
     );
-    await eventually(
-      async () => {
-        const { StreamDescriptionSummary } = await emulators.kinesis.send(
-          new DescribeStreamSummaryCommand({ StreamName: streamName }),
-        );
-        expect(StreamDescriptionSummary?.StreamStatus).toBe('ACTIVE');
-      },
-      { timeoutMs: 10_000, intervalMs: 5 },
-    );
+    await waitForActiveStream(emulators.kinesis, streamName, 5);
     const childRecords = await emulators.putRecords(streamName, records(40, 'child'));
     lambda.setHandler(functionName, () => undefined);
 

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   CreateStreamCommand,
-  DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   KinesisClient,
@@ -16,7 +15,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startKinesisEventSourceMappings } from '../../src/event-source-mapping';
 import { LOCAL_CREDENTIALS } from '../../src/platform-settings';
-import { eventually } from '@retail/test-support';
+import { waitForActiveStream } from '@retail/test-support';
 
 const REGION = 'eu-west-2';
 // About the size of one invoice line event of the data set.
@@ -65,16 +64,7 @@ async function measureThroughput(recordCount: number, batchSize: number): Promis
   try {
     const streamName = 'throughput';
     await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: 2 }));
-    await eventually(
-      async () => {
-        const { StreamDescriptionSummary } = await kinesis.send(
-          new DescribeStreamSummaryCommand({ StreamName: streamName }),
-        );
-        if (StreamDescriptionSummary?.StreamStatus !== 'ACTIVE')
-          throw new Error(`stream ${streamName} is not ACTIVE yet`);
-      },
-      { timeoutMs: 10_000, intervalMs: 10 },
-    );
+    await waitForActiveStream(kinesis, streamName);
     const filler = 'x'.repeat(RECORD_BYTES - 60);
     const putStartedAt = Date.now();
     let next = 0;

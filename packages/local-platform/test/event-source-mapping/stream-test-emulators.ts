@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   CreateStreamCommand,
-  DescribeStreamSummaryCommand,
   KinesisClient,
   PutRecordCommand,
   PutRecordsCommand,
@@ -16,7 +15,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import kinesalite from 'kinesalite';
 import S3rver from 's3rver';
 import { LOCAL_CREDENTIALS } from '../../src/platform-settings';
-import { eventually } from '@retail/test-support';
+import { waitForActiveStream } from '@retail/test-support';
 
 export const REGION = 'eu-west-2';
 export const ACCOUNT_ID = '000000000000';
@@ -75,15 +74,7 @@ export async function startStreamTestEmulators(): Promise<StreamTestEmulators> {
     s3,
     async createStream(name, shardCount = 1) {
       await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shardCount }));
-      await eventually(
-        async () => {
-          const { StreamDescriptionSummary } = await kinesis.send(
-            new DescribeStreamSummaryCommand({ StreamName: name }),
-          );
-          if (StreamDescriptionSummary?.StreamStatus !== 'ACTIVE') throw new Error(`stream ${name} is not ACTIVE yet`);
-        },
-        { timeoutMs: 10_000, intervalMs: 5 },
-      );
+      await waitForActiveStream(kinesis, name, 5);
     },
     async putRecords(streamName, records) {
       const sequenceNumbers: string[] = [];
