@@ -5,7 +5,7 @@ import {
   type KinesisTestStream,
 } from '@retail/adapters/test/support/kinesis-test-stream';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import type { HttpHandler } from '../../src/handle-http-request';
+import type { HttpHandler } from '@retail/lambda-plumbing';
 import type { putInvoiceLinesHandler } from '../../src/handlers/put-invoice-lines';
 import { invoiceLinesRequest, lambdaContext, type RequestParts } from './api-gateway-event';
 
