@@ -19,6 +19,7 @@ export {
   LOOPBACK_HOST,
   PORT_VARIABLES,
   portsFromEnvironment,
+  SERVERLESS_CLI,
   type PlatformPorts,
 } from './platform-settings';
 export type { PlatformComponent, RunningComponent, StackContribution } from './platform-component';
