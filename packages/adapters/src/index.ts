@@ -8,7 +8,5 @@ export * from './invoice-table-keys';
 export * from './invoice-table-items';
 export * from './dynamodb-batch-calls';
 export * from './dynamodb-invoice-store';
-export * from './invoice-store-environment';
 export * from './raw-event-sink';
 export * from './firehose-raw-event-sink';
-export * from './raw-event-sink-environment';
