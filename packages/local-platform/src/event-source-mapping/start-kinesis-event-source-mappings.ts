@@ -13,6 +13,7 @@ import {
 import type { OnFailureDestinationClients } from './on-failure-destination';
 import {
   ShardConsumer,
+  retryBackoff,
   zeroShardCounts,
   type EventSourceMappingLog,
   type EventSourceMappingTiming,
@@ -345,17 +346,17 @@ class MappingRunner {
   /** Calls `call` until it succeeds (the stream may not exist yet) or the mappings stop (undefined). */
   private async retry<T>(what: string, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T | undefined> {
     const { timing, stopSignal, log } = this.context;
-    let delay = timing.retryDelayMs;
+    const waits = retryBackoff(timing);
     while (!stopSignal.aborted) {
       try {
         return await call(stopSignal);
       } catch (error) {
         if (stopSignal.aborted) return undefined;
+        const delay = waits.next();
         log.warn(
           `${this.label}: ${what} ${this.mapping.streamName} failed (${(error as Error).name}: ${(error as Error).message}); retrying in ${delay} ms.`,
         );
         await abortableDelay(delay, stopSignal);
-        delay = Math.min(delay * 2, timing.maxRetryDelayMs);
       }
     }
     return undefined;
