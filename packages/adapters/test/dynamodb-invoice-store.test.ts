@@ -5,11 +5,7 @@ import type { DocumentClientSender } from '../src/dynamodb-batch-calls';
 import { DynamoDbInvoiceStore } from '../src/dynamodb-invoice-store';
 import { InvalidCursorError, type InvoiceStore } from '../src/invoice-store';
 import { createInvoiceStoreFromEnvironment } from '../src/invoice-store-environment';
-import {
-  startDynamoDbTestServer,
-  useDynamoDbEmulatorEnvironment,
-  type DynamoDbTestServer,
-} from './support/dynamodb-test-table';
+import { startDynamoDbTestServer, type DynamoDbTestServer } from './support/dynamodb-test-table';
 import { leaveItemsUnprocessed, leaveKeysUnprocessed } from './support/dynamodb-unprocessed-items';
 
 type Row = Record<string, string | number | null>;
@@ -41,11 +37,10 @@ describe('DynamoDbInvoiceStore', () => {
   let dynamodb: DynamoDbTestServer;
   let tableName: string;
   let store: InvoiceStore;
-  const client = () => createDynamoDbDocumentClient();
+  const client = () => createDynamoDbDocumentClient(dynamodb.settings);
 
   beforeAll(async () => {
     dynamodb = await startDynamoDbTestServer();
-    useDynamoDbEmulatorEnvironment(dynamodb.endpoint);
   });
   afterAll(async () => {
     await dynamodb.stop();

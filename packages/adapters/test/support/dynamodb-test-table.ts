@@ -3,16 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import {
   CreateTableCommand,
-  DynamoDBClient,
   ScanCommand,
+  type DynamoDBClient,
   type AttributeValue,
   type CreateTableCommandInput,
   type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { parse } from 'yaml';
+import { createDynamoDbClient, type AwsClientSettings } from '../../src/aws-clients';
 import { INVOICE_TABLE_KEYS } from '../../src/invoice-table-keys';
-import { TEST_REGION, TEST_STAGE } from './kinesis-test-stream';
+import { TEST_CREDENTIALS, TEST_REGION, TEST_STAGE } from './kinesis-test-stream';
 
 const RESOURCES = resolve(__dirname, '../../../../resources');
 
@@ -41,6 +42,8 @@ export function invoiceTableProperties(): TableProperties {
 
 export interface DynamoDbTestServer {
   endpoint: string;
+  /** Where and as whom a client reaches the emulator. */
+  settings: AwsClientSettings;
   /** A low-level client of the emulator, to see items as DynamoDB stores them (numbers as their decimal text). */
   client: DynamoDBClient;
   /** Creates a new, empty invoice table as resources/dynamodb.yml declares it and returns its name. */
@@ -55,11 +58,8 @@ export async function startDynamoDbTestServer(): Promise<DynamoDbTestServer> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: TEST_REGION,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  const settings = { region: TEST_REGION, credentials: TEST_CREDENTIALS, endpoints: { dynamodb: endpoint } };
+  const client = createDynamoDbClient(settings);
   let tables = 0;
 
   const createInvoiceTable = async () => {
@@ -103,13 +103,5 @@ export async function startDynamoDbTestServer(): Promise<DynamoDbTestServer> {
     await new Promise<void>((done, fail) => server.close((error) => (error ? fail(error) : done())));
   };
 
-  return { endpoint, client, createInvoiceTable, scanTable, stop };
-}
-
-/** The variables the local platform gives a function, pointing the SDK's default chain at the emulator. */
-export function useDynamoDbEmulatorEnvironment(endpoint: string): void {
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoint;
-  process.env.AWS_REGION = TEST_REGION;
-  process.env.AWS_ACCESS_KEY_ID = 'test';
-  process.env.AWS_SECRET_ACCESS_KEY = 'test';
+  return { endpoint, settings, client, createInvoiceTable, scanTable, stop };
 }

@@ -6,16 +6,18 @@ import {
   DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  KinesisClient,
   ListShardsCommand,
+  type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import kinesalite from 'kinesalite';
+import { createKinesisClient, type AwsClientSettings } from '../../src/aws-clients';
 import { parse } from 'yaml';
 
 const RESOURCES = resolve(__dirname, '../../../../resources');
 export const TEST_STAGE = 'test';
 export const TEST_REGION = 'eu-west-2';
+/** kinesalite and dynalite take any credentials. */
+export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
 
 /** The invoice line stream as resources/kinesis.yml declares it, named for the test stage. */
 export function invoiceLineStreamDefinition(): { streamName: string; shardCount: number } {
@@ -102,20 +104,12 @@ export async function startKinesisTestStream(): Promise<KinesisTestStream> {
   return { endpoint, streamName, shardCount, client, readRecords, stop };
 }
 
-/** A Kinesis client of the emulator with fake credentials; HTTP/1.1 because kinesalite refuses HTTP/2. */
+/** A Kinesis client of the emulator with fake credentials. */
 export function kinesisClientOf(endpoint: string): KinesisClient {
-  return new KinesisClient({
-    endpoint,
-    region: TEST_REGION,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    requestHandler: new NodeHttpHandler(),
-  });
+  return createKinesisClient(kinesisEmulatorSettings(endpoint));
 }
 
-/** The variables the local platform gives a function, pointing the SDK's default chain at the emulator. */
-export function useKinesisEmulatorEnvironment(endpoint: string): void {
-  process.env.AWS_ENDPOINT_URL_KINESIS = endpoint;
-  process.env.AWS_REGION = TEST_REGION;
-  process.env.AWS_ACCESS_KEY_ID = 'test';
-  process.env.AWS_SECRET_ACCESS_KEY = 'test';
+/** Where and as whom a client reaches the test emulator. */
+export function kinesisEmulatorSettings(endpoint: string): AwsClientSettings {
+  return { region: TEST_REGION, credentials: TEST_CREDENTIALS, endpoints: { kinesis: endpoint } };
 }

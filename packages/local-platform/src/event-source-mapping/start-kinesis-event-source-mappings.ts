@@ -3,6 +3,7 @@ import { DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand, type Sh
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createKinesisClient, createS3Client } from '@retail/adapters';
 import { LOCAL_CREDENTIALS } from '../platform-settings';
 import { CheckpointFile, type MappingCheckpoints } from './checkpoint-file';
 import {
@@ -364,11 +365,9 @@ class MappingRunner {
 }
 
 function createClients(options: StartKinesisEventSourceMappingsOptions) {
-  // Keep-alive: one connection per emulator carries every call instead of a new socket per batch.
-  const requestHandler = () => new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }) });
-  const common = { region: options.region, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
-  // HTTP/1.1 (NodeHttpHandler): kinesalite rejects the SDK's default HTTP/2 for Kinesis.
-  const kinesis = new KinesisClient({ ...common, endpoint: options.kinesisEndpoint, requestHandler: requestHandler() });
+  // One attempt per call: the mapping's own loops retry, with its timing.
+  const settings = { region: options.region, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
+  const kinesis = createKinesisClient({ ...settings, endpoints: { kinesis: options.kinesisEndpoint } });
   const lambdaClients = new Map<string, LambdaClient>();
   let s3: S3Client | undefined;
   return {
@@ -376,22 +375,19 @@ function createClients(options: StartKinesisEventSourceMappingsOptions) {
     lambda(endpoint: string): LambdaClient {
       let client = lambdaClients.get(endpoint);
       if (!client) {
-        client = new LambdaClient({ ...common, endpoint, requestHandler: requestHandler() });
+        // Keep-alive: one connection per function endpoint carries every invocation instead of a new socket each.
+        client = new LambdaClient({
+          ...settings,
+          endpoint,
+          requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }) }),
+        });
         lambdaClients.set(endpoint, client);
       }
       return client;
     },
     s3(): S3Client | undefined {
       if (options.s3Endpoint === undefined) return undefined;
-      // s3rver: path-style only, and checksums only when required (a streamed body would be stored with its chunk framing).
-      s3 ??= new S3Client({
-        ...common,
-        endpoint: options.s3Endpoint,
-        forcePathStyle: true,
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
-        requestHandler: requestHandler(),
-      });
+      s3 ??= createS3Client({ ...settings, endpoints: { s3: options.s3Endpoint } });
       return s3;
     },
     destroy(): void {

@@ -14,8 +14,19 @@ const DELIVERY_STREAM_TYPE = 'AWS::KinesisFirehose::DeliveryStream';
  */
 export const FIREHOSE_BUFFER_INTERVAL_VARIABLE = 'RETAIL_FIREHOSE_BUFFER_INTERVAL_SECONDS';
 
+export interface LocalFirehoseSettings {
+  /** Instead of each delivery stream's declared buffering interval. */
+  bufferIntervalSeconds?: number;
+}
+
+/** The interval `npm start` users set with FIREHOSE_BUFFER_INTERVAL_VARIABLE, if any. */
+export function firehoseBufferIntervalFromEnvironment(environment = process.env): number | undefined {
+  const seconds = environment[FIREHOSE_BUFFER_INTERVAL_VARIABLE];
+  return seconds ? Number(seconds) : undefined;
+}
+
 /** The local Firehose, configured from the template's delivery streams; needs S3 in an earlier phase. */
-export function localFirehoseComponent(port: number): PlatformComponent {
+export function localFirehoseComponent(port: number, settings: LocalFirehoseSettings = {}): PlatformComponent {
   return {
     name: 'firehose',
     resourceTypes: [DELIVERY_STREAM_TYPE],
@@ -38,14 +49,15 @@ export function localFirehoseComponent(port: number): PlatformComponent {
             destination: resolveIntrinsics(delivery, context),
           };
         });
-      const intervalSeconds = process.env[FIREHOSE_BUFFER_INTERVAL_VARIABLE];
+      const intervalSeconds = settings.bufferIntervalSeconds;
       const firehose = await startLocalFirehose({
         port,
         host: LOOPBACK_HOST,
         stateDir: path.join(platform.stateDir, 'firehose'),
         s3Endpoint,
         deliveryStreams,
-        bufferingOverride: intervalSeconds ? { intervalInMilliseconds: Number(intervalSeconds) * 1000 } : undefined,
+        bufferingOverride:
+          intervalSeconds !== undefined ? { intervalInMilliseconds: Number(intervalSeconds) * 1000 } : undefined,
         log: (message) => log.warn(`firehose: ${message}`),
       });
       const resources = Object.fromEntries(

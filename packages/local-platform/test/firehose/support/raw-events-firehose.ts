@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { PutRecordBatchCommand, type FirehoseClient } from '@aws-sdk/client-firehose';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { createFirehoseClient, createS3Client } from '@retail/adapters';
 import S3rver from 's3rver';
 import { parse, type ScalarTag } from 'yaml';
 import {
@@ -69,14 +70,7 @@ export async function startTestS3(): Promise<TestS3> {
   const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, vhostBuckets: false });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new S3Client({
-    region: TEST_REGION,
-    endpoint,
-    credentials: CREDENTIALS,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const client = createS3Client({ region: TEST_REGION, credentials: CREDENTIALS, endpoints: { s3: endpoint } });
   const content = async (bucket: string, key: string) => {
     const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const bytes = Buffer.from(await object.Body!.transformToByteArray());
@@ -166,7 +160,12 @@ export async function startRawEventsFirehose(
 }
 
 export function firehoseClientOf(endpoint: string): FirehoseClient {
-  return new FirehoseClient({ region: TEST_REGION, endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
+  return createFirehoseClient({
+    region: TEST_REGION,
+    credentials: CREDENTIALS,
+    endpoints: { firehose: endpoint },
+    maxAttempts: 1,
+  });
 }
 
 /** Sends records with PutRecordBatch, 500 at a time, failing the test on any refused entry. */
