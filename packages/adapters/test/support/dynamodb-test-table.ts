@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import {
   CreateTableCommand,
   ScanCommand,
@@ -9,13 +7,11 @@ import {
   type CreateTableCommandInput,
   type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
+import { declaredProperties, readPlatformTemplateSync } from '@retail/local-platform';
 import dynalite from 'dynalite';
-import { parse } from 'yaml';
 import { createDynamoDbClient, type AwsClientSettings } from '../../src/aws-clients';
 import { INVOICE_TABLE_KEYS } from '../../src/invoice-table-keys';
-import { TEST_CREDENTIALS, TEST_REGION, TEST_STAGE } from './kinesis-test-stream';
-
-const RESOURCES = resolve(__dirname, '../../../../resources');
+import { TEST_ACCOUNT_ID, TEST_CREDENTIALS, TEST_REGION, TEST_STAGE } from './kinesis-test-stream';
 
 interface TableProperties {
   TableName: string;
@@ -25,19 +21,10 @@ interface TableProperties {
   GlobalSecondaryIndexes?: GlobalSecondaryIndex[];
 }
 
-/** InvoiceTable's properties as resources/dynamodb.yml declares them, named for the test stage. */
+/** InvoiceTable's properties as the platform template declares them for the test stage. */
 export function invoiceTableProperties(): TableProperties {
-  const names = parse(readFileSync(resolve(RESOURCES, 'names.yml'), 'utf8')) as Record<string, string>;
-  // The CloudFormation tags (!Ref, !GetAtt) are only in Outputs, which the table does not need: quiet their warnings.
-  const template = parse(readFileSync(resolve(RESOURCES, 'dynamodb.yml'), 'utf8'), { logLevel: 'silent' }) as {
-    Resources: { InvoiceTable: { Properties: TableProperties } };
-  };
-  const properties = template.Resources.InvoiceTable.Properties;
-  const tableName = properties.TableName.replace(
-    /\$\{self:custom\.names\.(\w+)\}/g,
-    (_, key: string) => names[key]!,
-  ).replaceAll('${sls:stage}', TEST_STAGE);
-  return { ...properties, TableName: tableName };
+  const template = readPlatformTemplateSync(TEST_STAGE);
+  return declaredProperties(template, 'InvoiceTable', TEST_ACCOUNT_ID) as unknown as TableProperties;
 }
 
 export interface DynamoDbTestServer {

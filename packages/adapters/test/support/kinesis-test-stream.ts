@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
@@ -9,29 +7,22 @@ import {
   ListShardsCommand,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
+import { declaredStreams, readPlatformTemplateSync } from '@retail/local-platform';
 import kinesalite from 'kinesalite';
 import { createKinesisClient, type AwsClientSettings } from '../../src/aws-clients';
-import { parse } from 'yaml';
 
-const RESOURCES = resolve(__dirname, '../../../../resources');
 export const TEST_STAGE = 'test';
 export const TEST_REGION = 'eu-west-2';
+export const TEST_ACCOUNT_ID = '000000000000';
 /** kinesalite and dynalite take any credentials. */
 export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
 
-/** The invoice line stream as resources/kinesis.yml declares it, named for the test stage. */
+/** The invoice line stream as the platform template declares it for the test stage. */
 export function invoiceLineStreamDefinition(): { streamName: string; shardCount: number } {
-  const names = parse(readFileSync(resolve(RESOURCES, 'names.yml'), 'utf8')) as Record<string, string>;
-  // CloudFormation tags (!Ref, !GetAtt) in Outputs are not needed here: quiet the unknown-tag warnings.
-  const kinesis = parse(readFileSync(resolve(RESOURCES, 'kinesis.yml'), 'utf8'), { logLevel: 'silent' }) as {
-    Resources: { InvoiceLineStream: { Properties: { Name: string; ShardCount: number } } };
-  };
-  const { Name, ShardCount } = kinesis.Resources.InvoiceLineStream.Properties;
-  const name = Name.replace(/\$\{self:custom\.names\.(\w+)\}/g, (_, key: string) => names[key]!).replaceAll(
-    '${sls:stage}',
-    TEST_STAGE,
-  );
-  return { streamName: name, shardCount: ShardCount };
+  const streams = declaredStreams(readPlatformTemplateSync(TEST_STAGE), TEST_ACCOUNT_ID);
+  const stream = streams.find((candidate) => candidate.logicalId === 'InvoiceLineStream');
+  if (!stream) throw new Error('the platform template declares no InvoiceLineStream');
+  return { streamName: stream.name, shardCount: stream.shardCount };
 }
 
 export interface StreamRecord {
