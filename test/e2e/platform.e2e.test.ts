@@ -1,13 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { InvoiceLineEventSchema, type InvoiceLineEvent } from '@retail/domain';
-import { startLocalPlatform, type LocalPlatform, type StackFile } from '@retail/local-platform';
-import { FIREHOSE_BUFFER_INTERVAL_VARIABLE } from '@retail/local-platform/firehose';
+import { createLocalAwsClients, startLocalPlatform, type LocalPlatform, type StackFile } from '@retail/local-platform';
 import { waitForReconciliation, runPostmanCollection } from '@retail/cli';
 import { readWholeStream } from './support/kinesis-stream-contents';
 import { runCli } from './support/run-cli';
@@ -20,9 +18,11 @@ let stateDir: string;
 let expected: InvoiceLineEvent[];
 
 beforeAll(async () => {
-  process.env[FIREHOSE_BUFFER_INTERVAL_VARIABLE] = '2';
   stateDir = await mkdtemp(path.join(os.tmpdir(), 'retail-e2e-'));
-  [platform, expected] = await Promise.all([startLocalPlatform({ stateDir, fresh: true, quiet: true }), sampleLines()]);
+  [platform, expected] = await Promise.all([
+    startLocalPlatform({ stateDir, fresh: true, quiet: true, firehoseBufferIntervalSeconds: 2 }),
+    sampleLines(),
+  ]);
   stack = platform.stack;
 }, 300_000);
 
@@ -46,11 +46,8 @@ function post(body: string, headers: Record<string, string> = {}) {
 
 async function scanTable(): Promise<string[]> {
   const table = Object.values(stack.resources.tables)[0]!;
-  const dynamodb = new DynamoDBClient({
-    endpoint: stack.endpoints.dynamodb,
-    region: stack.region,
-    credentials: stack.credentials,
-  });
+  const clients = createLocalAwsClients(stack.endpoints, stack.region);
+  const { dynamodb } = clients;
   try {
     const items: string[] = [];
     let ExclusiveStartKey: Record<string, never> | undefined;
@@ -62,7 +59,7 @@ async function scanTable(): Promise<string[]> {
     } while (ExclusiveStartKey);
     return items.sort();
   } finally {
-    dynamodb.destroy();
+    clients.destroy();
   }
 }
 
@@ -140,18 +137,8 @@ describe('the local platform, end to end', () => {
   }, 120_000);
 
   it('sends a poison record to the failure bucket and processes every other record', async () => {
-    const kinesis = new KinesisClient({
-      endpoint: stack.endpoints.kinesis,
-      region: stack.region,
-      credentials: stack.credentials,
-      requestHandler: new NodeHttpHandler(),
-    });
-    const s3 = new S3Client({
-      endpoint: stack.endpoints.s3,
-      region: stack.region,
-      credentials: stack.credentials,
-      forcePathStyle: true,
-    });
+    const clients = createLocalAwsClients(stack.endpoints, stack.region);
+    const { kinesis, s3 } = clients;
     try {
       const stream = Object.values(stack.resources.streams)[0]!;
       const poison = await kinesis.send(
@@ -185,8 +172,7 @@ describe('the local platform, end to end', () => {
       ]);
       expect((await reconcileSample()).differences).toEqual([]);
     } finally {
-      kinesis.destroy();
-      s3.destroy();
+      clients.destroy();
     }
   }, 240_000);
 });

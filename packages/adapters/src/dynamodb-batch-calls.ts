@@ -1,21 +1,13 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mapWithConcurrency } from './map-with-concurrency';
+import { sendRetryingFailedEntries, type RetryPolicy } from './retry';
 
 export type DynamoDbItem = Record<string, unknown>;
 /** All the batch calls need of a document client; tests wrap a real one to make DynamoDB leave items unprocessed. */
 export type DocumentClientSender = Pick<DynamoDBDocumentClient, 'send'>;
 
-export interface BatchRetryPolicy {
-  /** BatchWriteItem or BatchGetItem calls per group of items or keys, the first one included. */
-  maxAttempts: number;
-  /** Full jitter: wait a random time up to min(maxDelayMs, baseDelayMs x 2^(retry - 1)). */
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
 // About 4 s of waiting at most: a throttled table gets time to recover and the batch stays well inside its timeout.
-export const DEFAULT_BATCH_RETRY: BatchRetryPolicy = { maxAttempts: 8, baseDelayMs: 50, maxDelayMs: 1_000 };
+export const DEFAULT_BATCH_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 50, maxDelayMs: 1_000 };
 
 export interface FailedPut {
   item: DynamoDbItem;
@@ -27,7 +19,7 @@ export interface BatchPutTarget {
   tableName: string;
   /** The table's partition and sort key attributes. */
   keyAttributes: readonly [string, string];
-  retry: BatchRetryPolicy;
+  retry: RetryPolicy;
 }
 
 // BatchWriteItem takes at most 25 items and 16 MB; 25 items of at most 400 KB each cannot reach 16 MB.
@@ -66,7 +58,7 @@ async function putGroup(target: BatchPutTarget, group: DynamoDbItem[]): Promise<
 export interface BatchGetTarget {
   client: DocumentClientSender;
   tableName: string;
-  retry: BatchRetryPolicy;
+  retry: RetryPolicy;
 }
 
 // BatchGetItem takes at most 100 keys (and returns at most 16 MB, which 100 items of at most 400 KB stay under).
@@ -100,28 +92,20 @@ export async function getItemsInBatches(
 }
 
 /**
- * Calls `send` with the requests until it leaves none unprocessed, at most `retry.maxAttempts` calls with exponential
- * backoff and full jitter between them; returns the requests still unprocessed and why. A call that throws is not
- * repeated here: the SDK has already retried what is worth retrying (throttling, 5xx).
+ * Calls `send` with the requests until it leaves none unprocessed, at most `retry.maxAttempts` calls with full
+ * jitter between them; returns the requests still unprocessed and why. A call that throws is not repeated here: the
+ * SDK has already retried what is worth retrying (throttling, 5xx).
  */
 async function untilAllProcessed<T>(
   requests: T[],
-  retry: BatchRetryPolicy,
+  retry: RetryPolicy,
   operation: string,
   send: (pending: T[]) => Promise<T[]>,
 ): Promise<{ left: T[]; reason: string }> {
-  let pending = requests;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      pending = await send(pending);
-    } catch (error) {
-      return { left: pending, reason: `${operation} failed: ${(error as Error).message}` };
-    }
-    if (pending.length === 0) return { left: [], reason: '' };
-    if (attempt >= retry.maxAttempts)
-      return { left: pending, reason: `DynamoDB left the item unprocessed in ${attempt} ${operation} calls` };
-    await sleep(Math.random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1)));
-  }
+  const { failed, calls, error } = await sendRetryingFailedEntries(requests, retry, send);
+  if (error !== undefined) return { left: failed, reason: `${operation} failed: ${(error as Error).message}` };
+  if (failed.length === 0) return { left: [], reason: '' };
+  return { left: failed, reason: `DynamoDB left the item unprocessed in ${calls} ${operation} calls` };
 }
 
 function lastItemPerKey(

@@ -13,10 +13,10 @@ import {
   putItemsInBatches,
   type BatchGetTarget,
   type BatchPutTarget,
-  type BatchRetryPolicy,
   type DocumentClientSender,
   type DynamoDbItem,
 } from './dynamodb-batch-calls';
+import type { RetryPolicy } from './retry';
 import {
   InvalidCursorError,
   type CustomerInvoicePage,
@@ -45,7 +45,7 @@ import { mapWithConcurrency } from './map-with-concurrency';
 export interface DynamoDbInvoiceStoreOptions {
   client: DocumentClientSender;
   tableName: string;
-  retry?: BatchRetryPolicy;
+  retry?: RetryPolicy;
 }
 
 // A recount is one Query per invoice; a few in flight keep a batch of replayed lines quick.

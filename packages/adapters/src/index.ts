@@ -10,3 +10,4 @@ export * from './dynamodb-batch-calls';
 export * from './dynamodb-invoice-store';
 export * from './raw-event-sink';
 export * from './firehose-raw-event-sink';
+export * from './retry';

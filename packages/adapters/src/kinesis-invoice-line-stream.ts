@@ -1,29 +1,17 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  PutRecordsCommand,
-  type KinesisClient,
-  type PutRecordsCommandOutput,
-  type PutRecordsRequestEntry,
-} from '@aws-sdk/client-kinesis';
+import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import type { InvoiceLineEvent } from '@retail/domain';
 import type { InvoiceLineStream, InvoiceLinesPut, LineNotPut } from './invoice-line-stream';
+import { isOutage, sendRetryingFailedEntries, type RetryPolicy } from './retry';
 
 /** PutRecords accepts at most 500 records and 5 MiB (data plus partition keys) per call. */
 export const PUT_RECORDS_MAX_RECORDS = 500;
 export const PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
 
-export interface PutRetryPolicy {
-  /** Calls per batch, the first included. */
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
 // Worst case about 1.5 s of waiting per batch: a request of 10 batches stays far inside API Gateway's 29 s.
-export const DEFAULT_PUT_RETRY_POLICY: PutRetryPolicy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 2_000 };
+export const DEFAULT_PUT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 2_000 };
 
 export interface KinesisInvoiceLineStreamOptions {
-  retry?: Partial<PutRetryPolicy>;
+  retry?: Partial<RetryPolicy>;
   /** Returns a number in [0, 1); replaceable so tests can pin the jitter. */
   random?: () => number;
 }
@@ -33,6 +21,8 @@ interface Entry {
   lineId: string;
   record: PutRecordsRequestEntry;
   bytes: number;
+  /** Why the last call refused it. */
+  errorCode?: string;
 }
 
 /**
@@ -42,7 +32,7 @@ interface Entry {
  * last attempt stops the put: later lines of the same invoices must not overtake them.
  */
 export class KinesisInvoiceLineStream implements InvoiceLineStream {
-  private readonly retry: PutRetryPolicy;
+  private readonly retry: RetryPolicy;
   private readonly random: () => number;
 
   constructor(
@@ -72,35 +62,31 @@ export class KinesisInvoiceLineStream implements InvoiceLineStream {
 
   /** Resolves with the entries still refused after the last attempt (none when the whole batch is on the stream). */
   private async putBatch(batch: readonly Entry[]): Promise<LineNotPut[]> {
-    let pending = batch;
-    for (let attempt = 1; ; attempt++) {
-      let output: PutRecordsCommandOutput;
-      try {
-        output = await this.kinesis.send(
+    const { failed, error } = await sendRetryingFailedEntries(
+      batch,
+      this.retry,
+      async (pending) => {
+        const output = await this.kinesis.send(
           new PutRecordsCommand({ StreamName: this.streamName, Records: pending.map((e) => e.record) }),
         );
-      } catch (error) {
-        // The SDK has already retried the call itself; only an outage is worth reporting as lines not put.
-        if (!isOutage(error)) throw error;
-        return pending.map((entry) => ({ index: entry.index, lineId: entry.lineId, errorCode: (error as Error).name }));
-      }
-      // A call can succeed with FailedRecordCount > 0: each entry says for itself whether it got a sequence number.
-      const refused = pending.flatMap((entry, i) => {
-        const result = output.Records?.[i];
-        if (result?.SequenceNumber !== undefined && result.ErrorCode === undefined) return [];
-        return [{ index: entry.index, lineId: entry.lineId, errorCode: result?.ErrorCode ?? 'NoSequenceNumber' }];
-      });
-      if (refused.length === 0 || attempt >= this.retry.maxAttempts) return refused;
-      await sleep(this.backoffMs(attempt));
-      const refusedIndexes = new Set(refused.map((r) => r.index));
-      pending = pending.filter((entry) => refusedIndexes.has(entry.index));
-    }
-  }
-
-  /** Full jitter: uniform between 0 and the exponential ceiling. */
-  private backoffMs(attempt: number): number {
-    const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-    return Math.floor(this.random() * ceiling);
+        // A call can succeed with FailedRecordCount > 0: each entry says for itself whether it got a sequence number.
+        return pending.flatMap((entry, i) => {
+          const result = output.Records?.[i];
+          if (result?.SequenceNumber !== undefined && result.ErrorCode === undefined) return [];
+          return [{ ...entry, errorCode: result?.ErrorCode ?? 'NoSequenceNumber' }];
+        });
+      },
+      this.random,
+    );
+    const notPut = (entry: Entry, errorCode: string): LineNotPut => ({
+      index: entry.index,
+      lineId: entry.lineId,
+      errorCode,
+    });
+    if (error === undefined) return failed.map((entry) => notPut(entry, entry.errorCode ?? 'NoSequenceNumber'));
+    // The SDK has already retried the call itself; only an outage is worth reporting as lines not put.
+    if (!isOutage(error, THROTTLING_ERRORS)) throw error;
+    return failed.map((entry) => notPut(entry, (error as Error).name));
   }
 }
 
@@ -132,24 +118,10 @@ function putRecordsBatches(entries: readonly Entry[]): Entry[][] {
   return batches;
 }
 
+// Throttling: the lines may go through later (as after a Kinesis server fault or a network error).
 const THROTTLING_ERRORS = new Set([
   'ProvisionedThroughputExceededException',
   'LimitExceededException',
   'ThrottlingException',
   'KMSThrottlingException',
 ]);
-
-/**
- * A throttled call, a Kinesis server fault or no answer at all (network): the lines may go through later. Anything
- * else (no such stream, access denied, invalid request) is a fault of this deployment and is thrown.
- */
-function isOutage(error: unknown): boolean {
-  const { name, $fault, $metadata } = error as {
-    name?: string;
-    $fault?: string;
-    $metadata?: { httpStatusCode?: number };
-  };
-  if (name !== undefined && THROTTLING_ERRORS.has(name)) return true;
-  if ($fault === 'server') return true;
-  return $metadata?.httpStatusCode === undefined && $fault === undefined;
-}

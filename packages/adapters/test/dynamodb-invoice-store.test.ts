@@ -6,7 +6,6 @@ import { DynamoDbInvoiceStore } from '../src/dynamodb-invoice-store';
 import { InvalidCursorError, type InvoiceStore } from '../src/invoice-store';
 import {
   startDynamoDbTestServer,
-  useDynamoDbEmulatorEnvironment,
   type DynamoDbTestServer,
   leaveItemsUnprocessed,
   leaveKeysUnprocessed,
@@ -41,11 +40,10 @@ describe('DynamoDbInvoiceStore', () => {
   let dynamodb: DynamoDbTestServer;
   let tableName: string;
   let store: InvoiceStore;
-  const client = () => createDynamoDbDocumentClient();
+  const client = () => createDynamoDbDocumentClient(dynamodb.settings);
 
   beforeAll(async () => {
     dynamodb = await startDynamoDbTestServer();
-    useDynamoDbEmulatorEnvironment(dynamodb.endpoint);
   });
   afterAll(async () => {
     await dynamodb.stop();

@@ -63,12 +63,15 @@ async function main(): Promise<number> {
   }
 
   const stack = await readStackFile(values['stack-file']);
-  // The store in this process talks to the platform's DynamoDB emulator, as the functions do.
-  Object.assign(process.env, stack.environment);
   const tableName = stack.resources.tables[INVOICE_TABLE]?.name;
   if (tableName === undefined)
     throw new Error(`.local/stack.json has no ${INVOICE_TABLE}: restart the platform with npm start`);
-  const client = createDynamoDbDocumentClient();
+  // The store in this process talks to the platform's DynamoDB emulator, as the functions do.
+  const client = createDynamoDbDocumentClient({
+    region: stack.region,
+    credentials: stack.credentials,
+    endpoints: stack.endpoints,
+  });
   const invoiceNos = await storedInvoiceNumbers(client, tableName);
   if (invoiceNos.length === 0)
     throw new Error(

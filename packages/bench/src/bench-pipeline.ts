@@ -47,13 +47,11 @@ async function main(argv: readonly string[]): Promise<number> {
     console.error(`no file at ${file}: give the path of a .csv or .csv.gz export of the data set`);
     return 2;
   }
-  // Read by the local Firehose when it starts: the platform's own processes, not a child's environment.
-  process.env[FIREHOSE_BUFFER_INTERVAL_VARIABLE] = String(options.firehoseBufferSeconds);
   const log = (line: string) => console.error(`bench: ${line}`);
   const loadAtStart = loadavg();
   const platformOptions = {
     stateDirPrefix: 'retail-bench-pipeline-',
-    platform: { quiet: !options.platformOutput },
+    platform: { quiet: !options.platformOutput, firehoseBufferIntervalSeconds: options.firehoseBufferSeconds },
     describe: 'with every service',
     log,
   };

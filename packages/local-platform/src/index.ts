@@ -3,6 +3,7 @@ export {
   readStackFile,
   stackFilePath,
   type BucketResource,
+  type DeliveryStreamResource,
   type ServiceEndpoints,
   type StackEndpoints,
   type StackFile,
@@ -12,6 +13,21 @@ export {
   type TableResource,
 } from './stack-file';
 export { createLocalAwsClients, type LocalAwsClients } from './local-aws-clients';
+// The one reader of resources/: the platform stack as `sls print` gives it for a stage, its intrinsics resolved.
+export {
+  declaredBuckets,
+  declaredDeliveryStreams,
+  declaredProperties,
+  declaredStreams,
+  declaredTables,
+  readPlatformTemplate,
+  readPlatformTemplateSync,
+  type DeclaredBucket,
+  type DeclaredDeliveryStream,
+  type DeclaredStream,
+  type DeclaredTable,
+  type PlatformTemplate,
+} from './cloudformation/read-platform-template';
 export { readLocalApiKey } from './platform-exports';
 export {
   FREE_PORTS,

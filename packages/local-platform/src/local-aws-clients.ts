@@ -1,53 +1,22 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createAwsClients, type AwsClients } from '@retail/adapters';
 import { LOCAL_CREDENTIALS } from './platform-settings';
 import type { StackEndpoints } from './stack-file';
 
-export interface LocalAwsClients {
-  kinesis: KinesisClient;
-  dynamodb: DynamoDBClient;
-  s3: S3Client;
-  destroy(): void;
-}
+export type LocalAwsClients = AwsClients;
 
 /**
  * SDK clients for the emulators, given their endpoints explicitly: the platform (and a test process running it)
- * must not depend on AWS_* variables of its own process. Services use @retail/adapters' factories instead.
+ * must not depend on AWS_* variables of its own process.
  */
 export function createLocalAwsClients(
-  endpoints: Pick<StackEndpoints, 'kinesis' | 'dynamodb' | 's3'>,
+  endpoints: Pick<StackEndpoints, 'kinesis' | 'dynamodb' | 's3' | 'firehose'>,
   region: string,
 ): LocalAwsClients {
-  // A copy per client: the SDK writes its own bookkeeping into the credentials object it is given.
-  const credentials = () => ({ ...LOCAL_CREDENTIALS });
-  const common = { region, maxAttempts: 3 };
-  // HTTP/1.1 for Kinesis: kinesalite rejects the SDK's default HTTP/2.
-  const kinesis = new KinesisClient({
-    ...common,
-    credentials: credentials(),
-    endpoint: endpoints.kinesis,
-    requestHandler: new NodeHttpHandler(),
+  const { kinesis, dynamodb, s3, firehose } = endpoints;
+  return createAwsClients({
+    region,
+    credentials: LOCAL_CREDENTIALS,
+    endpoints: { kinesis, dynamodb, s3, firehose },
+    maxAttempts: 3,
   });
-  const dynamodb = new DynamoDBClient({ ...common, credentials: credentials(), endpoint: endpoints.dynamodb });
-  // Path-style for s3rver; checksums only when required, or s3rver stores stream bodies with their aws-chunked framing.
-  const s3 = new S3Client({
-    ...common,
-    credentials: credentials(),
-    endpoint: endpoints.s3,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  return {
-    kinesis,
-    dynamodb,
-    s3,
-    destroy: () => {
-      kinesis.destroy();
-      dynamodb.destroy();
-      s3.destroy();
-    },
-  };
 }

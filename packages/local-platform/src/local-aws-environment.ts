@@ -1,13 +1,9 @@
+import { awsEnvironmentOf } from '@retail/adapters';
 import { LOCAL_CREDENTIALS } from './platform-settings';
 
 /** Region and credentials every local client uses; the emulator components add their AWS_ENDPOINT_URL_* variables. */
 export function localAwsEnvironment(region: string): Record<string, string> {
-  return {
-    AWS_REGION: region,
-    AWS_DEFAULT_REGION: region,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-  };
+  return { ...awsEnvironmentOf({ region, credentials: LOCAL_CREDENTIALS }), AWS_DEFAULT_REGION: region };
 }
 
 // A developer's own AWS identity must not leak into local processes: the SDK would mix it with the local credentials.

@@ -5,6 +5,7 @@ import {
   RESOURCE_TYPES_NOT_EMULATED,
   type PlatformTemplate,
 } from './cloudformation/read-platform-template';
+import { firehoseBufferIntervalFromEnvironment } from './firehose';
 import { localAwsEnvironment } from './local-aws-environment';
 import {
   addContribution,
@@ -44,6 +45,8 @@ export interface LocalPlatformOptions {
   quiet?: boolean;
   /** Aborting during start-up stops what already runs and rejects. */
   signal?: AbortSignal;
+  /** Shortens the delivery streams' declared buffering interval (default: RETAIL_FIREHOSE_BUFFER_INTERVAL_SECONDS). */
+  firehoseBufferIntervalSeconds?: number;
 }
 
 export interface LocalPlatform {
@@ -109,7 +112,9 @@ async function startComponents(
     stateDir,
     template,
   };
-  const phases = platformComponentPhases({ ...FREE_PORTS, ...options.ports }, serviceSlots);
+  const phases = platformComponentPhases({ ...FREE_PORTS, ...options.ports }, serviceSlots, {
+    bufferIntervalSeconds: options.firehoseBufferIntervalSeconds ?? firehoseBufferIntervalFromEnvironment(),
+  });
   warnAboutTypesNotEmulated(template, phases.flat(), log);
 
   const running: RunningComponent[][] = [];

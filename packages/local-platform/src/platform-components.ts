@@ -1,7 +1,7 @@
 import { platformResourcesComponent } from './cloudformation/create-local-resources';
 import { emulatorComponents } from './emulators/emulator-components';
 import { kinesisEventSourceMappingsComponent } from './event-source-mapping';
-import { localFirehoseComponent } from './firehose';
+import { localFirehoseComponent, type LocalFirehoseSettings } from './firehose';
 import { gatewayComponent } from './gateway';
 import type { PlatformComponent } from './platform-component';
 import type { PlatformPorts } from './platform-settings';
@@ -18,11 +18,12 @@ import { serverlessOfflineServicesComponent, type ServiceSlot } from './serverle
 export function platformComponentPhases(
   ports: PlatformPorts,
   serviceSlots: Promise<ServiceSlot[]>,
+  firehose: LocalFirehoseSettings = {},
 ): PlatformComponent[][] {
   return [
     emulatorComponents(ports),
     // Firehose delivers to S3 and the services call Firehose: between the two.
-    [platformResourcesComponent(), localFirehoseComponent(ports.firehose)],
+    [platformResourcesComponent(), localFirehoseComponent(ports.firehose, firehose)],
     [serverlessOfflineServicesComponent(serviceSlots, ports.serviceBase)],
     [gatewayComponent(ports.api), kinesisEventSourceMappingsComponent(serviceSlots)],
   ];

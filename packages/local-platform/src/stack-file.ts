@@ -52,6 +52,8 @@ export interface DeliveryStreamResource {
   name: string;
   arn: string;
   bucket: string;
+  /** The logical id of the bucket it delivers to, when the platform declares that bucket. */
+  bucketLogicalId?: string;
   prefix: string;
   errorOutputPrefix: string;
 }

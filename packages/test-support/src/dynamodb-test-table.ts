@@ -1,20 +1,16 @@
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import {
   CreateTableCommand,
-  DynamoDBClient,
   ScanCommand,
+  type DynamoDBClient,
   type AttributeValue,
   type CreateTableCommandInput,
   type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
+import { declaredProperties, readPlatformTemplateSync } from '@retail/local-platform';
 import dynalite from 'dynalite';
-import { parse } from 'yaml';
-import { INVOICE_TABLE_KEYS } from '@retail/adapters';
-import { TEST_REGION, TEST_STAGE } from './test-stage';
-
-const RESOURCES = resolve(__dirname, '../../../resources');
+import { createDynamoDbClient, INVOICE_TABLE_KEYS, type AwsClientSettings } from '@retail/adapters';
+import { TEST_ACCOUNT_ID, TEST_CREDENTIALS, TEST_REGION, TEST_STAGE } from './test-stage';
 
 interface TableProperties {
   TableName: string;
@@ -24,23 +20,16 @@ interface TableProperties {
   GlobalSecondaryIndexes?: GlobalSecondaryIndex[];
 }
 
-/** InvoiceTable's properties as resources/dynamodb.yml declares them, named for the test stage. */
+/** InvoiceTable's properties as the platform template declares them for the test stage. */
 export function invoiceTableProperties(): TableProperties {
-  const names = parse(readFileSync(resolve(RESOURCES, 'names.yml'), 'utf8')) as Record<string, string>;
-  // The CloudFormation tags (!Ref, !GetAtt) are only in Outputs, which the table does not need: quiet their warnings.
-  const template = parse(readFileSync(resolve(RESOURCES, 'dynamodb.yml'), 'utf8'), { logLevel: 'silent' }) as {
-    Resources: { InvoiceTable: { Properties: TableProperties } };
-  };
-  const properties = template.Resources.InvoiceTable.Properties;
-  const tableName = properties.TableName.replace(
-    /\$\{self:custom\.names\.(\w+)\}/g,
-    (_, key: string) => names[key]!,
-  ).replaceAll('${sls:stage}', TEST_STAGE);
-  return { ...properties, TableName: tableName };
+  const template = readPlatformTemplateSync(TEST_STAGE);
+  return declaredProperties(template, 'InvoiceTable', TEST_ACCOUNT_ID) as unknown as TableProperties;
 }
 
 export interface DynamoDbTestServer {
   endpoint: string;
+  /** Where and as whom a client reaches the emulator. */
+  settings: AwsClientSettings;
   /** A low-level client of the emulator, to see items as DynamoDB stores them (numbers as their decimal text). */
   client: DynamoDBClient;
   /** Creates a new, empty invoice table as resources/dynamodb.yml declares it and returns its name. */
@@ -55,11 +44,8 @@ export async function startDynamoDbTestServer(): Promise<DynamoDbTestServer> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: TEST_REGION,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  const settings = { region: TEST_REGION, credentials: TEST_CREDENTIALS, endpoints: { dynamodb: endpoint } };
+  const client = createDynamoDbClient(settings);
   let tables = 0;
 
   const createInvoiceTable = async () => {
@@ -103,13 +89,5 @@ export async function startDynamoDbTestServer(): Promise<DynamoDbTestServer> {
     await new Promise<void>((done, fail) => server.close((error) => (error ? fail(error) : done())));
   };
 
-  return { endpoint, client, createInvoiceTable, scanTable, stop };
-}
-
-/** The variables the local platform gives a function, pointing the SDK's default chain at the emulator. */
-export function useDynamoDbEmulatorEnvironment(endpoint: string): void {
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoint;
-  process.env.AWS_REGION = TEST_REGION;
-  process.env.AWS_ACCESS_KEY_ID = 'test';
-  process.env.AWS_SECRET_ACCESS_KEY = 'test';
+  return { endpoint, settings, client, createInvoiceTable, scanTable, stop };
 }

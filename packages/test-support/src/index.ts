@@ -3,6 +3,7 @@ export * from './api-gateway-event';
 export * from './dynamodb-test-table';
 export * from './dynamodb-unprocessed-items';
 export * from './eventually';
+export * from './handler-environment';
 export * from './kinesis-stream-event';
 export * from './kinesis-test-stream';
 export * from './lambda-context';

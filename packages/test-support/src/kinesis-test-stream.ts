@@ -1,35 +1,24 @@
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  KinesisClient,
   ListShardsCommand,
+  type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { declaredStreams, readPlatformTemplateSync } from '@retail/local-platform';
 import kinesalite from 'kinesalite';
-import { parse } from 'yaml';
-import { TEST_REGION, TEST_STAGE } from './test-stage';
+import { createKinesisClient, type AwsClientSettings } from '@retail/adapters';
+import { TEST_ACCOUNT_ID, TEST_CREDENTIALS, TEST_REGION, TEST_STAGE } from './test-stage';
 import { eventually } from './eventually';
 
-const RESOURCES = resolve(__dirname, '../../../resources');
-
-/** The invoice line stream as resources/kinesis.yml declares it, named for the test stage. */
+/** The invoice line stream as the platform template declares it for the test stage. */
 export function invoiceLineStreamDefinition(): { streamName: string; shardCount: number } {
-  const names = parse(readFileSync(resolve(RESOURCES, 'names.yml'), 'utf8')) as Record<string, string>;
-  // CloudFormation tags (!Ref, !GetAtt) in Outputs are not needed here: quiet the unknown-tag warnings.
-  const kinesis = parse(readFileSync(resolve(RESOURCES, 'kinesis.yml'), 'utf8'), { logLevel: 'silent' }) as {
-    Resources: { InvoiceLineStream: { Properties: { Name: string; ShardCount: number } } };
-  };
-  const { Name, ShardCount } = kinesis.Resources.InvoiceLineStream.Properties;
-  const name = Name.replace(/\$\{self:custom\.names\.(\w+)\}/g, (_, key: string) => names[key]!).replaceAll(
-    '${sls:stage}',
-    TEST_STAGE,
-  );
-  return { streamName: name, shardCount: ShardCount };
+  const streams = declaredStreams(readPlatformTemplateSync(TEST_STAGE), TEST_ACCOUNT_ID);
+  const stream = streams.find((candidate) => candidate.logicalId === 'InvoiceLineStream');
+  if (!stream) throw new Error('the platform template declares no InvoiceLineStream');
+  return { streamName: stream.name, shardCount: stream.shardCount };
 }
 
 /** Waits until a stream created or resharded on kinesalite is ACTIVE again (its create and update delays). */
@@ -120,20 +109,12 @@ export async function startKinesisTestStream(): Promise<KinesisTestStream> {
   return { endpoint, streamName, shardCount, client, readRecords, stop };
 }
 
-/** A Kinesis client of the emulator with fake credentials; HTTP/1.1 because kinesalite refuses HTTP/2. */
+/** A Kinesis client of the emulator with fake credentials. */
 export function kinesisClientOf(endpoint: string): KinesisClient {
-  return new KinesisClient({
-    endpoint,
-    region: TEST_REGION,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    requestHandler: new NodeHttpHandler(),
-  });
+  return createKinesisClient(kinesisEmulatorSettings(endpoint));
 }
 
-/** The variables the local platform gives a function, pointing the SDK's default chain at the emulator. */
-export function useKinesisEmulatorEnvironment(endpoint: string): void {
-  process.env.AWS_ENDPOINT_URL_KINESIS = endpoint;
-  process.env.AWS_REGION = TEST_REGION;
-  process.env.AWS_ACCESS_KEY_ID = 'test';
-  process.env.AWS_SECRET_ACCESS_KEY = 'test';
+/** Where and as whom a client reaches the test emulator. */
+export function kinesisEmulatorSettings(endpoint: string): AwsClientSettings {
+  return { region: TEST_REGION, credentials: TEST_CREDENTIALS, endpoints: { kinesis: endpoint } };
 }

@@ -1,51 +1,42 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { PutRecordBatchCommand, type FirehoseClient } from '@aws-sdk/client-firehose';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { createFirehoseClient, createS3Client } from '@retail/adapters';
+import { declaredDeliveryStreams, readPlatformTemplateSync } from '@retail/local-platform';
 import S3rver from 's3rver';
-import { parse, type ScalarTag } from 'yaml';
 import {
   startLocalFirehose,
   type LocalDeliveryStreamConfig,
   type LocalFirehose,
   type LocalFirehoseOptions,
 } from '@retail/local-platform/firehose';
-import { TEST_REGION, TEST_STAGE } from './test-stage';
+import { TEST_ACCOUNT_ID, TEST_REGION, TEST_STAGE } from './test-stage';
 
-const RESOURCES = path.resolve(__dirname, '../../../resources');
-export const TEST_ACCOUNT_ID = '000000000000';
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
-// CloudFormation's short forms, read as the long forms (unresolved: the emulator must not need them).
-const cloudFormationTags: ScalarTag[] = ['Ref', 'Sub', 'GetAtt', 'ImportValue'].map((name) => ({
-  tag: `!${name}`,
-  resolve: (value: string) => ({ [name === 'Ref' ? 'Ref' : `Fn::${name}`]: value }),
-}));
-
-/** resources/names.yml for the test stage. */
-function testStageName(key: string): string {
-  const names = parse(readFileSync(path.join(RESOURCES, 'names.yml'), 'utf8')) as Record<string, string>;
-  return names[key]!.replaceAll('${sls:stage}', TEST_STAGE);
+export interface DeclaredRawEventsStream extends LocalDeliveryStreamConfig {
+  bucketName: string;
+  /** Prefix and ErrorOutputPrefix as declared, with their !{...} expressions (as stack.json lists them). */
+  prefix: string;
+  errorOutputPrefix: string;
 }
 
-/** The raw events delivery stream exactly as resources/firehose.yml declares it, named for the test stage. */
-export function rawEventsDeliveryStream(): LocalDeliveryStreamConfig & { bucketName: string } {
-  const template = parse(readFileSync(path.join(RESOURCES, 'firehose.yml'), 'utf8'), {
-    customTags: cloudFormationTags,
-  }) as {
-    Resources: { RawEventsDeliveryStream: { Properties: { ExtendedS3DestinationConfiguration: unknown } } };
-  };
-  const name = testStageName('rawDeliveryStream');
-  return {
-    name,
-    arn: `arn:aws:firehose:${TEST_REGION}:${TEST_ACCOUNT_ID}:deliverystream/${name}`,
-    destination: template.Resources.RawEventsDeliveryStream.Properties.ExtendedS3DestinationConfiguration,
-    // As resources/s3.yml names it: <rawBucket>-<account id>.
-    bucketName: `${testStageName('rawBucket')}-${TEST_ACCOUNT_ID}`,
-  };
+/**
+ * The raw events delivery stream as the platform template declares it for the test stage; its destination as
+ * declared, unresolved (the emulator must not need the intrinsics, and a test can point it at a bucket of its own).
+ */
+export function rawEventsDeliveryStream(): DeclaredRawEventsStream {
+  const template = readPlatformTemplateSync(TEST_STAGE);
+  const stream = declaredDeliveryStreams(template, TEST_ACCOUNT_ID).find(
+    (candidate) => candidate.logicalId === 'RawEventsDeliveryStream',
+  );
+  if (!stream) throw new Error('the platform template declares no RawEventsDeliveryStream');
+  const { name, arn, bucket, prefix, errorOutputPrefix } = stream;
+  const destination = template.resources.RawEventsDeliveryStream?.Properties?.ExtendedS3DestinationConfiguration;
+  return { name, arn, destination, bucketName: bucket, prefix, errorOutputPrefix };
 }
 
 export interface TestS3 {
@@ -68,14 +59,7 @@ export async function startTestS3(): Promise<TestS3> {
   const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, vhostBuckets: false });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new S3Client({
-    region: TEST_REGION,
-    endpoint,
-    credentials: CREDENTIALS,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const client = createS3Client({ region: TEST_REGION, credentials: CREDENTIALS, endpoints: { s3: endpoint } });
   const content = async (bucket: string, key: string) => {
     const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const bytes = Buffer.from(await object.Body!.transformToByteArray());
@@ -165,7 +149,12 @@ export async function startRawEventsFirehose(
 }
 
 export function firehoseClientOf(endpoint: string): FirehoseClient {
-  return new FirehoseClient({ region: TEST_REGION, endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
+  return createFirehoseClient({
+    region: TEST_REGION,
+    credentials: CREDENTIALS,
+    endpoints: { firehose: endpoint },
+    maxAttempts: 1,
+  });
 }
 
 /** Sends records with PutRecordBatch, 500 at a time, failing the test on any refused entry. */

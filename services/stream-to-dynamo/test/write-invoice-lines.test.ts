@@ -3,6 +3,7 @@ import { parser } from '@aws-lambda-powertools/batch/parser';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
+  awsEnvironmentOf,
   createDynamoDbDocumentClient,
   createInvoiceLineRecordProcessor,
   DynamoDbInvoiceStore,
@@ -10,7 +11,7 @@ import {
 } from '@retail/adapters';
 import {
   startDynamoDbTestServer,
-  useDynamoDbEmulatorEnvironment,
+  useHandlerEnvironment,
   type DynamoDbTestServer,
   leaveItemsUnprocessed,
   KinesisShardEvents,
@@ -46,7 +47,7 @@ const WRITE_INVOICE_LINES: StreamConsumer = {
 
 /** The deployed handler module, loaded afresh for a table: it reads its configuration once, when loaded. */
 async function handlerFor(tableName: string): Promise<Handler> {
-  process.env.INVOICE_TABLE_NAME = tableName;
+  useHandlerEnvironment({ INVOICE_TABLE_NAME: tableName });
   jest.resetModules();
   const { handler } = await import('../src/handlers/write-invoice-lines');
   return (event) => handler(event, lambdaContext(streamConsumerFunction(WRITE_INVOICE_LINES)));
@@ -122,12 +123,11 @@ describe('writeInvoiceLines on the online retail sample', () => {
   let storedOnce: Record<string, AttributeValue>[];
 
   beforeAll(async () => {
-    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
     dynamodb = await startDynamoDbTestServer();
-    useDynamoDbEmulatorEnvironment(dynamodb.endpoint);
+    useHandlerEnvironment({ ...awsEnvironmentOf(dynamodb.settings), POWERTOOLS_LOG_LEVEL: 'SILENT' });
     tableName = await dynamodb.createInvoiceTable();
     handler = await handlerFor(tableName);
-    store = new DynamoDbInvoiceStore({ client: createDynamoDbDocumentClient(), tableName });
+    store = new DynamoDbInvoiceStore({ client: createDynamoDbDocumentClient(dynamodb.settings), tableName });
     rows = await readSampleRows();
     lines = sampleLines(rows);
     shard = new KinesisShardEvents(WRITE_INVOICE_LINES);
@@ -243,9 +243,8 @@ describe('writeInvoiceLines with records it cannot write', () => {
   let lines: InvoiceLineEvent[];
 
   beforeAll(async () => {
-    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
     dynamodb = await startDynamoDbTestServer();
-    useDynamoDbEmulatorEnvironment(dynamodb.endpoint);
+    useHandlerEnvironment({ ...awsEnvironmentOf(dynamodb.settings), POWERTOOLS_LOG_LEVEL: 'SILENT' });
     lines = sampleLines(await readSampleRows());
   });
   afterAll(async () => {
@@ -270,7 +269,7 @@ describe('writeInvoiceLines with records it cannot write', () => {
     const response = await handler(event);
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[4]!.kinesis.sequenceNumber }]);
-    const store = new DynamoDbInvoiceStore({ client: createDynamoDbDocumentClient(), tableName });
+    const store = new DynamoDbInvoiceStore({ client: createDynamoDbDocumentClient(dynamodb.settings), tableName });
     expect((await store.getInvoice('536365'))?.lines).toEqual(linesOf('536365').map(asOnTheStream));
     expect((await store.getInvoice('536366'))?.summary.lineCount).toBe(linesOf('536366').length);
   });
@@ -327,7 +326,10 @@ describe('writeInvoiceLines with records it cannot write', () => {
     const tableName = await dynamodb.createInvoiceTable();
     const batch = linesOf('536365', '536366', '536367');
     const event = new KinesisShardEvents(WRITE_INVOICE_LINES).event(batch.map(invoiceLinePayload));
-    const throttled = leaveItemsUnprocessed(createDynamoDbDocumentClient(), (item) => item.invoiceNo === '536366');
+    const throttled = leaveItemsUnprocessed(
+      createDynamoDbDocumentClient(dynamodb.settings),
+      (item) => item.invoiceNo === '536366',
+    );
     const logger = new Logger({ logLevel: 'SILENT' });
     const writer = {
       processor: createInvoiceLineRecordProcessor(logger),

@@ -9,6 +9,7 @@ import {
   readSampleRows,
   sampleLines,
   refusePutRecordBatchEntries,
+  useHandlerEnvironment,
   firehoseClientOf,
   rawEventsDeliveryStream,
   startRawEventsFirehose,
@@ -17,7 +18,7 @@ import {
   type RawEventsFirehose,
   type TestS3,
 } from '@retail/test-support';
-import { createInvoiceLineRecordProcessor, FirehoseRawEventSink } from '@retail/adapters';
+import { awsEnvironmentOf, createInvoiceLineRecordProcessor, FirehoseRawEventSink } from '@retail/adapters';
 import type { InvoiceLineEvent } from '@retail/domain';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { deliverRawEventRecords } from '../src/deliver-raw-event-records';
@@ -29,20 +30,12 @@ const DELIVER_RAW_EVENTS: StreamConsumer = {
   functionKey: 'deliverRawEvents',
   memorySize: 256,
 };
-const ENVIRONMENT = [
-  'RAW_DELIVERY_STREAM_NAME',
-  'AWS_ENDPOINT_URL_FIREHOSE',
-  'AWS_REGION',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'POWERTOOLS_LOG_LEVEL',
-];
 
 let s3: TestS3;
 let raw: RawEventsFirehose;
 let lines: InvoiceLineEvent[];
 let handler: (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
-const savedEnvironment = Object.fromEntries(ENVIRONMENT.map((name) => [name, process.env[name]]));
+let restoreEnvironment: (() => void) | undefined;
 const silentLogger = new Logger({ logLevel: 'SILENT' });
 
 beforeAll(async () => {
@@ -52,21 +45,19 @@ beforeAll(async () => {
   // As they travel: JSON has no -0.
   lines = sampleLines(await readSampleRows()).map((line) => JSON.parse(JSON.stringify(line)) as InvoiceLineEvent);
   // The deployed handler, configured as serverless.yml and the local platform configure it.
-  Object.assign(process.env, {
+  restoreEnvironment = useHandlerEnvironment({
+    ...awsEnvironmentOf({
+      region: TEST_REGION,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      endpoints: { firehose: raw.firehose.endpoint },
+    }),
     RAW_DELIVERY_STREAM_NAME: raw.streamName,
-    AWS_ENDPOINT_URL_FIREHOSE: raw.firehose.endpoint,
-    AWS_REGION: TEST_REGION,
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
   ({ handler } = await import('../src/handlers/deliver-raw-events'));
 });
 afterAll(async () => {
-  for (const [name, value] of Object.entries(savedEnvironment)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  restoreEnvironment?.();
   await raw.close();
   await s3.close();
 });

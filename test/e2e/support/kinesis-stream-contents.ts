@@ -1,6 +1,5 @@
-import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { StackFile } from '@retail/local-platform';
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { createLocalAwsClients, type StackFile } from '@retail/local-platform';
 
 export interface StreamRecord {
   shardId: string;
@@ -13,12 +12,8 @@ export interface StreamRecord {
 export async function readWholeStream(stack: StackFile): Promise<StreamRecord[]> {
   const stream = Object.values(stack.resources.streams)[0];
   if (!stream) throw new Error('the platform has no stream');
-  const kinesis = new KinesisClient({
-    endpoint: stack.endpoints.kinesis,
-    region: stack.region,
-    credentials: stack.credentials,
-    requestHandler: new NodeHttpHandler(),
-  });
+  const clients = createLocalAwsClients(stack.endpoints, stack.region);
+  const { kinesis } = clients;
   try {
     const records: StreamRecord[] = [];
     const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: stream.name }));
@@ -42,6 +37,6 @@ export async function readWholeStream(stack: StackFile): Promise<StreamRecord[]>
     }
     return records;
   } finally {
-    kinesis.destroy();
+    clients.destroy();
   }
 }

@@ -1,14 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { createS3Client } from '@retail/adapters';
-import { createLocalAwsClients, type StackFile } from '@retail/local-platform';
-import { parse, type ScalarTag } from 'yaml';
+import { createDynamoDbClient, createS3Client, type AwsClientSettings } from '@retail/adapters';
+import {
+  createLocalAwsClients,
+  declaredBuckets,
+  declaredDeliveryStreams,
+  declaredTables,
+  readPlatformTemplate,
+  type PlatformTemplate,
+  type StackFile,
+} from '@retail/local-platform';
 import type { RawBucketLayout } from './reconcile-raw-bucket';
-import { REPOSITORY_ROOT } from '../command/repository-paths';
-
-const RESOURCES_DIR = join(REPOSITORY_ROOT, 'resources');
 
 /** The sinks to reconcile and the clients that read them; absent sinks are not checked. */
 export interface ReconcileTargets {
@@ -21,61 +23,50 @@ export interface ReconcileTargets {
   close(): void;
 }
 
-/** What resources/*.yml declare about the two sinks: read here so that no name or prefix is written twice. */
+/** What a stage's platform template declares about the two sinks: read from it, so no name or prefix is written twice. */
 export interface SinkDeclarations {
   invoiceTable: { logicalId: string; tableName: string };
+  /** bucketName keeps `${AWS::AccountId}`: the account fills it in on deploy. */
   rawBucket: { logicalId: string; bucketName: string; linesPrefix: string; errorsPrefix: string };
 }
 
-type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
-
-// CloudFormation's short forms, read as their long forms (this file only needs !GetAtt's and !Sub's text).
-const CLOUDFORMATION_TAGS: ScalarTag[] = ['Ref', 'Sub', 'GetAtt', 'ImportValue'].map((name) => ({
-  tag: `!${name}`,
-  resolve: (value: string) => ({ [name === 'Ref' ? 'Ref' : `Fn::${name}`]: value }),
-}));
+// Stands for the account in names resolved without one: a deployed bucket's name ends in its account id.
+const ACCOUNT_ID = '${AWS::AccountId}';
 
 /**
  * The invoice table is the template's one DynamoDB table; the raw bucket is the one the raw events delivery stream
- * writes to (its BucketARN), under its Prefix, with failures under its ErrorOutputPrefix. Names keep their
- * `${self:custom.names.*}` and `${AWS::AccountId}` variables: the stage and account fill them in.
+ * writes to (its BucketARN), under its Prefix, with failures under its ErrorOutputPrefix.
  */
-export function readSinkDeclarations(resourcesDir = RESOURCES_DIR): SinkDeclarations {
-  const read = (file: string) =>
-    parse(readFileSync(join(resourcesDir, file), 'utf8'), { customTags: CLOUDFORMATION_TAGS }) as Template;
-  const tables = Object.entries(read('dynamodb.yml').Resources).filter(
-    ([, resource]) => resource.Type === 'AWS::DynamoDB::Table',
-  );
-  if (tables.length !== 1)
+export function sinkDeclarationsOf(template: PlatformTemplate): SinkDeclarations {
+  const tables = declaredTables(template, ACCOUNT_ID);
+  const deliveryStreams = declaredDeliveryStreams(template, ACCOUNT_ID);
+  const [table] = tables;
+  const [stream] = deliveryStreams;
+  if (tables.length !== 1 || table === undefined)
     throw new Error(
-      `resources/dynamodb.yml declares ${tables.length} DynamoDB tables; reconcile expects the one invoice table`,
+      `${template.service} declares ${tables.length} DynamoDB tables; reconcile expects the one invoice table`,
     );
-  const [tableLogicalId, table] = tables[0]!;
-
-  const deliveryStreams = Object.values(read('firehose.yml').Resources).filter(
-    (resource) => resource.Type === 'AWS::KinesisFirehose::DeliveryStream',
-  );
-  if (deliveryStreams.length !== 1)
+  if (deliveryStreams.length !== 1 || stream === undefined)
     throw new Error(
-      `resources/firehose.yml declares ${deliveryStreams.length} delivery streams; reconcile expects the one raw events stream`,
+      `${template.service} declares ${deliveryStreams.length} delivery streams; reconcile expects the one raw events stream`,
     );
-  const destination = deliveryStreams[0]!.Properties.ExtendedS3DestinationConfiguration as Record<string, unknown>;
-  const bucketArn = (destination.BucketARN as { 'Fn::GetAtt'?: string } | undefined)?.['Fn::GetAtt'];
-  const bucketLogicalId = bucketArn?.replace(/\.Arn$/, '');
-  if (!bucketLogicalId)
-    throw new Error("resources/firehose.yml: the raw events delivery stream's BucketARN is not `!GetAtt <bucket>.Arn`");
-  const bucket = read('s3.yml').Resources[bucketLogicalId];
-  const bucketName = (bucket?.Properties.BucketName as { 'Fn::Sub'?: string } | string | undefined) ?? '';
-
+  const bucket = declaredBuckets(template, ACCOUNT_ID).find((candidate) => candidate.name === stream.bucket);
+  if (bucket === undefined)
+    throw new Error(`${stream.logicalId} delivers to ${stream.bucket}, a bucket ${template.service} does not declare`);
   return {
-    invoiceTable: { logicalId: tableLogicalId, tableName: String(table.Properties.TableName) },
+    invoiceTable: { logicalId: table.logicalId, tableName: table.name },
     rawBucket: {
-      logicalId: bucketLogicalId,
-      bucketName: typeof bucketName === 'string' ? bucketName : (bucketName['Fn::Sub'] ?? ''),
-      linesPrefix: staticPrefix(String(destination.Prefix ?? '')),
-      errorsPrefix: staticPrefix(String(destination.ErrorOutputPrefix ?? '')),
+      logicalId: bucket.logicalId,
+      bucketName: bucket.name,
+      linesPrefix: staticPrefix(stream.prefix),
+      errorsPrefix: staticPrefix(stream.errorOutputPrefix),
     },
   };
+}
+
+/** The sinks a stage's platform stack declares, through `sls print` (about 2 s). */
+export async function readSinkDeclarations(stage: string): Promise<SinkDeclarations> {
+  return sinkDeclarationsOf(await readPlatformTemplate(stage));
 }
 
 /** `invoice-lines/year=!{partitionKeyFromQuery:year}/...` -> `invoice-lines/`: the folder every object's key starts with. */
@@ -84,44 +75,64 @@ function staticPrefix(template: string): string {
   return expression === -1 ? template : template.slice(0, template.lastIndexOf('/', expression) + 1);
 }
 
-/** The sinks of a running local platform: those its stack file lists, at its emulators' endpoints. */
-export function targetsOfLocalStack(
-  stack: StackFile,
-  declarations: SinkDeclarations = readSinkDeclarations(),
-): ReconcileTargets {
+/**
+ * The sinks of a running local platform, all from its stack file: its one table, and the bucket its one delivery
+ * stream writes to, under the prefixes the stack file gives.
+ */
+export function targetsOfLocalStack(stack: StackFile): ReconcileTargets {
+  const tables = Object.values(stack.resources.tables);
+  const deliveryStreams = Object.values(stack.resources.deliveryStreams ?? {});
+  if (tables.length > 1 || deliveryStreams.length > 1)
+    throw new Error(
+      `the stack file lists ${tables.length} tables and ${deliveryStreams.length} delivery streams; reconcile expects one of each`,
+    );
+  const [table] = tables;
+  const [stream] = deliveryStreams;
+  const bucket = stream && Object.values(stack.resources.buckets).find((candidate) => candidate.name === stream.bucket);
+  const notChecked: string[] = [];
+  if (!table) notChecked.push('dynamodb: the stack file lists no table');
+  if (!stream) notChecked.push('raw s3: the stack file lists no delivery stream');
+  else if (!bucket)
+    notChecked.push(`raw s3: the stack file lists no bucket ${stream.bucketLogicalId ?? stream.bucket}`);
   const clients = createLocalAwsClients(stack.endpoints, stack.region);
-  const table = stack.resources.tables[declarations.invoiceTable.logicalId];
-  const bucket = stack.resources.buckets[declarations.rawBucket.logicalId];
-  const { linesPrefix, errorsPrefix } = declarations.rawBucket;
-  const notChecked = [
-    ...(table ? [] : [`dynamodb: the stack file lists no table ${declarations.invoiceTable.logicalId}`]),
-    ...(bucket ? [] : [`raw s3: the stack file lists no bucket ${declarations.rawBucket.logicalId}`]),
-  ];
+  const layout = stream && {
+    bucket: stream.bucket,
+    linesPrefix: staticPrefix(stream.prefix),
+    errorsPrefix: staticPrefix(stream.errorOutputPrefix),
+  };
   return {
     platform: `the local platform (stage ${stack.stage})`,
     invoiceTable: table ? { client: clients.dynamodb, tableName: table.name } : undefined,
-    rawBucket: bucket ? { client: clients.s3, layout: { bucket: bucket.name, linesPrefix, errorsPrefix } } : undefined,
+    rawBucket: bucket && layout ? { client: clients.s3, layout } : undefined,
     notChecked,
     close: () => clients.destroy(),
   };
 }
 
+export interface DeployedStageOptions {
+  /** Default: read from the stage's template (`sls print`). */
+  declarations?: SinkDeclarations;
+  /** Default: the SDK's own chain (AWS_PROFILE, AWS_REGION, ...), as a user's shell sets it. */
+  clients?: AwsClientSettings;
+}
+
 /**
- * The sinks of a deployed stage, with the SDK's default credentials and region (AWS_PROFILE, AWS_REGION, ...): the
- * table's name from resources/names.yml, the bucket's (which ends in the account id) found with ListBuckets.
+ * The sinks of a deployed stage: the table's name as the stage's template declares it, the bucket's (which ends in
+ * the account id) found with ListBuckets.
  */
 export async function targetsOfDeployedStage(
   stage: string,
-  declarations: SinkDeclarations = readSinkDeclarations(),
+  options: DeployedStageOptions = {},
 ): Promise<ReconcileTargets> {
-  const dynamodb = new DynamoDBClient({});
-  const s3 = createS3Client();
+  const dynamodb = createDynamoDbClient(options.clients);
+  const s3 = createS3Client(options.clients);
   const close = () => {
     dynamodb.destroy();
     s3.destroy();
   };
   try {
-    const names = deployedNamePatterns(stage, declarations);
+    const declarations = options.declarations ?? (await readSinkDeclarations(stage));
+    const names = deployedNamePatterns(declarations);
     const bucketNames: string[] = [];
     let token: string | undefined;
     do {
@@ -145,17 +156,14 @@ export async function targetsOfDeployedStage(
 }
 
 /** The stage's table name, and its raw bucket's name as a pattern (the account id is not known here). */
-export function deployedNamePatterns(stage: string, declarations: SinkDeclarations, resourcesDir = RESOURCES_DIR) {
-  const names = parse(readFileSync(join(resourcesDir, 'names.yml'), 'utf8')) as Record<string, string>;
-  const resolve = (template: string) =>
-    template
-      .replace(/\$\{self:custom\.names\.(\w+)\}/g, (whole, key: string) => names[key] ?? whole)
-      .replaceAll('${sls:stage}', stage);
-  const tableName = resolve(declarations.invoiceTable.tableName);
-  const bucketTemplate = resolve(declarations.rawBucket.bucketName);
-  const [bucketNamePrefix = ''] = bucketTemplate.split('${AWS::AccountId}');
-  const escaped = bucketTemplate.split('${AWS::AccountId}').map((part) => part.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&'));
-  return { tableName, bucketNamePrefix, bucketName: new RegExp(`^${escaped.join('\\d{12}')}$`) };
+export function deployedNamePatterns(declarations: SinkDeclarations) {
+  const parts = declarations.rawBucket.bucketName.split(ACCOUNT_ID);
+  const escaped = parts.map((part) => part.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&'));
+  return {
+    tableName: declarations.invoiceTable.tableName,
+    bucketNamePrefix: parts[0] ?? '',
+    bucketName: new RegExp(`^${escaped.join('\\d{12}')}$`),
+  };
 }
 
 export function pickDeployedBucket(bucketNames: readonly string[], pattern: RegExp, stage: string): string {

@@ -1,14 +1,22 @@
-import { deployedNamePatterns, pickDeployedBucket, readSinkDeclarations } from '../../src/reconcile/reconcile-targets';
+import {
+  deployedNamePatterns,
+  pickDeployedBucket,
+  readSinkDeclarations,
+  type SinkDeclarations,
+} from '../../src/reconcile/reconcile-targets';
 
-describe('the sinks reconcile reads, as resources/*.yml declare them', () => {
-  const declarations = readSinkDeclarations();
+describe("the sinks reconcile reads, as the stage's platform template declares them", () => {
+  let declarations: SinkDeclarations;
+  beforeAll(async () => {
+    declarations = await readSinkDeclarations('dev');
+  }, 180_000);
 
   it('takes the invoice table, the raw bucket the delivery stream writes to, and its prefixes up to the first expression', () => {
     expect(declarations).toEqual({
-      invoiceTable: { logicalId: 'InvoiceTable', tableName: '${self:custom.names.invoiceTable}' },
+      invoiceTable: { logicalId: 'InvoiceTable', tableName: 'retail-dev-invoices' },
       rawBucket: {
         logicalId: 'RawEventsBucket',
-        bucketName: '${self:custom.names.rawBucket}-${AWS::AccountId}',
+        bucketName: 'retail-dev-raw-events-${AWS::AccountId}',
         linesPrefix: 'invoice-lines/',
         errorsPrefix: 'errors/',
       },
@@ -16,7 +24,7 @@ describe('the sinks reconcile reads, as resources/*.yml declare them', () => {
   });
 
   it("names a deployed stage's table and matches its bucket whatever the account id", () => {
-    const names = deployedNamePatterns('dev', declarations);
+    const names = deployedNamePatterns(declarations);
 
     expect(names.tableName).toBe('retail-dev-invoices');
     expect(names.bucketNamePrefix).toBe('retail-dev-raw-events-');
@@ -34,7 +42,7 @@ describe('the sinks reconcile reads, as resources/*.yml declare them', () => {
   });
 
   it('refuses to guess when no bucket or several buckets match', () => {
-    const { bucketName } = deployedNamePatterns('dev', declarations);
+    const { bucketName } = deployedNamePatterns(declarations);
 
     expect(() => pickDeployedBucket(['retail-dev-raw-events-12345'], bucketName, 'dev')).toThrow(
       /no bucket of these credentials matches .* is stage dev deployed/,

@@ -94,6 +94,12 @@ async function putRawObject(key: string, objectLines: readonly InvoiceLineEvent[
   await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
 }
 
+/** The raw events delivery stream as `npm start` lists it in stack.json: into BUCKET, under its declared prefixes. */
+function rawDeliveryStreamResource() {
+  const { name, arn, prefix, errorOutputPrefix } = rawEventsDeliveryStream();
+  return { name, arn, bucket: BUCKET, bucketLogicalId: 'RawEventsBucket', prefix, errorOutputPrefix };
+}
+
 /** What `npm start` would write for a platform holding this table and the raw bucket, built by hand. */
 function localStack(
   tableName: string,
@@ -117,6 +123,7 @@ function localStack(
         },
       },
       buckets,
+      deliveryStreams: { RawEventsDeliveryStream: rawDeliveryStreamResource() },
     },
     routes: [],
     environment: {},
@@ -321,16 +328,14 @@ describe('reconcile, against dynalite and s3rver filled with the sample', () => 
     expect(formatReconcileReport(report)).toMatch(/^figure +source +dynamodb$/m);
   });
 
-  it("finds a deployed stage's sinks by name with the SDK's default clients (here pointed at the emulators, as AWS_ENDPOINT_URL_* do)", async () => {
-    const saved = { ...process.env };
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-      AWS_REGION: TEST_REGION,
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  it("finds a deployed stage's sinks by name with the clients it is given (here the emulators', as AWS_ENDPOINT_URL_* would point the SDK's own)", async () => {
+    const targets = await targetsOfDeployedStage(TEST_STAGE, {
+      clients: {
+        region: TEST_REGION,
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+        endpoints: { dynamodb: dynamodb.endpoint, s3: s3.endpoint },
+      },
     });
-    const targets = await targetsOfDeployedStage(TEST_STAGE);
     try {
       expect(targets.invoiceTable?.tableName).toBe(`retail-${TEST_STAGE}-invoices`);
       expect(targets.rawBucket?.layout).toEqual({
@@ -348,7 +353,6 @@ describe('reconcile, against dynalite and s3rver filled with the sample', () => 
       expect(report.differences).toEqual([]);
     } finally {
       targets.close();
-      process.env = saved;
     }
   });
 

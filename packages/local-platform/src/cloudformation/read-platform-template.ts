@@ -9,7 +9,7 @@ import type {
 } from '@aws-sdk/client-dynamodb';
 import { isJsonObject, type JsonObject } from '../json-object';
 import { REPO_ROOT } from '../platform-settings';
-import { printServerlessConfiguration } from '../serverless-print';
+import { printServerlessConfiguration, printServerlessConfigurationSync } from '../serverless-print';
 import {
   arnOf,
   physicalNameOf,
@@ -41,6 +41,22 @@ export async function readPlatformTemplate(
   signal?: AbortSignal,
 ): Promise<PlatformTemplate> {
   return platformTemplateFromPrintedConfiguration(await printServerlessConfiguration(repoRoot, stage, signal));
+}
+
+const templatesRead = new Map<string, PlatformTemplate>();
+
+/**
+ * readPlatformTemplate for callers that cannot wait (test fixtures): blocks while `sls print` runs, once per stage
+ * and process.
+ */
+export function readPlatformTemplateSync(stage: string, repoRoot: string = REPO_ROOT): PlatformTemplate {
+  const key = `${repoRoot}\u0000${stage}`;
+  let template = templatesRead.get(key);
+  if (template === undefined) {
+    template = platformTemplateFromPrintedConfiguration(printServerlessConfigurationSync(repoRoot, stage));
+    templatesRead.set(key, template);
+  }
+  return template;
 }
 
 /** Picks the template out of `sls print --format json` output. */
@@ -155,6 +171,52 @@ export function declaredBuckets(template: PlatformTemplate, accountId: string): 
     name: physicalNameOf(logicalId, context),
     arn: arnOf(logicalId, context),
   }));
+}
+
+export interface DeclaredDeliveryStream {
+  logicalId: string;
+  name: string;
+  arn: string;
+  /** ExtendedS3DestinationConfiguration resolved, without RoleARN and CloudWatchLoggingOptions (no roles locally). */
+  destination: JsonObject;
+  /** The bucket it delivers to, and where: Prefix and ErrorOutputPrefix as declared (with their !{...} expressions). */
+  bucket: string;
+  prefix: string;
+  errorOutputPrefix: string;
+}
+
+const DELIVERY_STREAM_TYPE = 'AWS::KinesisFirehose::DeliveryStream';
+
+export function declaredDeliveryStreams(template: PlatformTemplate, accountId: string): DeclaredDeliveryStream[] {
+  const context = intrinsicContextOf(template, accountId);
+  return Object.entries(template.resources)
+    .filter(([, resource]) => resource.Type === DELIVERY_STREAM_TYPE)
+    .map(([logicalId, resource]) => {
+      const declared = resource.Properties?.ExtendedS3DestinationConfiguration;
+      if (!isJsonObject(declared))
+        throw new Error(`${logicalId}: only ExtendedS3DestinationConfiguration is emulated locally.`);
+      // Nothing runs under the role locally and logs go to the terminal: those properties are not resolved.
+      const { RoleARN: _role, CloudWatchLoggingOptions: _logging, ...delivery } = declared;
+      const resolved = resolveIntrinsics(delivery, context);
+      const destination = isJsonObject(resolved) ? resolved : {};
+      return {
+        logicalId,
+        name: physicalNameOf(logicalId, context),
+        arn: arnOf(logicalId, context),
+        destination,
+        bucket: String(destination.BucketARN).replace(/^arn:[^:]+:s3:::/, ''),
+        prefix: String(destination.Prefix ?? ''),
+        errorOutputPrefix: String(destination.ErrorOutputPrefix ?? ''),
+      };
+    });
+}
+
+/** The Properties of one resource, resolved as CloudFormation would resolve them for `accountId`. */
+export function declaredProperties(template: PlatformTemplate, logicalId: string, accountId: string): JsonObject {
+  const resource = template.resources[logicalId];
+  if (resource === undefined) throw new Error(`The platform template declares no resource ${logicalId}.`);
+  const resolved = resolveIntrinsics(resource.Properties ?? {}, intrinsicContextOf(template, accountId));
+  return isJsonObject(resolved) ? resolved : {};
 }
 
 function resourcesOfType(

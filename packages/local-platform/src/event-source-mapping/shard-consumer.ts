@@ -6,6 +6,7 @@ import {
   type ShardIteratorType,
 } from '@aws-sdk/client-kinesis';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { ExponentialBackoff } from '@retail/adapters';
 import { judgeBatchItemFailures } from './batch-item-failures';
 import type { CheckpointFile } from './checkpoint-file';
 import {
@@ -194,8 +195,8 @@ export class ShardConsumer {
   private async readLoop(): Promise<void> {
     const { timing, stopSignal } = this.context;
     let iterator = await this.firstIterator();
-    let idleWait = timing.idlePollMs;
-    let errorDelay = timing.retryDelayMs;
+    const idleWaits = new ExponentialBackoff({ baseDelayMs: timing.idlePollMs, maxDelayMs: timing.maxIdlePollMs });
+    const errorWaits = retryBackoff(timing);
     while (iterator !== undefined && !this.stopped) {
       if (this.buffer.length >= READ_AHEAD_RECORDS) {
         await this.bufferDrained.wait(undefined, stopSignal);
@@ -214,21 +215,19 @@ export class ShardConsumer {
           iterator = await this.iteratorAfterExpiry();
           continue;
         }
-        this.context.log.warn(
-          `${this.label}: GetRecords failed (${describeError(error)}); retrying in ${errorDelay} ms.`,
-        );
-        await abortableDelay(errorDelay, stopSignal);
-        errorDelay = Math.min(errorDelay * 2, timing.maxRetryDelayMs);
+        const delay = errorWaits.next();
+        this.context.log.warn(`${this.label}: GetRecords failed (${describeError(error)}); retrying in ${delay} ms.`);
+        await abortableDelay(delay, stopSignal);
         continue;
       }
-      errorDelay = timing.retryDelayMs;
+      errorWaits.reset();
       const records = output.Records ?? [];
       if (records.length > 0) {
         for (const record of records) this.buffer.push(this.shardRecord(record));
         this.lastReadSequenceNumber = records[records.length - 1]?.SequenceNumber;
         this.shardStats.recordsRead += records.length;
         this.bufferChanged.wake();
-        idleWait = timing.idlePollMs;
+        idleWaits.reset();
       } else {
         this.lastEmptyPoll = pollIndex;
         this.context.onProgress();
@@ -241,8 +240,7 @@ export class ShardConsumer {
         return;
       }
       if (records.length === 0) {
-        await this.pollNow.wait(idleWait, stopSignal);
-        idleWait = Math.min(idleWait * 2, timing.maxIdlePollMs);
+        await this.pollNow.wait(idleWaits.next(), stopSignal);
       }
     }
   }
@@ -293,7 +291,7 @@ export class ShardConsumer {
 
   private async shardIterator(type: ShardIteratorType, sequenceNumber?: string): Promise<string | undefined> {
     const { timing, stopSignal } = this.context;
-    let delay = timing.retryDelayMs;
+    const waits = retryBackoff(timing);
     while (!this.stopped) {
       try {
         const output = await this.context.kinesis.send(
@@ -308,11 +306,11 @@ export class ShardConsumer {
         return output.ShardIterator;
       } catch (error) {
         if (this.stopped) return undefined;
+        const delay = waits.next();
         this.context.log.warn(
           `${this.label}: GetShardIterator ${type} ${sequenceNumber ?? ''} failed (${describeError(error)}); retrying in ${delay} ms.`,
         );
         await abortableDelay(delay, stopSignal);
-        delay = Math.min(delay * 2, timing.maxRetryDelayMs);
       }
     }
     return undefined;
@@ -395,7 +393,7 @@ export class ShardConsumer {
   private async deliver(slice: ShardRecord[], retries: number): Promise<DeliveryResult> {
     const { timing, stopSignal } = this.context;
     let invokeCount = 0;
-    let retryDelay = timing.retryDelayMs;
+    const waits = retryBackoff(timing);
     let remaining = slice;
     for (;;) {
       if (this.stopped) return 'stopped';
@@ -418,6 +416,7 @@ export class ShardConsumer {
         this.shardStats.recordsSkipped += remaining.length - records.length;
         return this.commitThrough(remaining);
       }
+      const retryDelay = waits.next();
       if (outcome.kind === 'invoke-error') {
         // Lambda retries what it could not invoke until the records expire, without spending retry attempts.
         this.shardStats.invokeErrors += 1;
@@ -462,7 +461,6 @@ export class ShardConsumer {
         );
       }
       await abortableDelay(retryDelay, stopSignal);
-      retryDelay = Math.min(retryDelay * 2, timing.maxRetryDelayMs);
     }
   }
 
@@ -527,7 +525,7 @@ export class ShardConsumer {
       this.shardStats.recordsDropped += records.length;
     } else if (records.length > 0 && onFailureDestinationArn !== undefined) {
       const { timing, stopSignal, abandonSignal } = this.context;
-      let delay = timing.retryDelayMs;
+      const waits = retryBackoff(timing);
       for (;;) {
         if (this.stopped) return 'stopped';
         try {
@@ -545,11 +543,11 @@ export class ShardConsumer {
         } catch (error) {
           if (abandonSignal.aborted) return 'stopped';
           // Never checkpoint past records that are neither processed nor kept somewhere.
+          const delay = waits.next();
           this.context.log.warn(
             `${this.label}: could not send ${range} to ${onFailureDestinationArn} (${describeError(error)}); retrying in ${delay} ms.`,
           );
           await abortableDelay(delay, stopSignal);
-          delay = Math.min(delay * 2, timing.maxRetryDelayMs);
         }
       }
     }
@@ -574,22 +572,27 @@ export class ShardConsumer {
 
   private async commit(checkpoint: { sequenceNumber?: string; ended?: boolean }): Promise<DeliveryResult> {
     const { timing, stopSignal } = this.context;
-    let delay = timing.retryDelayMs;
+    const waits = retryBackoff(timing);
     for (;;) {
       try {
         this.context.checkpoints.commit(this.shardId, checkpoint);
         if (checkpoint.sequenceNumber !== undefined) this.shardStats.checkpoint = checkpoint.sequenceNumber;
         return 'done';
       } catch (error) {
+        const delay = waits.next();
         this.context.log.warn(
           `${this.label}: could not write ${this.context.checkpoints.filePath} (${describeError(error)}); retrying in ${delay} ms.`,
         );
         if (this.stopped) return 'stopped';
         await abortableDelay(delay, stopSignal);
-        delay = Math.min(delay * 2, timing.maxRetryDelayMs);
       }
     }
   }
+}
+
+/** The waits between retries of a failed call or batch: retryDelayMs, doubling up to maxRetryDelayMs. */
+export function retryBackoff(timing: EventSourceMappingTiming): ExponentialBackoff {
+  return new ExponentialBackoff({ baseDelayMs: timing.retryDelayMs, maxDelayMs: timing.maxRetryDelayMs });
 }
 
 /** Two halves of `slice` with as many invocable records each (the first gets the odd one). */

@@ -3,6 +3,7 @@ import { DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand, type Sh
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createKinesisClient, createS3Client } from '@retail/adapters';
 import { LOCAL_CREDENTIALS } from '../platform-settings';
 import { CheckpointFile, type MappingCheckpoints } from './checkpoint-file';
 import {
@@ -13,6 +14,7 @@ import {
 import type { OnFailureDestinationClients } from './on-failure-destination';
 import {
   ShardConsumer,
+  retryBackoff,
   zeroShardCounts,
   type EventSourceMappingLog,
   type EventSourceMappingTiming,
@@ -345,17 +347,17 @@ class MappingRunner {
   /** Calls `call` until it succeeds (the stream may not exist yet) or the mappings stop (undefined). */
   private async retry<T>(what: string, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T | undefined> {
     const { timing, stopSignal, log } = this.context;
-    let delay = timing.retryDelayMs;
+    const waits = retryBackoff(timing);
     while (!stopSignal.aborted) {
       try {
         return await call(stopSignal);
       } catch (error) {
         if (stopSignal.aborted) return undefined;
+        const delay = waits.next();
         log.warn(
           `${this.label}: ${what} ${this.mapping.streamName} failed (${(error as Error).name}: ${(error as Error).message}); retrying in ${delay} ms.`,
         );
         await abortableDelay(delay, stopSignal);
-        delay = Math.min(delay * 2, timing.maxRetryDelayMs);
       }
     }
     return undefined;
@@ -363,11 +365,9 @@ class MappingRunner {
 }
 
 function createClients(options: StartKinesisEventSourceMappingsOptions) {
-  // Keep-alive: one connection per emulator carries every call instead of a new socket per batch.
-  const requestHandler = () => new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }) });
-  const common = { region: options.region, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
-  // HTTP/1.1 (NodeHttpHandler): kinesalite rejects the SDK's default HTTP/2 for Kinesis.
-  const kinesis = new KinesisClient({ ...common, endpoint: options.kinesisEndpoint, requestHandler: requestHandler() });
+  // One attempt per call: the mapping's own loops retry, with its timing.
+  const settings = { region: options.region, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
+  const kinesis = createKinesisClient({ ...settings, endpoints: { kinesis: options.kinesisEndpoint } });
   const lambdaClients = new Map<string, LambdaClient>();
   let s3: S3Client | undefined;
   return {
@@ -375,22 +375,19 @@ function createClients(options: StartKinesisEventSourceMappingsOptions) {
     lambda(endpoint: string): LambdaClient {
       let client = lambdaClients.get(endpoint);
       if (!client) {
-        client = new LambdaClient({ ...common, endpoint, requestHandler: requestHandler() });
+        // Keep-alive: one connection per function endpoint carries every invocation instead of a new socket each.
+        client = new LambdaClient({
+          ...settings,
+          endpoint,
+          requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }) }),
+        });
         lambdaClients.set(endpoint, client);
       }
       return client;
     },
     s3(): S3Client | undefined {
       if (options.s3Endpoint === undefined) return undefined;
-      // s3rver: path-style only, and checksums only when required (a streamed body would be stored with its chunk framing).
-      s3 ??= new S3Client({
-        ...common,
-        endpoint: options.s3Endpoint,
-        forcePathStyle: true,
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
-        requestHandler: requestHandler(),
-      });
+      s3 ??= createS3Client({ ...settings, endpoints: { s3: options.s3Endpoint } });
       return s3;
     },
     destroy(): void {

@@ -1,7 +1,5 @@
 import path from 'node:path';
-import { intrinsicContextOf } from '../cloudformation/read-platform-template';
-import { arnOf, physicalNameOf, resolveIntrinsics } from '../cloudformation/resolve-intrinsics';
-import { isJsonObject } from '../json-object';
+import { declaredBuckets, declaredDeliveryStreams } from '../cloudformation/read-platform-template';
 import type { PlatformComponent } from '../platform-component';
 import { LOOPBACK_HOST } from '../platform-settings';
 import type { DeliveryStreamResource } from '../stack-file';
@@ -14,8 +12,19 @@ const DELIVERY_STREAM_TYPE = 'AWS::KinesisFirehose::DeliveryStream';
  */
 export const FIREHOSE_BUFFER_INTERVAL_VARIABLE = 'RETAIL_FIREHOSE_BUFFER_INTERVAL_SECONDS';
 
+export interface LocalFirehoseSettings {
+  /** Instead of each delivery stream's declared buffering interval. */
+  bufferIntervalSeconds?: number;
+}
+
+/** The interval `npm start` users set with FIREHOSE_BUFFER_INTERVAL_VARIABLE, if any. */
+export function firehoseBufferIntervalFromEnvironment(environment = process.env): number | undefined {
+  const seconds = environment[FIREHOSE_BUFFER_INTERVAL_VARIABLE];
+  return seconds ? Number(seconds) : undefined;
+}
+
 /** The local Firehose, configured from the template's delivery streams; needs S3 in an earlier phase. */
-export function localFirehoseComponent(port: number): PlatformComponent {
+export function localFirehoseComponent(port: number, settings: LocalFirehoseSettings = {}): PlatformComponent {
   return {
     name: 'firehose',
     resourceTypes: [DELIVERY_STREAM_TYPE],
@@ -23,48 +32,31 @@ export function localFirehoseComponent(port: number): PlatformComponent {
       const s3Endpoint = stack.endpoints.s3;
       if (s3Endpoint === undefined)
         throw new Error('The local Firehose needs the S3 emulator started in an earlier phase.');
-      const context = intrinsicContextOf(platform.template, platform.accountId);
-      const deliveryStreams: LocalDeliveryStreamConfig[] = Object.entries(platform.template.resources)
-        .filter(([, resource]) => resource.Type === DELIVERY_STREAM_TYPE)
-        .map(([logicalId, resource]) => {
-          const declared = resource.Properties?.ExtendedS3DestinationConfiguration;
-          if (!isJsonObject(declared))
-            throw new Error(`${logicalId}: only ExtendedS3DestinationConfiguration is emulated locally.`);
-          // Nothing runs under the role locally and logs go to the terminal: those properties are not resolved.
-          const { RoleARN: _role, CloudWatchLoggingOptions: _logging, ...delivery } = declared;
-          return {
-            name: physicalNameOf(logicalId, context),
-            arn: arnOf(logicalId, context),
-            destination: resolveIntrinsics(delivery, context),
-          };
-        });
-      const intervalSeconds = process.env[FIREHOSE_BUFFER_INTERVAL_VARIABLE];
+      const declared = declaredDeliveryStreams(platform.template, platform.accountId);
+      const deliveryStreams: LocalDeliveryStreamConfig[] = declared.map(({ name, arn, destination }) => ({
+        name,
+        arn,
+        destination,
+      }));
+      const intervalSeconds = settings.bufferIntervalSeconds;
       const firehose = await startLocalFirehose({
         port,
         host: LOOPBACK_HOST,
         stateDir: path.join(platform.stateDir, 'firehose'),
         s3Endpoint,
         deliveryStreams,
-        bufferingOverride: intervalSeconds ? { intervalInMilliseconds: Number(intervalSeconds) * 1000 } : undefined,
+        bufferingOverride:
+          intervalSeconds !== undefined ? { intervalInMilliseconds: Number(intervalSeconds) * 1000 } : undefined,
         log: (message) => log.warn(`firehose: ${message}`),
       });
+      const buckets = declaredBuckets(platform.template, platform.accountId);
       const resources = Object.fromEntries(
-        Object.entries(platform.template.resources)
-          .filter(([, resource]) => resource.Type === DELIVERY_STREAM_TYPE)
-          .map(([logicalId], index): [string, DeliveryStreamResource] => {
-            const stream = deliveryStreams[index]!;
-            const destination = stream.destination as Record<string, unknown>;
-            return [
-              logicalId,
-              {
-                name: stream.name,
-                arn: stream.arn,
-                bucket: String(destination.BucketARN).replace(/^arn:[^:]+:s3:::/, ''),
-                prefix: String(destination.Prefix ?? ''),
-                errorOutputPrefix: String(destination.ErrorOutputPrefix ?? ''),
-              },
-            ];
-          }),
+        declared.map(
+          ({ logicalId, name, arn, bucket, prefix, errorOutputPrefix }): [string, DeliveryStreamResource] => {
+            const bucketLogicalId = buckets.find((candidate) => candidate.name === bucket)?.logicalId;
+            return [logicalId, { name, arn, bucket, bucketLogicalId, prefix, errorOutputPrefix }];
+          },
+        ),
       );
       return {
         contribution: {

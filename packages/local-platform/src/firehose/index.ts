@@ -10,4 +10,9 @@ export {
   type S3DeliveryDefinition,
 } from './extended-s3-destination';
 export { PARTITIONING_FAILED } from './local-delivery-stream';
-export { localFirehoseComponent, FIREHOSE_BUFFER_INTERVAL_VARIABLE } from './firehose-component';
+export {
+  localFirehoseComponent,
+  firehoseBufferIntervalFromEnvironment,
+  FIREHOSE_BUFFER_INTERVAL_VARIABLE,
+  type LocalFirehoseSettings,
+} from './firehose-component';

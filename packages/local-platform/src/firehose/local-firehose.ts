@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '@retail/adapters';
 import { LOCAL_CREDENTIALS } from '../platform-settings';
 import { parseExtendedS3Destination } from './extended-s3-destination';
 import { firehoseRequestListener } from './firehose-json-api';
@@ -59,15 +60,7 @@ export async function startLocalFirehose(options: LocalFirehoseOptions): Promise
       `The local Firehose serves one account; the delivery streams' ARNs name ${[...accountIds].join(', ')}.`,
     );
   const region = options.deliveryStreams[0] ? arnParts(options.deliveryStreams[0]).region : 'us-east-1';
-  const s3 = new S3Client({
-    region,
-    endpoint: options.s3Endpoint,
-    credentials: LOCAL_CREDENTIALS,
-    forcePathStyle: true,
-    // Checksums only when required: s3rver would otherwise store aws-chunked framing inside streamed bodies.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const s3 = createS3Client({ region, credentials: LOCAL_CREDENTIALS, endpoints: { s3: options.s3Endpoint } });
   const store: ObjectStore = {
     putObject: async (bucket, key, body) => {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));

@@ -8,11 +8,11 @@ import {
   CreateStreamCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  KinesisClient,
   ListShardsCommand,
   PutRecordsCommand,
+  type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createKinesisClient } from '@retail/adapters';
 import { startKinesisEventSourceMappings } from '../../src/event-source-mapping';
 import { LOCAL_CREDENTIALS } from '../../src/platform-settings';
 import { waitForActiveStream } from '@retail/test-support';
@@ -55,11 +55,10 @@ async function measureThroughput(recordCount: number, batchSize: number): Promis
   ]);
   const stateDir = await mkdtemp(path.join(tmpdir(), 'esm-throughput-'));
   const kinesisEndpoint = `http://127.0.0.1:${kinesalite.port}`;
-  const kinesis = new KinesisClient({
+  const kinesis = createKinesisClient({
     region: REGION,
-    endpoint: kinesisEndpoint,
     credentials: LOCAL_CREDENTIALS,
-    requestHandler: new NodeHttpHandler(),
+    endpoints: { kinesis: kinesisEndpoint },
   });
   try {
     const streamName = 'throughput';

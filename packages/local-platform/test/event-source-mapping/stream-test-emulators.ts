@@ -10,8 +10,8 @@ import {
   PutRecordsCommand,
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { createKinesisClient, createS3Client } from '@retail/adapters';
 import kinesalite from 'kinesalite';
 import S3rver from 's3rver';
 import { LOCAL_CREDENTIALS } from '../../src/platform-settings';
@@ -57,15 +57,13 @@ export async function startStreamTestEmulators(): Promise<StreamTestEmulators> {
   const { port: s3Port } = await s3rver.run();
   const s3Endpoint = `http://127.0.0.1:${s3Port}`;
 
-  const common = { region: REGION, credentials: LOCAL_CREDENTIALS, requestHandler: new NodeHttpHandler() };
-  const kinesis = new KinesisClient({ ...common, endpoint: kinesisEndpoint });
-  const s3 = new S3Client({
-    ...common,
-    endpoint: s3Endpoint,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const settings = {
+    region: REGION,
+    credentials: LOCAL_CREDENTIALS,
+    endpoints: { kinesis: kinesisEndpoint, s3: s3Endpoint },
+  };
+  const kinesis = createKinesisClient(settings);
+  const s3 = createS3Client(settings);
 
   return {
     kinesisEndpoint,

@@ -1,8 +1,10 @@
+import { awsEnvironmentOf } from '@retail/adapters';
 import {
+  kinesisEmulatorSettings,
   lambdaContext,
+  useHandlerEnvironment,
   type StreamRecord,
   startKinesisTestStream,
-  useKinesisEmulatorEnvironment,
   type KinesisTestStream,
 } from '@retail/test-support';
 import type { APIGatewayProxyResult } from 'aws-lambda';
@@ -33,11 +35,13 @@ export interface IngestUnderTest {
  */
 export async function startIngestUnderTest(): Promise<IngestUnderTest> {
   const stream = await startKinesisTestStream();
-  useKinesisEmulatorEnvironment(stream.endpoint);
-  process.env.INVOICE_LINE_STREAM_NAME = stream.streamName;
-  // Powertools writes to the global console in dev mode, where tests can read and silence it.
-  process.env.POWERTOOLS_DEV = 'true';
-  process.env.POWERTOOLS_SERVICE_NAME = 'retail-ingest';
+  useHandlerEnvironment({
+    ...awsEnvironmentOf(kinesisEmulatorSettings(stream.endpoint)),
+    INVOICE_LINE_STREAM_NAME: stream.streamName,
+    // Powertools writes to the global console in dev mode, where tests can read and silence it.
+    POWERTOOLS_DEV: 'true',
+    POWERTOOLS_SERVICE_NAME: 'retail-ingest',
+  });
   const { handler, putInvoiceLinesHandler: handlerWith } = await import('../../src/handlers/put-invoice-lines');
 
   const post = async (request: RequestParts, using: HttpHandler = handler): Promise<Answer> => {

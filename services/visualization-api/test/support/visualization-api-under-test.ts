@@ -1,8 +1,8 @@
-import { createDynamoDbDocumentClient, DynamoDbInvoiceStore } from '@retail/adapters';
+import { awsEnvironmentOf, createDynamoDbDocumentClient, DynamoDbInvoiceStore } from '@retail/adapters';
 import {
   lambdaContext,
   startDynamoDbTestServer,
-  useDynamoDbEmulatorEnvironment,
+  useHandlerEnvironment,
   type DynamoDbTestServer,
   readSampleRows,
   sampleLines,
@@ -40,18 +40,20 @@ export interface VisualizationApiUnderTest {
  */
 export async function startVisualizationApiUnderTest(): Promise<VisualizationApiUnderTest> {
   const dynamodb = await startDynamoDbTestServer();
-  useDynamoDbEmulatorEnvironment(dynamodb.endpoint);
   const tableName = await dynamodb.createInvoiceTable();
   const sampleRows = await readSampleRows();
-  const writer = new DynamoDbInvoiceStore({ client: createDynamoDbDocumentClient(), tableName });
+  const writer = new DynamoDbInvoiceStore({ client: createDynamoDbDocumentClient(dynamodb.settings), tableName });
   const unsaved = await writer.saveInvoiceLines(sampleLines(sampleRows));
   if (unsaved.length > 0) throw new Error(`the sample was not fully stored: ${JSON.stringify(unsaved.slice(0, 3))}`);
 
-  process.env.INVOICE_TABLE_NAME = tableName;
-  // Powertools writes to the global console in dev mode, where tests can read and silence it.
-  process.env.POWERTOOLS_DEV = 'true';
-  process.env.POWERTOOLS_SERVICE_NAME = 'retail-visualization-api';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  useHandlerEnvironment({
+    ...awsEnvironmentOf(dynamodb.settings),
+    INVOICE_TABLE_NAME: tableName,
+    // Powertools writes to the global console in dev mode, where tests can read and silence it.
+    POWERTOOLS_DEV: 'true',
+    POWERTOOLS_SERVICE_NAME: 'retail-visualization-api',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
   const [
     { handler: getInvoiceItems, getInvoiceItemsHandler },
     { handler: listCustomerInvoices, listCustomerInvoicesHandler },
