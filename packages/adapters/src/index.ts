@@ -14,3 +14,4 @@ export * from './firehose-raw-event-sink';
 export * from './raw-event-sink-environment';
 export * from './warehouse-sql';
 export * from './warehouse-sql-portability';
+export * from './sql-text';

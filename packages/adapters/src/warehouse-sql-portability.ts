@@ -1,3 +1,5 @@
+import { sqlSegments } from './sql-text';
+
 /**
  * Finds SQL that only one of Redshift and PostgreSQL accepts (the list in the repository's STACK.md, plus a few
  * well-known ones), so the shared warehouse SQL stays shared. It reads the text PostgreSQL sees: comments, the
@@ -85,6 +87,7 @@ export function findEngineSpecificConstructs(sql: string): EngineSpecificConstru
 
 /** Comments and literals become spaces (newlines kept, so line numbers hold); "quoted identifiers" stay. */
 function blankCommentsAndLiterals(sql: string): string {
-  const blank = (text: string) => text.replace(/[^\n]/g, ' ');
-  return sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^']|'')*'/g, blank);
+  return sqlSegments(sql)
+    .map(({ kind, text }) => (kind === 'comment' || kind === 'string' ? text.replace(/[^\n]/g, ' ') : text))
+    .join('');
 }
