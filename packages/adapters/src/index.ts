@@ -15,3 +15,6 @@ export * from './raw-event-sink-environment';
 export * from './warehouse-sql';
 export * from './warehouse-sql-portability';
 export * from './sql-text';
+export * from './warehouse-queries';
+export * from './redshift-data-warehouse';
+export * from './warehouse-queries-environment';
