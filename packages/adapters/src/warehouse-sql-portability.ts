@@ -50,7 +50,7 @@ const RULES: readonly Rule[] = [
   postgresOnly('ON CONFLICT', /\bON\s+CONFLICT\b/gi, 'use MERGE'),
   postgresOnly('RETURNING', /\bRETURNING\b/gi, 'query the rows afterwards'),
   postgresOnly('SERIAL', /\b(?:SMALL|BIG)?SERIAL\b/gi, 'give ids in the data'),
-  postgresOnly('JSONB', /\bJSONB?\b/gi, 'load typed columns'),
+  postgresOnly('JSONB', /\bJSONB\b/gi, 'load typed columns (Redshift has SUPER, not JSONB)'),
   postgresOnly('CREATE INDEX', /\bCREATE\s+(?:UNIQUE\s+)?INDEX\b/gi, 'Redshift has no indexes: use SORTKEY'),
   postgresOnly('GENERATE_SERIES', /\bGENERATE_SERIES\s*\(/gi, 'runs on the Redshift leader node only'),
   postgresOnly('LATERAL', /\bLATERAL\b/gi, 'join a derived table'),
