@@ -67,6 +67,16 @@ describe('findEngineSpecificConstructs', () => {
     );
   });
 
+  it('finds no PostgreSQL-only construct in the Redshift text either (its unwrapped attributes are Redshift-only)', async () => {
+    const files = await readWarehouseSchema(WAREHOUSE_SQL_DIR, 'redshift');
+    const postgresOnly = files.flatMap((file) =>
+      findEngineSpecificConstructs(file.sql)
+        .filter((found) => found.rejectedBy === 'Redshift')
+        .map((found) => `${file.name}:${found.line} ${found.construct}`),
+    );
+    expect(postgresOnly).toEqual([]);
+  });
+
   it('catches what only one engine accepts, outside comments and literals, with its line', () => {
     const sql = [
       'CREATE TABLE retail.t (a INTEGER) DISTKEY (a) /*@redshift SORTKEY (a) */;', // 1
