@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
@@ -10,6 +11,7 @@ export interface AwsEndpoints {
   dynamodb?: string;
   s3?: string;
   firehose?: string;
+  redshiftData?: string;
 }
 
 export interface AwsCredentials {
@@ -64,6 +66,10 @@ export function createFirehoseClient(settings: AwsClientSettings = {}): Firehose
   return new FirehoseClient(commonOptions(settings, settings.endpoints?.firehose));
 }
 
+export function createRedshiftDataClient(settings: AwsClientSettings = {}): RedshiftDataClient {
+  return new RedshiftDataClient(commonOptions(settings, settings.endpoints?.redshiftData));
+}
+
 export function createS3Client(settings: AwsClientSettings = {}): S3Client {
   const endpoint = settings.endpoints?.s3;
   return new S3Client({
@@ -115,6 +121,7 @@ export function awsEnvironmentOf(settings: AwsClientSettings): Record<string, st
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_FIREHOSE: endpoints.firehose,
+    AWS_ENDPOINT_URL_REDSHIFT_DATA: endpoints.redshiftData,
   };
   return Object.fromEntries(
     Object.entries(variables).filter((entry): entry is [string, string] => entry[1] !== undefined),

@@ -11,3 +11,8 @@ export * from './dynamodb-invoice-store';
 export * from './raw-event-sink';
 export * from './firehose-raw-event-sink';
 export * from './retry';
+export * from './sql-text';
+export * from './warehouse-sql';
+export * from './warehouse-sql-portability';
+export * from './warehouse-queries';
+export * from './redshift-data-warehouse';

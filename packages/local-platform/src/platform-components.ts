@@ -5,7 +5,9 @@ import { localFirehoseComponent, type LocalFirehoseSettings } from './firehose';
 import { gatewayComponent } from './gateway';
 import type { PlatformComponent } from './platform-component';
 import type { PlatformPorts } from './platform-settings';
+import { localRedshiftDataComponent } from './redshift-data';
 import { serverlessOfflineServicesComponent, type ServiceSlot } from './serverless-offline-service';
+import { localWarehouseComponent } from './warehouse';
 
 /**
  * The local platform, in start-up phases: a phase starts together once the previous one runs, and stops in reverse.
@@ -21,9 +23,13 @@ export function platformComponentPhases(
   firehose: LocalFirehoseSettings = {},
 ): PlatformComponent[][] {
   return [
-    emulatorComponents(ports),
+    [...emulatorComponents(ports), localWarehouseComponent(ports.warehouse)],
     // Firehose delivers to S3 and the services call Firehose: between the two.
-    [platformResourcesComponent(), localFirehoseComponent(ports.firehose, firehose)],
+    [
+      platformResourcesComponent(),
+      localFirehoseComponent(ports.firehose, firehose),
+      localRedshiftDataComponent(ports.redshiftData),
+    ],
     [serverlessOfflineServicesComponent(serviceSlots, ports.serviceBase)],
     [gatewayComponent(ports.api), kinesisEventSourceMappingsComponent(serviceSlots)],
   ];
