@@ -6,6 +6,7 @@ import { gatewayComponent } from './gateway';
 import type { PlatformComponent } from './platform-component';
 import type { PlatformPorts } from './platform-settings';
 import { serverlessOfflineServicesComponent, type ServiceSlot } from './serverless-offline-service';
+import { localWarehouseComponent } from './warehouse';
 
 /**
  * The local platform, in start-up phases: a phase starts together once the previous one runs, and stops in reverse.
@@ -20,7 +21,7 @@ export function platformComponentPhases(
   serviceSlots: Promise<ServiceSlot[]>,
 ): PlatformComponent[][] {
   return [
-    emulatorComponents(ports),
+    [...emulatorComponents(ports), localWarehouseComponent(ports.warehouse)],
     // Firehose delivers to S3 and the services call Firehose: between the two.
     [platformResourcesComponent(), localFirehoseComponent(ports.firehose)],
     [serverlessOfflineServicesComponent(serviceSlots, ports.serviceBase)],

@@ -12,6 +12,8 @@ describe('portsFromEnvironment', () => {
       dynamodb: 4568,
       s3: 4569,
       firehose: 4570,
+      warehouse: 5439,
+      redshiftData: 4571,
       serviceBase: 4100,
     });
   });
@@ -25,6 +27,8 @@ describe('portsFromEnvironment', () => {
       dynamodb: 4568,
       s3: 0,
       firehose: 4570,
+      warehouse: 5439,
+      redshiftData: 4571,
       serviceBase: 5100,
     });
   });
