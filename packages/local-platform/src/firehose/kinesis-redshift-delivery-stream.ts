@@ -8,7 +8,7 @@ import {
   type KinesisClient,
   type _Record as KinesisRecord,
 } from '@aws-sdk/client-kinesis';
-import type { Pool } from 'pg';
+import type { ClientBase, Pool } from 'pg';
 import { KinesisSourcePosition, type StagedBatch } from './kinesis-source-position';
 import type { Buffering, ObjectStore } from './local-delivery-stream';
 import { CopyFailedError, RedshiftCopyExecutor, type ObjectReader } from './redshift-copy';
@@ -34,8 +34,8 @@ export interface KinesisRedshiftDeliveryStreamOptions {
   kinesis: KinesisClient;
   store: ObjectStore & ObjectReader;
   warehouse: Pool;
-  /** resources/warehouse/merge-landing.sql, run after each committed COPY; undefined: no merge. */
-  mergeSql: string | undefined;
+  /** The merge (resources/warehouse/merge-landing.sql), run after each committed COPY; undefined: no merge. */
+  merge: ((client: ClientBase) => Promise<void>) | undefined;
   /** The stream's position file under the state directory. */
   positionFile: string;
   log: (message: string) => void;
@@ -98,7 +98,17 @@ export class KinesisRedshiftDeliveryStream {
     stream.position = KinesisSourcePosition.open(options.positionFile, options.definition.sourceStreamArn);
     // Batches staged before a stop or a kill are COPYed first, in order (the COPY skips any already loaded).
     for (const batch of stream.position.state.staged) stream.enqueue(batch, Promise.resolve());
-    const shards = await stream.listShards();
+    // The source stream is created in the same start-up phase: wait for it a while, as for the staging bucket.
+    const deadline = Date.now() + 60_000;
+    let shards: string[] | undefined;
+    while (shards === undefined) {
+      try {
+        shards = await stream.listShards();
+      } catch (error) {
+        if ((error as Error).name !== 'ResourceNotFoundException' || Date.now() > deadline) throw error;
+        await sleep(250);
+      }
+    }
     stream.readers = shards.map((shardId) => stream.readShard(shardId));
     return stream;
   }
@@ -306,13 +316,17 @@ export class KinesisRedshiftDeliveryStream {
 
   /** The merge after a COPY, as the schedule runs it on AWS; a failure waits for the next COPY (it is idempotent). */
   private async merge(): Promise<void> {
-    if (this.options.mergeSql === undefined) return;
+    if (this.options.merge === undefined) return;
+    const client = await this.options.warehouse.connect().catch(() => undefined);
     try {
-      await this.options.warehouse.query(this.options.mergeSql);
+      if (client === undefined) throw new Error('cannot reach the warehouse');
+      await this.options.merge(client);
     } catch (error) {
       this.options.log(
         `Firehose ${this.name}: the merge after a COPY failed (${(error as Error).message}); it runs again after the next.`,
       );
+    } finally {
+      client?.release();
     }
   }
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { Pool } from 'pg';
+import { Pool, type ClientBase } from 'pg';
 import { LOCAL_CREDENTIALS } from '../platform-settings';
 import { KinesisRedshiftDeliveryStream, type KinesisSourcedTiming } from './kinesis-redshift-delivery-stream';
 import type { Buffering, ObjectStore } from './local-delivery-stream';
@@ -24,7 +24,12 @@ export interface KinesisSourcedOptions {
   /** The local warehouse (postgres://...), standing in for every stream's ClusterJDBCURL. */
   warehouseUrl: string;
   /** The merge run after each COPY (resources/warehouse/merge-landing.sql); undefined: none. */
-  mergeSql?: string;
+  merge?: (client: ClientBase) => Promise<void>;
+  /**
+   * Runs before any stream reads, retried until it succeeds or 60 s pass: what the deploy does on AWS and the
+   * platform does locally (the jsonpaths file in the staging bucket, which is created in the same start-up phase).
+   */
+  prepare?: () => Promise<void>;
   timing?: Partial<KinesisSourcedTiming>;
 }
 
@@ -35,6 +40,8 @@ export interface KinesisSourcedDeliveryStreams {
 }
 
 const DEFAULT_TIMING: KinesisSourcedTiming = { pollIntervalMs: 1000, retryTimeScale: 1 };
+// The source stream and the staging bucket are created in the Firehose's own start-up phase: wait that long for them.
+const PREPARE_TIMEOUT_MS = 60_000;
 
 /** Starts the Kinesis-sourced Redshift delivery streams, refusing at once any definition they cannot honour. */
 export async function startKinesisSourcedStreams(
@@ -71,6 +78,8 @@ export async function startKinesisSourcedStreams(
     await warehouse.end();
   };
   try {
+    if (options.prepare)
+      await retryFor(PREPARE_TIMEOUT_MS, 'preparing the Kinesis-sourced delivery streams', options.prepare);
     for (const { config, definition } of definitions) {
       const declared: Buffering = {
         sizeInBytes: definition.staging.bufferingHints.sizeInMBs * 1024 * 1024,
@@ -87,7 +96,7 @@ export async function startKinesisSourcedStreams(
           kinesis,
           store: shared.store,
           warehouse,
-          mergeSql: options.mergeSql,
+          merge: options.merge,
           positionFile: path.join(shared.stateDir, `${config.name}.kinesis-source.json`),
           log: shared.log,
         }),
@@ -105,4 +114,17 @@ export async function startKinesisSourcedStreams(
     },
     stop: () => (stopped ??= close()),
   };
+}
+
+async function retryFor(timeoutMs: number, what: string, operation: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (Date.now() > deadline)
+        throw new Error(`${what} failed for ${timeoutMs / 1000} s: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
