@@ -75,6 +75,8 @@ export class KinesisRedshiftDeliveryStream {
   private position!: KinesisSourcePosition;
   private readers: Promise<void>[] = [];
   private deliveries: Promise<void> = Promise.resolve();
+  // Batches are staged one after another: the position file must list them in the order their records were read.
+  private staging: Promise<void> = Promise.resolve();
   private idleWaiters: (() => void)[] = [];
 
   private constructor(private readonly options: KinesisRedshiftDeliveryStreamOptions) {
@@ -247,7 +249,8 @@ export class KinesisRedshiftDeliveryStream {
       lastSequenceNumbers: {},
     };
     for (const record of records) batch.lastSequenceNumbers[record.shardId] = record.sequenceNumber;
-    const staged = this.stage(batch, records);
+    const staged = this.staging.then(() => this.stage(batch, records));
+    this.staging = staged.catch(() => undefined);
     this.enqueue(batch, staged);
   }
 
@@ -284,7 +287,9 @@ export class KinesisRedshiftDeliveryStream {
   private async load(batch: StagedBatch): Promise<void> {
     const { staging, retryDurationInSeconds } = this.definition;
     const scale = this.options.timing.retryTimeScale;
-    const deadline = Date.now() + retryDurationInSeconds * 1000 * scale;
+    // Attempts every 5 minutes from the first, while the retry duration lasts: 12 attempts in AWS's default hour.
+    const firstAttemptAt = Date.now();
+    const deadline = firstAttemptAt + retryDurationInSeconds * 1000 * scale;
     for (let attempt = 1; ; attempt++) {
       try {
         const outcome = await this.copier.copyManifest(staging.bucketName, batch.manifestKey);
@@ -296,8 +301,8 @@ export class KinesisRedshiftDeliveryStream {
         if (this.stopped) return;
         const message =
           error instanceof CopyFailedError ? error.message : `cannot reach the warehouse: ${(error as Error).message}`;
-        const retryAt = Date.now() + COPY_RETRY_INTERVAL_MS * scale;
-        if (retryAt > deadline) {
+        const retryAt = firstAttemptAt + attempt * COPY_RETRY_INTERVAL_MS * scale;
+        if (retryAt >= deadline) {
           this.options.log(
             `Firehose ${this.name}: giving up on ${batch.manifestKey} after ${attempt} attempt(s): ${message}`,
           );
@@ -307,7 +312,9 @@ export class KinesisRedshiftDeliveryStream {
         this.options.log(
           `Firehose ${this.name}: COPY of ${batch.manifestKey} failed (attempt ${attempt}, retrying): ${message}`,
         );
-        await sleep(retryAt - Date.now(), undefined, { signal: this.stopController.signal }).catch(() => undefined);
+        await sleep(Math.max(0, retryAt - Date.now()), undefined, { signal: this.stopController.signal }).catch(
+          () => undefined,
+        );
         if (this.stopped) return;
       }
     }

@@ -63,11 +63,16 @@ export class KinesisSourcePosition {
 
   /** Where a shard's reader starts: after its last staged or committed record, undefined if it has none. */
   readFrom(shardId: string): string | undefined {
-    for (let index = this.current.staged.length - 1; index >= 0; index--) {
-      const sequenceNumber = this.current.staged[index]!.lastSequenceNumbers[shardId];
-      if (sequenceNumber !== undefined) return sequenceNumber;
-    }
-    return this.current.committed[shardId];
+    const candidates = [
+      this.current.committed[shardId],
+      ...this.current.staged.map((batch) => batch.lastSequenceNumbers[shardId]),
+    ].filter((sequenceNumber): sequenceNumber is string => sequenceNumber !== undefined);
+    // Sequence numbers are decimal strings longer than a double holds.
+    return candidates.reduce<string | undefined>(
+      (latest, sequenceNumber) =>
+        latest === undefined || BigInt(sequenceNumber) > BigInt(latest) ? sequenceNumber : latest,
+      undefined,
+    );
   }
 
   staged(batch: StagedBatch): void {
