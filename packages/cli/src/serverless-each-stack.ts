@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { migrateWarehouseAfterDeploy } from './deploy/migrate-warehouse';
 import { REPOSITORY_ROOT } from './repository-paths';
 
 const SERVERLESS_CLI = require.resolve('serverless/bin/serverless.js');
@@ -46,4 +47,10 @@ function main(argv: string[]): number {
   return 0;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) {
+  const [command, ...options] = process.argv.slice(2);
+  process.exitCode = main(process.argv.slice(2));
+  // The warehouse schema goes in through the Data API once the stacks are up (resources/warehouse.yml says why).
+  if (process.exitCode === 0 && command === 'deploy')
+    void migrateWarehouseAfterDeploy(options).then((code) => (process.exitCode = code));
+}

@@ -22,3 +22,5 @@ export {
   type PlatformPorts,
 } from './platform-settings';
 export type { PlatformComponent, RunningComponent, StackContribution } from './platform-component';
+export { readLandingColumns, landingJsonpathsDocument, type LandingColumns } from './firehose';
+export { WAREHOUSE_SQL_DIR } from './warehouse';
