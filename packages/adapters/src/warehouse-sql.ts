@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { sqlSegments } from './sql-text';
 
 /**
  * The warehouse SQL is one set of files for Redshift and PostgreSQL (resources/warehouse/). Redshift-only table
@@ -51,32 +52,16 @@ export async function readWarehouseFile(
 export function splitSqlStatements(sql: string): string[] {
   const statements: string[] = [];
   let current = '';
-  for (let index = 0; index < sql.length;) {
-    const rest = sql.slice(index, index + 2);
-    if (rest === '--') {
-      const end = sql.indexOf('\n', index);
-      index = end === -1 ? sql.length : end;
-    } else if (rest === '/*') {
-      const end = sql.indexOf('*/', index + 2);
-      if (end === -1) throw new Error(`Unterminated /* comment in SQL near: ${sql.slice(index, index + 60)}`);
-      index = end + 2;
-      current += ' ';
-    } else if (sql[index] === "'" || sql[index] === '"') {
-      const quote = sql[index]!;
-      let end = index + 1;
-      // A doubled quote inside a literal is the quote itself.
-      while (end < sql.length && !(sql[end] === quote && sql[end + 1] !== quote)) end += sql[end] === quote ? 2 : 1;
-      if (end >= sql.length)
-        throw new Error(`Unterminated ${quote} quote in SQL near: ${sql.slice(index, index + 60)}`);
-      current += sql.slice(index, end + 1);
-      index = end + 1;
-    } else if (sql[index] === ';') {
-      if (current.trim() !== '') statements.push(current.trim());
-      current = '';
-      index += 1;
-    } else {
-      current += sql[index];
-      index += 1;
+  for (const segment of sqlSegments(sql)) {
+    if (segment.kind === 'comment') current += ' ';
+    else if (segment.kind !== 'code') current += segment.text;
+    else {
+      const [first, ...rest] = segment.text.split(';');
+      current += first;
+      for (const next of rest) {
+        if (current.trim() !== '') statements.push(current.trim());
+        current = next;
+      }
     }
   }
   if (current.trim() !== '') statements.push(current.trim());

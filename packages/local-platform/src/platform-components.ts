@@ -5,6 +5,7 @@ import { localFirehoseComponent } from './firehose';
 import { gatewayComponent } from './gateway';
 import type { PlatformComponent } from './platform-component';
 import type { PlatformPorts } from './platform-settings';
+import { localRedshiftDataComponent } from './redshift-data';
 import { serverlessOfflineServicesComponent, type ServiceSlot } from './serverless-offline-service';
 import { localWarehouseComponent } from './warehouse';
 
@@ -23,7 +24,11 @@ export function platformComponentPhases(
   return [
     [...emulatorComponents(ports), localWarehouseComponent(ports.warehouse)],
     // Firehose delivers to S3 and the services call Firehose: between the two.
-    [platformResourcesComponent(), localFirehoseComponent(ports.firehose)],
+    [
+      platformResourcesComponent(),
+      localFirehoseComponent(ports.firehose),
+      localRedshiftDataComponent(ports.redshiftData),
+    ],
     [serverlessOfflineServicesComponent(serviceSlots, ports.serviceBase)],
     [gatewayComponent(ports.api), kinesisEventSourceMappingsComponent(serviceSlots)],
   ];

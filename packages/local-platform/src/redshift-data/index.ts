@@ -1,0 +1,2 @@
+export { startLocalRedshiftData, type LocalRedshiftData, type LocalRedshiftDataOptions } from './local-redshift-data';
+export { localRedshiftDataComponent } from './redshift-data-component';

@@ -1,0 +1,48 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { assertPortFree } from '../free-port';
+import { LOOPBACK_HOST } from '../platform-settings';
+import { redshiftDataRequestListener, type RedshiftDataApiOptions } from './redshift-data-json-api';
+import { RedshiftDataStatements } from './redshift-data-statements';
+
+export interface LocalRedshiftDataOptions extends RedshiftDataApiOptions {
+  /** The local warehouse's postgres:// URL. */
+  warehouseUrl: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Names the setting in the error for a busy port, e.g. RETAIL_REDSHIFT_DATA_PORT=4571. */
+  portSetting?: string;
+}
+
+export interface LocalRedshiftData {
+  /** http://127.0.0.1:port, for AWS_ENDPOINT_URL_REDSHIFT_DATA and `aws redshift-data --endpoint-url`. */
+  endpoint: string;
+  port: number;
+  /** Stops accepting requests, lets running statements end, closes the connections. */
+  stop(): Promise<void>;
+}
+
+/** Serves the Redshift Data API on loopback over the local warehouse. */
+export async function startLocalRedshiftData(options: LocalRedshiftDataOptions): Promise<LocalRedshiftData> {
+  if (options.port !== 0) await assertPortFree(options.port, options.portSetting ?? `port ${options.port}`);
+  const statements = new RedshiftDataStatements({ warehouseUrl: options.warehouseUrl });
+  const server: Server = createServer(redshiftDataRequestListener(statements, options));
+  // The SDK keeps connections alive between polls: without this, close() would wait for them to time out.
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, LOOPBACK_HOST, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://${LOOPBACK_HOST}:${port}`,
+    port,
+    stop: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await statements.close();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

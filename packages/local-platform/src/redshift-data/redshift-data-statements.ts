@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool, type FieldDef, type PoolClient, type QueryArrayResult } from 'pg';
+import { AwsJsonApiError } from '../aws-json-api';
+import { bindNamedParameters, type SqlParameter } from './named-parameters';
+import {
+  toColumnMetadata,
+  toDataApiRecords,
+  type DataApiColumnMetadata,
+  type DataApiField,
+  type TableColumnFacts,
+} from './result-fields';
+
+export type StatementStatus = 'SUBMITTED' | 'PICKED' | 'STARTED' | 'FINISHED' | 'ABORTED' | 'FAILED';
+
+/** Where a statement runs, as the caller named it (either a serverless workgroup or a provisioned cluster). */
+export interface StatementTarget {
+  database: string;
+  workgroupName?: string;
+  clusterIdentifier?: string;
+  dbUser?: string;
+  secretArn?: string;
+}
+
+interface StatementResult {
+  records: DataApiField[][];
+  columns: DataApiColumnMetadata[];
+}
+
+/** One SQL statement: alone (ExecuteStatement) or the nth of a batch (`<batch id>:<n>`). */
+export interface SubStatement {
+  id: string;
+  queryString: string;
+  status: StatementStatus;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Nanoseconds, as the Data API reports Duration. */
+  durationNs: number;
+  error?: string;
+  hasResultSet: boolean;
+  resultRows: number;
+  resultSize: number;
+  redshiftQueryId: number;
+  result?: StatementResult;
+}
+
+export interface Statement {
+  id: string;
+  target: StatementTarget;
+  statementName?: string;
+  isBatch: boolean;
+  queryParameters?: SqlParameter[];
+  status: StatementStatus;
+  createdAt: Date;
+  updatedAt: Date;
+  error?: string;
+  redshiftPid?: number;
+  subStatements: SubStatement[];
+  done: Promise<void>;
+}
+
+export interface RedshiftDataStatementsOptions {
+  /** The local warehouse's postgres:// URL; a statement's Database replaces its database name. */
+  warehouseUrl: string;
+  /** The Data API keeps results 24 hours; here the latest this many statements are kept. */
+  keptStatements?: number;
+  /** Parallel statements per database (Redshift Serverless queues beyond its own limit). */
+  connectionsPerDatabase?: number;
+}
+
+const KEPT_STATEMENTS = 1_000;
+const CONNECTIONS_PER_DATABASE = 8;
+// Every type parser returns PostgreSQL's text: the Data API's fields and strings are made from it.
+const TEXT_TYPES = { getTypeParser: () => (value: string) => value };
+
+/** Runs Data API statements on the local warehouse: asynchronously, each batch in one transaction. */
+export class RedshiftDataStatements {
+  private readonly statements = new Map<string, Statement>();
+  private readonly pools = new Map<string, Pool>();
+  private nextQueryId = 1;
+  private closing = false;
+
+  constructor(private readonly options: RedshiftDataStatementsOptions) {}
+
+  submit(
+    target: StatementTarget,
+    sqls: readonly string[],
+    options: { isBatch: boolean; parameters?: SqlParameter[]; statementName?: string },
+  ): Statement {
+    if (this.closing)
+      throw new AwsJsonApiError('InternalServerException', 'The local Redshift Data API is shutting down.', 500);
+    const bound = sqls.map((sql) => bindNamedParameters(sql, options.parameters ?? []));
+    const missing = [...new Set(bound.flatMap((statement) => statement.missing))];
+    if (missing.length > 0)
+      throw new AwsJsonApiError(
+        'ValidationException',
+        `The SQL uses ${missing.map((name) => `:${name}`).join(', ')} but Parameters gives no value for it.`,
+      );
+    const id = randomUUID();
+    const now = new Date();
+    const statement: Statement = {
+      id,
+      target,
+      statementName: options.statementName,
+      isBatch: options.isBatch,
+      queryParameters: options.parameters,
+      status: 'SUBMITTED',
+      createdAt: now,
+      updatedAt: now,
+      subStatements: sqls.map((sql, index) => ({
+        id: options.isBatch ? `${id}:${index + 1}` : id,
+        queryString: sql,
+        status: 'SUBMITTED',
+        createdAt: now,
+        updatedAt: now,
+        durationNs: 0,
+        hasResultSet: false,
+        resultRows: -1,
+        resultSize: -1,
+        redshiftQueryId: 0,
+      })),
+      done: Promise.resolve(),
+    };
+    statement.done = this.run(
+      statement,
+      bound.map(({ text, values }) => ({ text, values })),
+    );
+    this.statements.set(id, statement);
+    this.forgetOldest();
+    return statement;
+  }
+
+  /** The statement of `id`, or of `<id>:<n>` its batch. */
+  find(id: string): { statement: Statement; subStatement?: SubStatement } {
+    const [statementId, number] = id.split(':');
+    const statement = this.statements.get(statementId ?? '');
+    if (statement === undefined) throw new AwsJsonApiError('ResourceNotFoundException', `Query ${id} does not exist.`);
+    if (number === undefined) return { statement };
+    const subStatement = statement.isBatch ? statement.subStatements[Number(number) - 1] : undefined;
+    if (subStatement === undefined)
+      throw new AwsJsonApiError('ResourceNotFoundException', `Query ${id} does not exist.`);
+    return { statement, subStatement };
+  }
+
+  /** Newest first, as ListStatements returns them. */
+  list(): Statement[] {
+    return [...this.statements.values()].reverse();
+  }
+
+  /** Resolves once the statement has ended or `seconds` have passed (WaitTimeSeconds). */
+  async waitFor(statement: Statement, seconds: number): Promise<void> {
+    if (seconds <= 0) return;
+    const timer = new AbortController();
+    await Promise.race([
+      statement.done,
+      sleep(seconds * 1000, undefined, { signal: timer.signal }).catch(() => undefined),
+    ]);
+    timer.abort();
+  }
+
+  async cancel(statement: Statement): Promise<boolean> {
+    if (!['SUBMITTED', 'PICKED', 'STARTED'].includes(statement.status)) return false;
+    const pid = statement.redshiftPid;
+    statement.status = 'ABORTED';
+    if (pid !== undefined)
+      await this.poolFor(statement.target.database).query('SELECT pg_cancel_backend($1)', [String(pid)]);
+    return true;
+  }
+
+  /** Waits for running statements, then closes the connections. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled([...this.statements.values()].map((statement) => statement.done));
+    await Promise.all([...this.pools.values()].map((pool) => pool.end()));
+  }
+
+  private async run(statement: Statement, queries: readonly { text: string; values: string[] }[]): Promise<void> {
+    let client: PoolClient | undefined;
+    try {
+      client = await this.poolFor(statement.target.database).connect();
+    } catch (error) {
+      this.fail(statement, statement.subStatements[0]!, error);
+      return;
+    }
+    statement.redshiftPid = (client as PoolClient & { processID?: number }).processID;
+    try {
+      if (statement.status === 'ABORTED') return;
+      this.mark(statement, 'STARTED');
+      if (statement.isBatch) await client.query('BEGIN');
+      for (const [index, query] of queries.entries()) {
+        const subStatement = statement.subStatements[index]!;
+        subStatement.status = 'STARTED';
+        subStatement.redshiftQueryId = this.nextQueryId++;
+        const began = process.hrtime.bigint();
+        try {
+          const result = await client.query<(string | null)[]>({ ...query, rowMode: 'array', types: TEXT_TYPES });
+          subStatement.durationNs = Number(process.hrtime.bigint() - began);
+          await this.record(client, subStatement, result);
+        } catch (error) {
+          subStatement.durationNs = Number(process.hrtime.bigint() - began);
+          if (statement.isBatch) await client.query('ROLLBACK').catch(() => undefined);
+          this.fail(statement, subStatement, error);
+          return;
+        }
+      }
+      if (statement.isBatch) await client.query('COMMIT');
+      this.mark(statement, 'FINISHED');
+    } catch (error) {
+      this.fail(statement, statement.subStatements[statement.subStatements.length - 1]!, error);
+    } finally {
+      client.release();
+    }
+  }
+
+  private async record(
+    client: PoolClient,
+    subStatement: SubStatement,
+    result: QueryArrayResult<(string | null)[]>,
+  ): Promise<void> {
+    const hasResultSet = result.command === 'SELECT' || result.fields.length > 0;
+    subStatement.hasResultSet = hasResultSet;
+    subStatement.resultRows = hasResultSet ? result.rows.length : (result.rowCount ?? -1);
+    if (hasResultSet) {
+      const records = toDataApiRecords(result);
+      subStatement.result = {
+        records,
+        columns: toColumnMetadata(result.fields, await tableColumnFacts(client, result.fields)),
+      };
+      subStatement.resultSize = Buffer.byteLength(JSON.stringify(records));
+    } else {
+      subStatement.resultSize = 0;
+    }
+    subStatement.status = 'FINISHED';
+    subStatement.updatedAt = new Date();
+  }
+
+  private fail(statement: Statement, subStatement: SubStatement, error: unknown): void {
+    // Redshift prefixes the server's message with its severity.
+    const message = `ERROR: ${(error as Error).message}`;
+    const aborted = statement.status === 'ABORTED';
+    subStatement.status = aborted ? 'ABORTED' : 'FAILED';
+    subStatement.error = message;
+    subStatement.updatedAt = new Date();
+    statement.error = message;
+    this.mark(statement, aborted ? 'ABORTED' : 'FAILED');
+  }
+
+  private mark(statement: Statement, status: StatementStatus): void {
+    if (statement.status === 'ABORTED' && status !== 'ABORTED') return;
+    statement.status = status;
+    statement.updatedAt = new Date();
+  }
+
+  private poolFor(database: string): Pool {
+    let pool = this.pools.get(database);
+    if (pool === undefined) {
+      const url = new URL(this.options.warehouseUrl);
+      url.pathname = `/${encodeURIComponent(database)}`;
+      pool = new Pool({
+        connectionString: url.toString(),
+        max: this.options.connectionsPerDatabase ?? CONNECTIONS_PER_DATABASE,
+      });
+      // An idle connection the server drops (a warehouse restart) must not crash the platform.
+      pool.on('error', () => undefined);
+      this.pools.set(database, pool);
+    }
+    return pool;
+  }
+
+  private forgetOldest(): void {
+    const kept = this.options.keptStatements ?? KEPT_STATEMENTS;
+    for (const [id, statement] of this.statements) {
+      if (this.statements.size <= kept) break;
+      if (['FINISHED', 'FAILED', 'ABORTED'].includes(statement.status)) this.statements.delete(id);
+    }
+  }
+}
+
+async function tableColumnFacts(
+  client: PoolClient,
+  fields: readonly FieldDef[],
+): Promise<Map<string, TableColumnFacts>> {
+  const tableIds = [...new Set(fields.map((field) => field.tableID).filter((id) => id !== 0))];
+  if (tableIds.length === 0) return new Map();
+  const { rows } = await client.query<{ key: string; schema_name: string; table_name: string; not_null: boolean }>(
+    `SELECT attribute.attrelid || ':' || attribute.attnum AS key, namespace.nspname AS schema_name,
+            class.relname AS table_name, attribute.attnotnull AS not_null
+     FROM pg_attribute attribute
+     JOIN pg_class class ON class.oid = attribute.attrelid
+     JOIN pg_namespace namespace ON namespace.oid = class.relnamespace
+     WHERE attribute.attrelid = ANY($1::oid[]) AND attribute.attnum > 0`,
+    [tableIds],
+  );
+  return new Map(
+    rows.map((row) => [row.key, { schemaName: row.schema_name, tableName: row.table_name, notNull: row.not_null }]),
+  );
+}
+
+export type { StatementResult };
