@@ -22,5 +22,4 @@ export {
   type PlatformPorts,
 } from './platform-settings';
 export type { PlatformComponent, RunningComponent, StackContribution } from './platform-component';
-export { readLandingColumns, landingJsonpathsDocument, type LandingColumns } from './firehose';
-export { WAREHOUSE_SQL_DIR } from './warehouse';
+export { jsonpathsDocument, readLandingColumns, WAREHOUSE_SQL_DIR, type LandingColumns } from './warehouse';

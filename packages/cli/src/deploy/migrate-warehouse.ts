@@ -13,7 +13,7 @@ import {
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { MERGE_LANDING_FILE, readWarehouseFile, readWarehouseSchema, splitSqlStatements } from '@retail/adapters';
-import { landingJsonpathsDocument, readLandingColumns, WAREHOUSE_SQL_DIR } from '@retail/local-platform';
+import { jsonpathsDocument, readLandingColumns, WAREHOUSE_SQL_DIR } from '@retail/local-platform';
 
 /** The platform stack's outputs the migration needs (resources/warehouse.yml, resources/firehose-warehouse.yml). */
 export interface WarehouseDeployment {
@@ -73,7 +73,7 @@ export async function migrateWarehouse(
       new PutObjectCommand({
         Bucket: deployment.stagingBucket,
         Key: JSONPATHS_KEY,
-        Body: landingJsonpathsDocument(readLandingColumns(WAREHOUSE_SQL_DIR)),
+        Body: JSON.stringify(jsonpathsDocument(await readLandingColumns())),
         ContentType: 'application/json',
       }),
     );

@@ -7,9 +7,8 @@ import type { PlatformComponent } from '../platform-component';
 import { LOOPBACK_HOST } from '../platform-settings';
 import { createLocalAwsClients } from '../local-aws-clients';
 import type { DeliveryStreamResource } from '../stack-file';
-import { mergeLanding, WAREHOUSE_SQL_DIR } from '../warehouse';
+import { jsonpathsDocument, mergeLanding, readLandingColumns } from '../warehouse';
 import type { KinesisSourcedDeliveryStreamConfig, KinesisSourcedOptions } from './kinesis-sourced-streams';
-import { landingJsonpathsDocument, readLandingColumns } from './landing-jsonpaths';
 import { startLocalFirehose, type LocalDeliveryStreamConfig } from './local-firehose';
 import { parseCopyOptions } from './redshift-destination';
 
@@ -168,7 +167,6 @@ function kinesisSourcedOptions(
       'A Kinesis-sourced Redshift delivery stream needs Kinesis, S3 and the warehouse started in an earlier phase.',
     );
   const scale = process.env[FIREHOSE_RETRY_TIME_SCALE_VARIABLE];
-  const jsonpaths = landingJsonpathsDocument(readLandingColumns(WAREHOUSE_SQL_DIR));
   return {
     deliveryStreams: streams,
     kinesisEndpoint: kinesis,
@@ -176,6 +174,7 @@ function kinesisSourcedOptions(
     merge: (client) => mergeLanding(client),
     timing: scale ? { retryTimeScale: Number(scale) } : undefined,
     prepare: async () => {
+      const jsonpaths = JSON.stringify(jsonpathsDocument(await readLandingColumns()));
       const clients = createLocalAwsClients({ kinesis, dynamodb, s3 }, region);
       try {
         for (const stream of streams) {

@@ -22,6 +22,5 @@ export {
   type KinesisSourcedDeliveryStreamConfig,
   type KinesisSourcedOptions,
 } from './kinesis-sourced-streams';
-export { readLandingColumns, landingJsonpathsDocument, type LandingColumns } from './landing-jsonpaths';
 export { REDSHIFT_MANIFEST_FAILED } from './kinesis-redshift-delivery-stream';
 export { FIREHOSE_RETRY_TIME_SCALE_VARIABLE } from './firehose-component';

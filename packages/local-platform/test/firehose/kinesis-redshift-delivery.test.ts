@@ -11,15 +11,19 @@ import type { InvoiceLineEvent } from '@retail/domain';
 import { Client } from 'pg';
 import {
   DeliveryStreamDefinitionError,
-  landingJsonpathsDocument,
   parseRedshiftDestination,
-  readLandingColumns,
   startLocalFirehose,
   type LocalFirehose,
   type LocalFirehoseOptions,
 } from '../../src/firehose';
 import { LOCAL_CREDENTIALS } from '../../src/platform-settings';
-import { mergeLanding, startLocalWarehouse, WAREHOUSE_SQL_DIR, type LocalWarehouse } from '../../src/warehouse';
+import {
+  jsonpathsDocument,
+  mergeLanding,
+  readLandingColumns,
+  startLocalWarehouse,
+  type LocalWarehouse,
+} from '../../src/warehouse';
 import { startStreamTestEmulators, type StreamTestEmulators } from '../event-source-mapping/stream-test-emulators';
 import { eventually } from './support/raw-events-firehose';
 import { warehouseDeliveryStream } from './support/warehouse-delivery-stream';
@@ -51,7 +55,7 @@ beforeAll(async () => {
     new PutObjectCommand({
       Bucket: STAGING_BUCKET,
       Key: 'jsonpaths/invoice-line-landing.jsonpaths',
-      Body: landingJsonpathsDocument(readLandingColumns(WAREHOUSE_SQL_DIR)),
+      Body: JSON.stringify(jsonpathsDocument(await readLandingColumns())),
     }),
   );
   lines = sampleLines(await readSampleRows()).map((line) => JSON.parse(JSON.stringify(line)) as InvoiceLineEvent);

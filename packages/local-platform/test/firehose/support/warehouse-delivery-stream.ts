@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, type ScalarTag } from 'yaml';
 import type { KinesisSourcedDeliveryStreamConfig } from '../../../src/firehose';
-import { readLandingColumns } from '../../../src/firehose';
-import { WAREHOUSE_SQL_DIR } from '../../../src/warehouse';
+import { LANDING_COLUMNS_FILE } from '../../../src/warehouse';
 
 const RESOURCES = path.resolve(__dirname, '../../../../../resources');
 const cloudFormationTags: ScalarTag[] = ['Ref', 'Sub', 'GetAtt', 'ImportValue'].map((name) => ({
@@ -28,7 +27,7 @@ export function warehouseDeliveryStream(options: {
 }): KinesisSourcedDeliveryStreamConfig {
   const text = readFileSync(path.join(RESOURCES, 'firehose-warehouse.yml'), 'utf8').replace(
     '${file(resources/warehouse/landing-columns.yml):dataTableColumns}',
-    readLandingColumns(WAREHOUSE_SQL_DIR).dataTableColumns,
+    (parse(readFileSync(LANDING_COLUMNS_FILE, 'utf8')) as { dataTableColumns: string }).dataTableColumns,
   );
   const template = parse(text, { customTags: [...cloudFormationTags, ...sequenceTags] }) as {
     Resources: { WarehouseDeliveryStream: { Properties: Record<string, Record<string, unknown>> } };
