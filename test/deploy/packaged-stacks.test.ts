@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { stacksInDependencyOrder } from '@retail/cli/src/serverless-each-stack';
+import { stacksInDependencyOrder } from '@retail/cli';
 
 // What `npm run deploy -- --stage dev` would send to CloudFormation, packaged offline (`sls package` needs no AWS).
 const run = promisify(execFile);

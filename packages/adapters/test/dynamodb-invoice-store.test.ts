@@ -9,8 +9,9 @@ import {
   startDynamoDbTestServer,
   useDynamoDbEmulatorEnvironment,
   type DynamoDbTestServer,
-} from './support/dynamodb-test-table';
-import { leaveItemsUnprocessed, leaveKeysUnprocessed } from './support/dynamodb-unprocessed-items';
+  leaveItemsUnprocessed,
+  leaveKeysUnprocessed,
+} from '@retail/test-support';
 
 type Row = Record<string, string | number | null>;
 

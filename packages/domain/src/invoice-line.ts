@@ -27,12 +27,10 @@ const textOrNumber = z.union([z.string(), z.number()], {
 const invoiceNo = textOrNumber
   .transform((v) => String(v).trim())
   .pipe(
-    z
-      .string()
-      .regex(/^[CA]?\d{6}$/, {
-        error: (i) =>
-          `'${String(i.input)}' is not an invoice number: expected 6 digits, optionally prefixed with C (cancellation) or A (adjustment), e.g. 536365 or C536379`,
-      }),
+    z.string().regex(/^[CA]?\d{6}$/, {
+      error: (i) =>
+        `'${String(i.input)}' is not an invoice number: expected 6 digits, optionally prefixed with C (cancellation) or A (adjustment), e.g. 536365 or C536379`,
+    }),
   );
 
 const stockCode = textOrNumber

@@ -59,12 +59,18 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const log = createPlatformLog(options.quiet ?? false);
   const signal = options.signal ?? new AbortController().signal;
   if (options.fresh) await assertSafeToDelete(stateDir);
-  const lock = await lockStateDir(stateDir);
+  const lock = await lockStateDir(stateDir, {
+    onWaitForStopping: (pid) =>
+      log.info(`Waiting for the local platform (pid ${pid}) that is stopping on ${stateDir}...`),
+  });
+  // Aborted during start-up: what already runs is being stopped, and a new start may wait for it.
+  signal.addEventListener('abort', () => void lock.markStopping().catch(() => undefined), { once: true });
   try {
     if (options.fresh) await deleteStateExcept(stateDir, LOCK_FILE_NAME);
     const started = await startComponents({ ...options, stateDir, startedAt, log, signal });
     let stopping: Promise<void> | undefined;
     const stop = async () => {
+      await lock.markStopping();
       await removeStackFile(stateDir);
       await started.stop();
       await lock.release();

@@ -7,7 +7,7 @@ import {
   UnreadableRequestError,
   UnsupportedMediaTypeError,
 } from './ingest-errors';
-import { ACCEPTED_MEDIA_TYPES } from './request-limits';
+import { ACCEPTED_MEDIA_TYPES } from '@retail/api-contract';
 
 /** Kinesis throughput is counted per second, so a throttled stream has room again soon. */
 export const RETRY_AFTER_SECONDS = 1;

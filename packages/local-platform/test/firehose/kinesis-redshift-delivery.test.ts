@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { gunzipSync } from 'node:zlib';
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { readSampleRows, sampleLines } from '@retail/adapters/test/support/online-retail-sample';
+import { eventually, readSampleRows, sampleLines } from '@retail/test-support';
 import type { InvoiceLineEvent } from '@retail/domain';
 import { Client } from 'pg';
 import {
@@ -25,7 +25,6 @@ import {
   type LocalWarehouse,
 } from '../../src/warehouse';
 import { startStreamTestEmulators, type StreamTestEmulators } from '../event-source-mapping/stream-test-emulators';
-import { eventually } from './support/raw-events-firehose';
 import { warehouseDeliveryStream } from './support/warehouse-delivery-stream';
 
 const STAGING_BUCKET = 'retail-test-warehouse-staging-000000000000';
@@ -164,7 +163,7 @@ describe('the local Firehose, Kinesis stream -> Redshift (the local warehouse)',
     running.push(firehose);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await delivery.put(delivery.linesOf(5, 40));
-    await eventually(async () => ((await facts(delivery.index)) === 40 ? true : undefined), 30_000);
+    await eventually(async () => expect(await facts(delivery.index)).toBe(40), { timeoutMs: 30_000 });
     expect(await landed(delivery.index)).toBe(40);
 
     const manifests = await keys(`staging/manifests/`);
@@ -217,10 +216,14 @@ describe('the local Firehose, Kinesis stream -> Redshift (the local warehouse)',
     const [first, second, ...rest] = delivery.linesOf(100, 6);
     const bad = { ...second!, quantity: 1.5 }; // Redshift: Invalid digit, Value '.', Type: Integer
     await delivery.put([first!, bad, ...rest]);
-    const errorManifests = await eventually(async () => {
-      const found = (await keys('errors/manifests/')).filter((key) => key.includes(`/${delivery.name}-1-`));
-      return found.length > 0 ? found : undefined;
-    }, 30_000);
+    const errorManifests = await eventually(
+      async () => {
+        const found = (await keys('errors/manifests/')).filter((key) => key.includes(`/${delivery.name}-1-`));
+        expect(found.length).toBeGreaterThan(0);
+        return found;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(errorManifests).toHaveLength(1);
     const { rows } = await db.query(
       `SELECT filename, line_number, colname, err_code, trim(err_reason) AS err_reason, raw_line, raw_field_value
@@ -241,7 +244,7 @@ describe('the local Firehose, Kinesis stream -> Redshift (the local warehouse)',
     // wait in the error manifest for a backfill. The stream goes on with what comes next.
     expect(await landed(delivery.index)).toBe(0);
     await delivery.put(delivery.linesOf(110, 3));
-    await eventually(async () => ((await facts(delivery.index)) === 3 ? true : undefined), 30_000);
+    await eventually(async () => expect(await facts(delivery.index)).toBe(3), { timeoutMs: 30_000 });
   });
 
   it('counts a replayed stream once in the fact table after the merge', async () => {
@@ -249,7 +252,7 @@ describe('the local Firehose, Kinesis stream -> Redshift (the local warehouse)',
     let firehose = await startLocalFirehose(delivery.options);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await delivery.put(delivery.linesOf(200, 30));
-    await eventually(async () => ((await facts(delivery.index)) === 30 ? true : undefined), 30_000);
+    await eventually(async () => expect(await facts(delivery.index)).toBe(30), { timeoutMs: 30_000 });
     await firehose.stop();
     // An older checkpoint: nothing committed yet, as if the position file were restored from before the load.
     const positionFile = path.join(delivery.options.stateDir, `${delivery.name}.kinesis-source.json`);
@@ -257,8 +260,8 @@ describe('the local Firehose, Kinesis stream -> Redshift (the local warehouse)',
     await writeFile(positionFile, JSON.stringify({ ...position, committed: {}, staged: [] }));
     firehose = await startLocalFirehose(delivery.options);
     running.push(firehose);
-    await eventually(async () => ((await landed(delivery.index)) === 60 ? true : undefined), 30_000);
-    await eventually(async () => ((await facts(delivery.index)) === 30 ? true : undefined), 10_000);
+    await eventually(async () => expect(await landed(delivery.index)).toBe(60), { timeoutMs: 30_000 });
+    await eventually(async () => expect(await facts(delivery.index)).toBe(30), { timeoutMs: 10_000 });
     expect(await distinctLanded(delivery.index)).toBe(30);
   });
 
@@ -283,15 +286,15 @@ describe('the local Firehose, Kinesis stream -> Redshift (the local warehouse)',
     const total = 1_500;
     await delivery.put(delivery.linesOf(300, total));
     // Killed once some manifests are loaded and others are not.
-    await eventually(async () => ((await landed(delivery.index)) > 0 ? true : undefined), 30_000);
+    await eventually(async () => expect(await landed(delivery.index)).toBeGreaterThan(0), { timeoutMs: 30_000 });
     first.kill('SIGKILL');
     await new Promise((resolve) => first.once('exit', resolve));
     const landedAtKill = await landed(delivery.index);
     expect(landedAtKill).toBeLessThan(total);
     await start();
-    await eventually(async () => ((await distinctLanded(delivery.index)) === total ? true : undefined), 60_000);
+    await eventually(async () => expect(await distinctLanded(delivery.index)).toBe(total), { timeoutMs: 60_000 });
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // a doubled batch would land by now
     expect(await landed(delivery.index)).toBe(total);
-    await eventually(async () => ((await facts(delivery.index)) === total ? true : undefined), 10_000);
+    await eventually(async () => expect(await facts(delivery.index)).toBe(total), { timeoutMs: 10_000 });
   }, 180_000);
 });
