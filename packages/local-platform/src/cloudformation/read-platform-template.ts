@@ -33,6 +33,21 @@ export const RESOURCE_TYPES_NOT_EMULATED: Readonly<Record<string, string>> = {
   'AWS::IAM::Policy': 'the emulators do no access control',
   'AWS::Logs::LogGroup': 'local processes log to the terminal',
   'AWS::Logs::LogStream': 'local processes log to the terminal',
+  // The warehouse (resources/warehouse.yml): locally the embedded PostgreSQL on loopback, no network or keys around it.
+  'AWS::RedshiftServerless::Namespace': 'the local warehouse (embedded PostgreSQL) stands in for it',
+  'AWS::RedshiftServerless::Workgroup': 'the local warehouse (embedded PostgreSQL) stands in for it',
+  'AWS::EC2::VPC': 'the local warehouse listens on loopback',
+  'AWS::EC2::Subnet': 'the local warehouse listens on loopback',
+  'AWS::EC2::InternetGateway': 'the local warehouse listens on loopback',
+  'AWS::EC2::VPCGatewayAttachment': 'the local warehouse listens on loopback',
+  'AWS::EC2::RouteTable': 'the local warehouse listens on loopback',
+  'AWS::EC2::Route': 'the local warehouse listens on loopback',
+  'AWS::EC2::SubnetRouteTableAssociation': 'the local warehouse listens on loopback',
+  'AWS::EC2::SecurityGroup': 'the local warehouse listens on loopback',
+  'AWS::KMS::Key': 'the emulators encrypt nothing',
+  'AWS::KMS::Alias': 'the emulators encrypt nothing',
+  'AWS::SecretsManager::Secret': 'the local warehouse has one local login, in warehouseUrl',
+  'AWS::Scheduler::Schedule': 'the local Firehose runs the merge after each COPY instead',
 };
 
 export async function readPlatformTemplate(
