@@ -10,6 +10,7 @@ import {
   GetStatementResultCommand,
   RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
+import { GetNamespaceCommand, RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { MERGE_LANDING_FILE, readWarehouseFile, readWarehouseSchema, splitSqlStatements } from '@retail/adapters';
@@ -21,6 +22,7 @@ export interface WarehouseDeployment {
   database: string;
   adminSecretArn: string;
   loaderSecretArn: string;
+  mergeSecretArn: string;
   stagingBucket: string;
 }
 
@@ -31,11 +33,8 @@ const STATEMENT_TIMEOUT_MS = 15 * 60_000;
 
 /** The Redshift statements that create the loader user, or reset its password, and grant it INSERT only. */
 export function loaderStatements(username: string, password: string, userExists: boolean): string[] {
-  if (!/^[a-z_][a-z0-9_]*$/.test(username))
-    throw new Error(`The loader secret's username ${username} is no Redshift user name.`);
-  const literal = `'${password.replaceAll("'", "''")}'`;
   return [
-    userExists ? `ALTER USER ${username} PASSWORD ${literal}` : `CREATE USER ${username} PASSWORD ${literal}`,
+    userStatement(username, password, userExists),
     `GRANT USAGE ON SCHEMA retail TO ${username}`,
     `GRANT INSERT ON retail.invoice_line_landing TO ${username}`,
   ];
@@ -51,12 +50,32 @@ export function biRoleStatements(roleExists: boolean): string[] {
   ];
 }
 
-/** The merge file as the procedure the schedule CALLs: one statement for the Data API, one transaction. */
+/**
+ * The merge file as the procedure the schedule CALLs: one statement for the Data API, one transaction. SECURITY
+ * DEFINER: it runs with its owner's rights, so the schedule's user needs EXECUTE on it and nothing else.
+ */
 export function mergeProcedureStatement(mergeSql: string): string {
   const body = splitSqlStatements(mergeSql)
     .map((statement) => `  ${statement};`)
     .join('\n');
-  return `CREATE OR REPLACE PROCEDURE retail.merge_landing() AS $$\nBEGIN\n${body}\nEND;\n$$ LANGUAGE plpgsql`;
+  return `CREATE OR REPLACE PROCEDURE retail.merge_landing() AS $$\nBEGIN\n${body}\nEND;\n$$ LANGUAGE plpgsql SECURITY DEFINER`;
+}
+
+/** The schedule's user: it may call the merge, nothing else. */
+export function mergeRunnerStatements(username: string, password: string, userExists: boolean): string[] {
+  return [
+    userStatement(username, password, userExists),
+    `GRANT USAGE ON SCHEMA retail TO ${username}`,
+    'REVOKE EXECUTE ON PROCEDURE retail.merge_landing() FROM PUBLIC',
+    `GRANT EXECUTE ON PROCEDURE retail.merge_landing() TO ${username}`,
+  ];
+}
+
+function userStatement(username: string, password: string, userExists: boolean): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(username))
+    throw new Error(`The secret's username ${username} is no Redshift user name.`);
+  const literal = `'${password.replaceAll("'", "''")}'`;
+  return userExists ? `ALTER USER ${username} PASSWORD ${literal}` : `CREATE USER ${username} PASSWORD ${literal}`;
 }
 
 export async function migrateWarehouse(
@@ -86,15 +105,25 @@ export async function migrateWarehouse(
       mergeProcedureStatement((await readWarehouseFile(WAREHOUSE_SQL_DIR, MERGE_LANDING_FILE, 'redshift')).sql),
     ]);
     log('  merge: retail.merge_landing() (called by the schedule)');
-    const loader = JSON.parse(
-      (await secrets.send(new GetSecretValueCommand({ SecretId: deployment.loaderSecretArn }))).SecretString ?? '{}',
-    ) as { username?: string; password?: string };
-    if (!loader.username || !loader.password)
-      throw new Error(`${deployment.loaderSecretArn} holds no username and password.`);
-    const userExists = await exists(data, deployment, `SELECT 1 FROM pg_user WHERE usename = '${loader.username}'`);
+    const credentials = async (secretArn: string) => {
+      const secret = JSON.parse(
+        (await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }))).SecretString ?? '{}',
+      ) as { username?: string; password?: string };
+      if (!secret.username || !secret.password) throw new Error(`${secretArn} holds no username and password.`);
+      const userExists = await exists(data, deployment, `SELECT 1 FROM pg_user WHERE usename = '${secret.username}'`);
+      return { username: secret.username, password: secret.password, userExists };
+    };
+    const loader = await credentials(deployment.loaderSecretArn);
+    const mergeRunner = await credentials(deployment.mergeSecretArn);
     const roleExists = await exists(data, deployment, `SELECT 1 FROM svv_roles WHERE role_name = '${BI_ROLE}'`);
-    await run([...loaderStatements(loader.username, loader.password, userExists), ...biRoleStatements(roleExists)]);
-    log(`  users: ${loader.username} (INSERT on retail.invoice_line_landing), role ${BI_ROLE} (SELECT on retail)`);
+    await run([
+      ...loaderStatements(loader.username, loader.password, loader.userExists),
+      ...mergeRunnerStatements(mergeRunner.username, mergeRunner.password, mergeRunner.userExists),
+      ...biRoleStatements(roleExists),
+    ]);
+    log(
+      `  users: ${loader.username} (INSERT on retail.invoice_line_landing), ${mergeRunner.username} (EXECUTE on retail.merge_landing()), role ${BI_ROLE} (SELECT on retail)`,
+    );
   } finally {
     s3.destroy();
     secrets.destroy();
@@ -104,6 +133,7 @@ export async function migrateWarehouse(
 
 async function readWarehouseDeployment(stackName: string, region: string): Promise<WarehouseDeployment> {
   const cloudFormation = new CloudFormationClient({ region });
+  const serverless = new RedshiftServerlessClient({ region });
   try {
     const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
     const outputs = new Map((Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
@@ -112,15 +142,22 @@ async function readWarehouseDeployment(stackName: string, region: string): Promi
       if (value === undefined) throw new Error(`${stackName} has no output ${key}: deploy the platform stack first.`);
       return value;
     };
+    // The admin secret Redshift manages (ManageAdminPassword) is known to the namespace, not to CloudFormation.
+    const namespaceName = output('WarehouseNamespaceName');
+    const { namespace } = await serverless.send(new GetNamespaceCommand({ namespaceName }));
+    if (namespace?.adminPasswordSecretArn === undefined)
+      throw new Error(`Namespace ${namespaceName} has no managed admin secret: is ManageAdminPassword still true?`);
     return {
       workgroupName: output('WarehouseWorkgroupName'),
       database: 'retail',
-      adminSecretArn: output('WarehouseAdminSecretArn'),
+      adminSecretArn: namespace.adminPasswordSecretArn,
       loaderSecretArn: output('WarehouseLoaderSecretArn'),
+      mergeSecretArn: output('WarehouseMergeSecretArn'),
       stagingBucket: output('WarehouseStagingBucketName'),
     };
   } finally {
     cloudFormation.destroy();
+    serverless.destroy();
   }
 }
 

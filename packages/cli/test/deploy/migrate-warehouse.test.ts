@@ -1,6 +1,11 @@
 import { MERGE_LANDING_FILE, readWarehouseFile } from '@retail/adapters';
 import { WAREHOUSE_SQL_DIR } from '@retail/local-platform';
-import { biRoleStatements, loaderStatements, mergeProcedureStatement } from '../../src/deploy/migrate-warehouse';
+import {
+  biRoleStatements,
+  loaderStatements,
+  mergeProcedureStatement,
+  mergeRunnerStatements,
+} from '../../src/deploy/migrate-warehouse';
 
 describe('the warehouse migration run by the deploy', () => {
   it('creates the loader once, then only resets its password, and grants it INSERT on the landing table alone', () => {
@@ -25,6 +30,12 @@ describe('the warehouse migration run by the deploy', () => {
     const procedure = mergeProcedureStatement(merge.sql);
     expect(procedure).toMatch(/^CREATE OR REPLACE PROCEDURE retail\.merge_landing\(\) AS \$\$\nBEGIN\n/);
     expect(procedure).toMatch(/MERGE INTO retail\.fact_invoice_line/);
-    expect(procedure).toMatch(/\nEND;\n\$\$ LANGUAGE plpgsql$/);
+    expect(procedure).toMatch(/\nEND;\n\$\$ LANGUAGE plpgsql SECURITY DEFINER$/);
+    expect(mergeRunnerStatements('merge_runner', 'x', false)).toEqual([
+      "CREATE USER merge_runner PASSWORD 'x'",
+      'GRANT USAGE ON SCHEMA retail TO merge_runner',
+      'REVOKE EXECUTE ON PROCEDURE retail.merge_landing() FROM PUBLIC',
+      'GRANT EXECUTE ON PROCEDURE retail.merge_landing() TO merge_runner',
+    ]);
   });
 });

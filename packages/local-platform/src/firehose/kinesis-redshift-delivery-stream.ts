@@ -239,7 +239,8 @@ export class KinesisRedshiftDeliveryStream {
     const records = this.buffer.splice(0);
     this.bufferBytes = 0;
     const { staging } = this.definition;
-    const oldest = new Date(Math.min(...records.map((record) => record.arrivedAt)));
+    // A reduce, not Math.min(...): a 64 MB buffer holds more records than a call takes arguments.
+    const oldest = new Date(records.reduce((min, record) => Math.min(min, record.arrivedAt), Infinity));
     const extension = staging.compression === 'GZIP' ? '.gz' : '';
     const name = objectName(this.name, STREAM_VERSION, oldest, 'UTC', '');
     const batch: StagedBatch = {
