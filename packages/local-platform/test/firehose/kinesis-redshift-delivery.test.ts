@@ -3,12 +3,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { eventually, readSampleRows, sampleLines } from '@retail/test-support';
 import type { InvoiceLineEvent } from '@retail/domain';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import {
   DeliveryStreamDefinitionError,
   parseRedshiftDestination,
@@ -16,6 +16,7 @@ import {
   type LocalFirehose,
   type LocalFirehoseOptions,
 } from '../../src/firehose';
+import { RedshiftCopyExecutor } from '../../src/firehose/redshift-copy';
 import { LOCAL_CREDENTIALS } from '../../src/platform-settings';
 import {
   jsonpathsDocument,
@@ -263,6 +264,46 @@ describe('the local Firehose, Kinesis stream -> Redshift (the local warehouse)',
     await eventually(async () => expect(await landed(delivery.index)).toBe(60), { timeoutMs: 30_000 });
     await eventually(async () => expect(await facts(delivery.index)).toBe(30), { timeoutMs: 10_000 });
     expect(await distinctLanded(delivery.index)).toBe(30);
+  });
+
+  it('loads a manifest once: a COPY replayed after a crash between its commit and the checkpoint loads nothing', async () => {
+    const delivery = await deliveryFor(1);
+    const stream = delivery.options.kinesisSourced!.deliveryStreams[0]!;
+    const { copy } = parseRedshiftDestination(stream.source, stream.destination, 'test');
+    const batch = delivery.linesOf(400, 4);
+    const objectKey = `staging/replayed/${delivery.name}.gz`;
+    const manifestKey = `staging/manifests/replayed/${delivery.name}`;
+    await emulators.s3.send(
+      new PutObjectCommand({
+        Bucket: STAGING_BUCKET,
+        Key: objectKey,
+        Body: gzipSync(batch.map((line) => JSON.stringify(line)).join('')),
+      }),
+    );
+    await emulators.s3.send(
+      new PutObjectCommand({
+        Bucket: STAGING_BUCKET,
+        Key: manifestKey,
+        Body: JSON.stringify({ entries: [{ url: `s3://${STAGING_BUCKET}/${objectKey}`, mandatory: true }] }),
+      }),
+    );
+    const pool = new Pool({ connectionString: warehouse.url, max: 1 });
+    const objects = {
+      getObject: async (bucket: string, key: string) =>
+        Buffer.from(
+          await (
+            await emulators.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+          ).Body!.transformToByteArray(),
+        ),
+    };
+    try {
+      const executor = new RedshiftCopyExecutor(pool, copy, objects, delivery.name);
+      await expect(executor.copyManifest(STAGING_BUCKET, manifestKey)).resolves.toBe('loaded');
+      await expect(executor.copyManifest(STAGING_BUCKET, manifestKey)).resolves.toBe('already-loaded');
+      expect(await landed(delivery.index)).toBe(4);
+    } finally {
+      await pool.end();
+    }
   });
 
   it('survives a SIGKILL mid-load: after a restart every record is in the landing table exactly once', async () => {
