@@ -3,11 +3,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { SERVERLESS_CLI } from '@retail/local-platform';
 import { runCommand } from '../command/command-process';
 import { REPOSITORY_ROOT } from '../command/repository-paths';
 import { migrateWarehouseAfterDeploy } from './migrate-warehouse';
 
-const SERVERLESS_CLI = require.resolve('serverless/bin/serverless.js');
 const COMMANDS_IN_DEPENDENCY_ORDER = ['deploy', 'package', 'info', 'print'];
 const COMMANDS_IN_REVERSE_ORDER = ['remove'];
 

@@ -6,7 +6,7 @@ import {
   type KinesisTestStream,
 } from '@retail/test-support';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import type { HttpHandler } from '../../src/handle-http-request';
+import type { HttpHandler } from '@retail/lambda-plumbing';
 import type { putInvoiceLinesHandler } from '../../src/handlers/put-invoice-lines';
 import { invoiceLinesRequest, PUT_INVOICE_LINES_FUNCTION, type RequestParts } from './api-gateway-event';
 

@@ -1,4 +1,4 @@
-import { createDynamoDbDocumentClient, DynamoDbInvoiceStore, INVOICE_TABLE_NAME_VARIABLE } from '@retail/adapters';
+import { createDynamoDbDocumentClient, DynamoDbInvoiceStore } from '@retail/adapters';
 import {
   lambdaContext,
   startDynamoDbTestServer,
@@ -9,7 +9,7 @@ import {
 } from '@retail/test-support';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { InvoiceStore } from '@retail/adapters';
-import type { HttpHandler } from '../../src/handle-http-request';
+import type { HttpHandler } from '@retail/lambda-plumbing';
 import { getRequest, visualizationApiFunction, type GetRequest } from './api-gateway-event';
 
 export interface Answer {
@@ -47,7 +47,7 @@ export async function startVisualizationApiUnderTest(): Promise<VisualizationApi
   const unsaved = await writer.saveInvoiceLines(sampleLines(sampleRows));
   if (unsaved.length > 0) throw new Error(`the sample was not fully stored: ${JSON.stringify(unsaved.slice(0, 3))}`);
 
-  process.env[INVOICE_TABLE_NAME_VARIABLE] = tableName;
+  process.env.INVOICE_TABLE_NAME = tableName;
   // Powertools writes to the global console in dev mode, where tests can read and silence it.
   process.env.POWERTOOLS_DEV = 'true';
   process.env.POWERTOOLS_SERVICE_NAME = 'retail-visualization-api';
