@@ -15,7 +15,7 @@ export function sqlSegments(sql: string): SqlSegment[] {
     if (code !== '') segments.push({ kind: 'code', text: code });
     code = '';
   };
-  for (let index = 0; index < sql.length; ) {
+  for (let index = 0; index < sql.length;) {
     const two = sql.slice(index, index + 2);
     const char = sql[index]!;
     let end: number;

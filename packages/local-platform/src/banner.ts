@@ -32,6 +32,9 @@ export function formatReadyBanner(stack: StackFile, stackFile: string, startupMs
     ...(stack.warehouseUrl !== undefined
       ? [`  Warehouse  ${stack.warehouseUrl}   (psql "${stack.warehouseUrl}")`]
       : []),
+    ...(stack.endpoints.redshiftData !== undefined
+      ? [`  Redshift Data API ${stack.endpoints.redshiftData}   (aws redshift-data ... --endpoint-url it)`]
+      : []),
     `  AWS keys   ${LOCAL_CREDENTIALS.accessKeyId} / ${LOCAL_CREDENTIALS.secretAccessKey} (s3rver accepts only these)`,
     `  State      ${relative(stack.stateDir)}/ (kept across restarts; \`npm start -- --fresh\` starts empty)`,
     `  Stack file ${relative(stackFile)} (readStackFile() from @retail/local-platform)`,

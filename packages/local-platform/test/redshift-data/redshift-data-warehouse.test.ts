@@ -1,0 +1,59 @@
+import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import { RedshiftDataWarehouse, WarehouseQueryError } from '@retail/adapters';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { LOCAL_CREDENTIALS } from '../../src/platform-settings';
+import { startLocalRedshiftData, type LocalRedshiftData } from '../../src/redshift-data';
+import { startLocalWarehouse, type LocalWarehouse } from '../../src/warehouse';
+
+describe('RedshiftDataWarehouse (the dashboard port) on the local Data API', () => {
+  let stateDir: string;
+  let warehouse: LocalWarehouse;
+  let api: LocalRedshiftData;
+  let client: RedshiftDataClient;
+  let queries: RedshiftDataWarehouse;
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(path.join(os.tmpdir(), 'retail-warehouse-queries-'));
+    warehouse = await startLocalWarehouse({ dataDir: path.join(stateDir, 'warehouse'), port: 0, log: () => undefined });
+    // Small pages, so that reading a result follows NextToken.
+    api = await startLocalRedshiftData({ warehouseUrl: warehouse.url, port: 0, resultPageBytes: 100 });
+    client = new RedshiftDataClient({ region: 'eu-west-2', endpoint: api.endpoint, credentials: LOCAL_CREDENTIALS });
+    queries = new RedshiftDataWarehouse(client, { workgroupName: 'retail-local', database: 'retail' });
+  });
+
+  afterAll(async () => {
+    client?.destroy();
+    await api?.stop();
+    await warehouse?.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('returns typed rows keyed by column, across result pages, with :name parameters', async () => {
+    const result = await queries.query(
+      `SELECT n, CAST(n AS DECIMAL(10, 3)) / 4 AS quarter, n % 2 = 0 AS even, CAST(NULL AS VARCHAR(4)) AS nothing
+       FROM generate_series(1, CAST(:last AS INTEGER)) AS n WHERE n >= :first ORDER BY n`,
+      { first: 2, last: 30 },
+    );
+    expect(result.columns.map((column) => column.name)).toEqual(['n', 'quarter', 'even', 'nothing']);
+    expect(result.rows).toHaveLength(29);
+    expect(result.rows[0]).toEqual({ n: 2, quarter: expect.stringMatching(/^0\.50*$/), even: true, nothing: null });
+  });
+
+  it('returns no rows for a statement without a result set, and names the failure of a bad one', async () => {
+    await expect(queries.query('CREATE TABLE IF NOT EXISTS retail.adapter_probe (n INTEGER)')).resolves.toEqual({
+      columns: [],
+      rows: [],
+    });
+    const failure = queries.query('SELECT * FROM retail.no_such_view');
+    await expect(failure).rejects.toBeInstanceOf(WarehouseQueryError);
+    await expect(failure).rejects.toThrow(/failed: ERROR: relation "retail.no_such_view" does not exist/);
+  });
+
+  it('reads the analytic views the dashboard will use', async () => {
+    await expect(queries.query('SELECT * FROM retail.revenue_by_month ORDER BY month_start')).resolves.toMatchObject({
+      rows: [],
+    });
+  });
+});
