@@ -17,6 +17,7 @@ export { createLocalAwsClients, type LocalAwsClients } from './local-aws-clients
 export {
   declaredBuckets,
   declaredDeliveryStreams,
+  declaredKinesisSourcedDeliveryStreams,
   declaredProperties,
   declaredStreams,
   declaredTables,
@@ -24,6 +25,7 @@ export {
   readPlatformTemplateSync,
   type DeclaredBucket,
   type DeclaredDeliveryStream,
+  type DeclaredKinesisSourcedDeliveryStream,
   type DeclaredStream,
   type DeclaredTable,
   type PlatformTemplate,
@@ -47,3 +49,4 @@ export {
 } from './serverless-offline-service';
 export { printServerlessConfiguration } from './serverless-print';
 export type { MappingCheckpoints, ShardCheckpoint } from './event-source-mapping/checkpoint-file';
+export { jsonpathsDocument, readLandingColumns, WAREHOUSE_SQL_DIR, type LandingColumns } from './warehouse';

@@ -5,7 +5,7 @@ import {
   RESOURCE_TYPES_NOT_EMULATED,
   type PlatformTemplate,
 } from './cloudformation/read-platform-template';
-import { firehoseBufferIntervalFromEnvironment } from './firehose';
+import { firehoseBufferIntervalFromEnvironment, firehoseRetryTimeScaleFromEnvironment } from './firehose';
 import { localAwsEnvironment } from './local-aws-environment';
 import {
   addContribution,
@@ -47,6 +47,8 @@ export interface LocalPlatformOptions {
   signal?: AbortSignal;
   /** Shortens the delivery streams' declared buffering interval (default: RETAIL_FIREHOSE_BUFFER_INTERVAL_SECONDS). */
   firehoseBufferIntervalSeconds?: number;
+  /** Multiplies the Redshift delivery streams' retry durations (default: RETAIL_FIREHOSE_RETRY_TIME_SCALE). */
+  firehoseRetryTimeScale?: number;
 }
 
 export interface LocalPlatform {
@@ -114,6 +116,7 @@ async function startComponents(
   };
   const phases = platformComponentPhases({ ...FREE_PORTS, ...options.ports }, serviceSlots, {
     bufferIntervalSeconds: options.firehoseBufferIntervalSeconds ?? firehoseBufferIntervalFromEnvironment(),
+    retryTimeScale: options.firehoseRetryTimeScale ?? firehoseRetryTimeScaleFromEnvironment(),
   });
   warnAboutTypesNotEmulated(template, phases.flat(), log);
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { SERVERLESS_CLI } from '@retail/local-platform';
 import { runCommand } from '../command/command-process';
 import { REPOSITORY_ROOT } from '../command/repository-paths';
+import { migrateWarehouseAfterDeploy } from './migrate-warehouse';
 
 const COMMANDS_IN_DEPENDENCY_ORDER = ['deploy', 'package', 'info', 'print'];
 const COMMANDS_IN_REVERSE_ORDER = ['remove'];
@@ -44,6 +45,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return run.status ?? 1;
     }
   }
+  // The warehouse schema goes in through the Data API once the stacks are up (resources/warehouse.yml says why).
+  if (command === 'deploy') return migrateWarehouseAfterDeploy(options);
   return 0;
 }
 

@@ -33,6 +33,21 @@ export const RESOURCE_TYPES_NOT_EMULATED: Readonly<Record<string, string>> = {
   'AWS::IAM::Policy': 'the emulators do no access control',
   'AWS::Logs::LogGroup': 'local processes log to the terminal',
   'AWS::Logs::LogStream': 'local processes log to the terminal',
+  // The warehouse (resources/warehouse.yml): locally the embedded PostgreSQL on loopback, no network or keys around it.
+  'AWS::RedshiftServerless::Namespace': 'the local warehouse (embedded PostgreSQL) stands in for it',
+  'AWS::RedshiftServerless::Workgroup': 'the local warehouse (embedded PostgreSQL) stands in for it',
+  'AWS::EC2::VPC': 'the local warehouse listens on loopback',
+  'AWS::EC2::Subnet': 'the local warehouse listens on loopback',
+  'AWS::EC2::InternetGateway': 'the local warehouse listens on loopback',
+  'AWS::EC2::VPCGatewayAttachment': 'the local warehouse listens on loopback',
+  'AWS::EC2::RouteTable': 'the local warehouse listens on loopback',
+  'AWS::EC2::Route': 'the local warehouse listens on loopback',
+  'AWS::EC2::SubnetRouteTableAssociation': 'the local warehouse listens on loopback',
+  'AWS::EC2::SecurityGroup': 'the local warehouse listens on loopback',
+  'AWS::KMS::Key': 'the emulators encrypt nothing',
+  'AWS::KMS::Alias': 'the emulators encrypt nothing',
+  'AWS::SecretsManager::Secret': 'the local warehouse has one local login, in warehouseUrl',
+  'AWS::Scheduler::Schedule': 'the local Firehose runs the merge after each COPY instead',
 };
 
 export async function readPlatformTemplate(
@@ -187,14 +202,15 @@ export interface DeclaredDeliveryStream {
 
 const DELIVERY_STREAM_TYPE = 'AWS::KinesisFirehose::DeliveryStream';
 
+/** The DirectPut delivery streams and their ExtendedS3DestinationConfiguration (the raw archive's). */
 export function declaredDeliveryStreams(template: PlatformTemplate, accountId: string): DeclaredDeliveryStream[] {
   const context = intrinsicContextOf(template, accountId);
   return Object.entries(template.resources)
-    .filter(([, resource]) => resource.Type === DELIVERY_STREAM_TYPE)
+    .filter(([, resource]) => resource.Type === DELIVERY_STREAM_TYPE && !isKinesisSourced(resource.Properties))
     .map(([logicalId, resource]) => {
       const declared = resource.Properties?.ExtendedS3DestinationConfiguration;
       if (!isJsonObject(declared))
-        throw new Error(`${logicalId}: only ExtendedS3DestinationConfiguration is emulated locally.`);
+        throw new Error(`${logicalId}: only ExtendedS3DestinationConfiguration is emulated locally for DirectPut.`);
       // Nothing runs under the role locally and logs go to the terminal: those properties are not resolved.
       const { RoleARN: _role, CloudWatchLoggingOptions: _logging, ...delivery } = declared;
       const resolved = resolveIntrinsics(delivery, context);
@@ -204,11 +220,81 @@ export function declaredDeliveryStreams(template: PlatformTemplate, accountId: s
         name: physicalNameOf(logicalId, context),
         arn: arnOf(logicalId, context),
         destination,
-        bucket: String(destination.BucketARN).replace(/^arn:[^:]+:s3:::/, ''),
-        prefix: String(destination.Prefix ?? ''),
-        errorOutputPrefix: String(destination.ErrorOutputPrefix ?? ''),
+        ...whereItWrites(destination),
       };
     });
+}
+
+export interface DeclaredKinesisSourcedDeliveryStream {
+  logicalId: string;
+  name: string;
+  arn: string;
+  /** KinesisStreamSourceConfiguration resolved, without its RoleARN. */
+  source: JsonObject;
+  /**
+   * RedshiftDestinationConfiguration resolved, without what only AWS uses (roles, JDBC URL, secret, logging); its
+   * S3Configuration (the staging area) without role and logging either.
+   */
+  destination: JsonObject;
+  /** The staging bucket, and where in it: Prefix and ErrorOutputPrefix of its S3Configuration as declared. */
+  bucket: string;
+  prefix: string;
+  errorOutputPrefix: string;
+}
+
+/** The delivery streams that read a Kinesis stream and COPY into Redshift (the warehouse's). */
+export function declaredKinesisSourcedDeliveryStreams(
+  template: PlatformTemplate,
+  accountId: string,
+): DeclaredKinesisSourcedDeliveryStream[] {
+  const context = intrinsicContextOf(template, accountId);
+  return Object.entries(template.resources)
+    .filter(([, resource]) => resource.Type === DELIVERY_STREAM_TYPE && isKinesisSourced(resource.Properties))
+    .map(([logicalId, resource]) => {
+      const source = resource.Properties?.KinesisStreamSourceConfiguration;
+      const declared = resource.Properties?.RedshiftDestinationConfiguration;
+      if (!isJsonObject(source) || !isJsonObject(declared))
+        throw new Error(
+          `${logicalId}: a KinesisStreamAsSource stream is emulated locally with KinesisStreamSourceConfiguration and RedshiftDestinationConfiguration only.`,
+        );
+      const { RoleARN: _sourceRole, ...sourceRead } = source;
+      const {
+        ClusterJDBCURL: _url,
+        RoleARN: _role,
+        SecretsManagerConfiguration: _secret,
+        CloudWatchLoggingOptions: _logging,
+        S3Configuration: staging,
+        ...delivery
+      } = declared;
+      const {
+        RoleARN: _stagingRole,
+        CloudWatchLoggingOptions: _stagingLogging,
+        ...stagingRead
+      } = isJsonObject(staging) ? staging : {};
+      const resolvedSource = resolveIntrinsics(sourceRead, context);
+      const resolved = resolveIntrinsics({ ...delivery, S3Configuration: stagingRead }, context);
+      const destination = isJsonObject(resolved) ? resolved : {};
+      return {
+        logicalId,
+        name: physicalNameOf(logicalId, context),
+        arn: arnOf(logicalId, context),
+        source: isJsonObject(resolvedSource) ? resolvedSource : {},
+        destination,
+        ...whereItWrites(isJsonObject(destination.S3Configuration) ? destination.S3Configuration : {}),
+      };
+    });
+}
+
+function isKinesisSourced(properties: unknown): boolean {
+  return isJsonObject(properties) && properties.DeliveryStreamType === 'KinesisStreamAsSource';
+}
+
+function whereItWrites(s3Destination: JsonObject): { bucket: string; prefix: string; errorOutputPrefix: string } {
+  return {
+    bucket: String(s3Destination.BucketARN).replace(/^arn:[^:]+:s3:::/, ''),
+    prefix: String(s3Destination.Prefix ?? ''),
+    errorOutputPrefix: String(s3Destination.ErrorOutputPrefix ?? ''),
+  };
 }
 
 /** The Properties of one resource, resolved as CloudFormation would resolve them for `accountId`. */

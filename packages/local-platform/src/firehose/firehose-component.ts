@@ -1,9 +1,18 @@
 import path from 'node:path';
-import { declaredBuckets, declaredDeliveryStreams } from '../cloudformation/read-platform-template';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '@retail/adapters';
+import {
+  declaredBuckets,
+  declaredDeliveryStreams,
+  declaredKinesisSourcedDeliveryStreams,
+} from '../cloudformation/read-platform-template';
 import type { PlatformComponent } from '../platform-component';
-import { LOOPBACK_HOST } from '../platform-settings';
+import { LOCAL_CREDENTIALS, LOOPBACK_HOST } from '../platform-settings';
 import type { DeliveryStreamResource } from '../stack-file';
+import { jsonpathsDocument, mergeLanding, readLandingColumns } from '../warehouse';
+import type { KinesisSourcedDeliveryStreamConfig, KinesisSourcedOptions } from './kinesis-sourced-streams';
 import { startLocalFirehose, type LocalDeliveryStreamConfig } from './local-firehose';
+import { parseCopyOptions } from './redshift-destination';
 
 const DELIVERY_STREAM_TYPE = 'AWS::KinesisFirehose::DeliveryStream';
 /**
@@ -11,16 +20,29 @@ const DELIVERY_STREAM_TYPE = 'AWS::KinesisFirehose::DeliveryStream';
  * can shorten the interval; the variable is the only way to change it, so the template stays the truth.
  */
 export const FIREHOSE_BUFFER_INTERVAL_VARIABLE = 'RETAIL_FIREHOSE_BUFFER_INTERVAL_SECONDS';
+/**
+ * Multiplies a Redshift destination's RetryOptions and the 5 minutes between its COPY attempts (e.g. 0.001: an hour
+ * of retries in 3.6 s, the same number of attempts), for tests that must see a load given up on.
+ */
+export const FIREHOSE_RETRY_TIME_SCALE_VARIABLE = 'RETAIL_FIREHOSE_RETRY_TIME_SCALE';
 
 export interface LocalFirehoseSettings {
   /** Instead of each delivery stream's declared buffering interval. */
   bufferIntervalSeconds?: number;
+  /** Multiplies the Redshift destinations' retry durations (see FIREHOSE_RETRY_TIME_SCALE_VARIABLE). */
+  retryTimeScale?: number;
 }
 
 /** The interval `npm start` users set with FIREHOSE_BUFFER_INTERVAL_VARIABLE, if any. */
 export function firehoseBufferIntervalFromEnvironment(environment = process.env): number | undefined {
   const seconds = environment[FIREHOSE_BUFFER_INTERVAL_VARIABLE];
   return seconds ? Number(seconds) : undefined;
+}
+
+/** The scale `npm start` users set with FIREHOSE_RETRY_TIME_SCALE_VARIABLE, if any. */
+export function firehoseRetryTimeScaleFromEnvironment(environment = process.env): number | undefined {
+  const scale = environment[FIREHOSE_RETRY_TIME_SCALE_VARIABLE];
+  return scale ? Number(scale) : undefined;
 }
 
 /** The local Firehose, configured from the template's delivery streams; needs S3 in an earlier phase. */
@@ -39,6 +61,7 @@ export function localFirehoseComponent(port: number, settings: LocalFirehoseSett
         destination,
       }));
       const intervalSeconds = settings.bufferIntervalSeconds;
+      const kinesisSourcedStreams = declaredKinesisSourcedDeliveryStreams(platform.template, platform.accountId);
       const firehose = await startLocalFirehose({
         port,
         host: LOOPBACK_HOST,
@@ -48,10 +71,19 @@ export function localFirehoseComponent(port: number, settings: LocalFirehoseSett
         bufferingOverride:
           intervalSeconds !== undefined ? { intervalInMilliseconds: Number(intervalSeconds) * 1000 } : undefined,
         log: (message) => log.warn(`firehose: ${message}`),
+        kinesisSourced:
+          kinesisSourcedStreams.length === 0
+            ? undefined
+            : kinesisSourcedOptions(kinesisSourcedStreams, {
+                endpoints: stack.endpoints,
+                warehouseUrl: stack.warehouseUrl,
+                region: platform.template.region,
+                retryTimeScale: settings.retryTimeScale,
+              }),
       });
       const buckets = declaredBuckets(platform.template, platform.accountId);
       const resources = Object.fromEntries(
-        declared.map(
+        [...declared, ...kinesisSourcedStreams].map(
           ({ logicalId, name, arn, bucket, prefix, errorOutputPrefix }): [string, DeliveryStreamResource] => {
             const bucketLogicalId = buckets.find((candidate) => candidate.name === bucket)?.logicalId;
             return [logicalId, { name, arn, bucket, bucketLogicalId, prefix, errorOutputPrefix }];
@@ -66,6 +98,49 @@ export function localFirehoseComponent(port: number, settings: LocalFirehoseSett
         },
         stop: () => firehose.stop(),
       };
+    },
+  };
+}
+
+/**
+ * The Redshift streams load into the local warehouse and merge after each COPY; before they read, the jsonpaths
+ * file their CopyOptions name is written from resources/warehouse/landing-columns.yml (the deploy's job on AWS).
+ */
+function kinesisSourcedOptions(
+  streams: readonly KinesisSourcedDeliveryStreamConfig[],
+  where: {
+    endpoints: { kinesis?: string; s3?: string };
+    warehouseUrl: string | undefined;
+    region: string;
+    retryTimeScale: number | undefined;
+  },
+): KinesisSourcedOptions {
+  const { endpoints, warehouseUrl, region, retryTimeScale } = where;
+  const { kinesis, s3 } = endpoints;
+  if (kinesis === undefined || s3 === undefined || warehouseUrl === undefined)
+    throw new Error(
+      'A Kinesis-sourced Redshift delivery stream needs Kinesis, S3 and the warehouse started in an earlier phase.',
+    );
+  return {
+    deliveryStreams: streams,
+    kinesisEndpoint: kinesis,
+    warehouseUrl,
+    merge: (client) => mergeLanding(client),
+    timing: retryTimeScale === undefined ? undefined : { retryTimeScale },
+    prepare: async () => {
+      const jsonpaths = JSON.stringify(jsonpathsDocument(await readLandingColumns()));
+      const client = createS3Client({ region, credentials: LOCAL_CREDENTIALS, endpoints: { s3 } });
+      try {
+        for (const stream of streams) {
+          const copyOptions = (stream.destination as { CopyCommand?: { CopyOptions?: unknown } }).CopyCommand
+            ?.CopyOptions;
+          const { json } = parseCopyOptions(String(copyOptions ?? ''), `Delivery stream ${stream.name} CopyOptions`);
+          if (json.kind === 'jsonpaths')
+            await client.send(new PutObjectCommand({ Bucket: json.bucket, Key: json.key, Body: jsonpaths }));
+        }
+      } finally {
+        client.destroy();
+      }
     },
   };
 }

@@ -13,6 +13,20 @@ export { PARTITIONING_FAILED } from './local-delivery-stream';
 export {
   localFirehoseComponent,
   firehoseBufferIntervalFromEnvironment,
+  firehoseRetryTimeScaleFromEnvironment,
   FIREHOSE_BUFFER_INTERVAL_VARIABLE,
+  FIREHOSE_RETRY_TIME_SCALE_VARIABLE,
   type LocalFirehoseSettings,
 } from './firehose-component';
+export {
+  parseRedshiftDestination,
+  parseCopyOptions,
+  type RedshiftDeliveryDefinition,
+  type RedshiftCopyOptions,
+} from './redshift-destination';
+export {
+  startKinesisSourcedStreams,
+  type KinesisSourcedDeliveryStreamConfig,
+  type KinesisSourcedOptions,
+} from './kinesis-sourced-streams';
+export { REDSHIFT_MANIFEST_FAILED } from './kinesis-redshift-delivery-stream';

@@ -1,12 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '@retail/adapters';
 import { LOCAL_CREDENTIALS } from '../platform-settings';
 import { parseExtendedS3Destination } from './extended-s3-destination';
 import { firehoseRequestListener } from './firehose-json-api';
+import { startKinesisSourcedStreams, type KinesisSourcedDeliveryStreams } from './kinesis-sourced-streams';
+import type { KinesisSourcedOptions } from './kinesis-sourced-streams';
 import { LocalDeliveryStream, type Buffering, type ObjectStore } from './local-delivery-stream';
+import type { ObjectReader } from './redshift-copy';
 
 export interface LocalDeliveryStreamConfig {
   /** DeliveryStreamName. */
@@ -36,6 +39,8 @@ export interface LocalFirehoseOptions {
   bufferingOverride?: { sizeInBytes?: number; intervalInMilliseconds?: number };
   /** Delivery problems and resumed records are reported here; default stderr. */
   log?: (message: string) => void;
+  /** Delivery streams with a Kinesis stream as source and Redshift as destination (see kinesis-sourced-streams.ts). */
+  kinesisSourced?: KinesisSourcedOptions;
 }
 
 export interface LocalFirehose {
@@ -61,13 +66,18 @@ export async function startLocalFirehose(options: LocalFirehoseOptions): Promise
     );
   const region = options.deliveryStreams[0] ? arnParts(options.deliveryStreams[0]).region : 'us-east-1';
   const s3 = createS3Client({ region, credentials: LOCAL_CREDENTIALS, endpoints: { s3: options.s3Endpoint } });
-  const store: ObjectStore = {
+  const store: ObjectStore & ObjectReader = {
     putObject: async (bucket, key, body) => {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    },
+    getObject: async (bucket, key) => {
+      const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return Buffer.from(await output.Body!.transformToByteArray());
     },
   };
 
   const streams = new Map<string, LocalDeliveryStream>();
+  let kinesisSourced: KinesisSourcedDeliveryStreams | undefined;
   try {
     for (const config of options.deliveryStreams) {
       const definition = parseExtendedS3Destination(config.destination, `Delivery stream ${config.name}`);
@@ -87,13 +97,23 @@ export async function startLocalFirehose(options: LocalFirehoseOptions): Promise
       });
       streams.set(config.name, stream);
     }
+    if (options.kinesisSourced !== undefined)
+      kinesisSourced = await startKinesisSourcedStreams(options.kinesisSourced, {
+        region,
+        stateDir: options.stateDir,
+        store,
+        bufferingOverride: options.bufferingOverride,
+        log,
+      });
   } catch (error) {
     await Promise.allSettled([...streams.values()].map((stream) => stream.stop()));
     s3.destroy();
     throw error;
   }
 
-  const server = createServer(firehoseRequestListener(streams, [...accountIds][0] ?? '000000000000'));
+  const server = createServer(
+    firehoseRequestListener(streams, [...accountIds][0] ?? '000000000000', kinesisSourced?.streams),
+  );
   const host = options.host ?? '127.0.0.1';
   const port = await listen(server, options.port ?? 0, host);
   let stopped: Promise<void> | undefined;
@@ -102,11 +122,15 @@ export async function startLocalFirehose(options: LocalFirehoseOptions): Promise
     port,
     flush: async () => {
       await Promise.all([...streams.values()].map((stream) => stream.flush()));
+      await kinesisSourced?.flush();
     },
     stop: () => {
       stopped ??= (async () => {
         // Streams first: they refuse new records at once, while the server still answers (with an error).
-        const results = await Promise.allSettled([...streams.values()].map((stream) => stream.stop()));
+        const results = await Promise.allSettled([
+          ...[...streams.values()].map((stream) => stream.stop()),
+          ...(kinesisSourced ? [kinesisSourced.stop()] : []),
+        ]);
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         s3.destroy();

@@ -1,0 +1,41 @@
+import { MERGE_LANDING_FILE, readWarehouseFile } from '@retail/adapters';
+import { WAREHOUSE_SQL_DIR } from '@retail/local-platform';
+import {
+  biRoleStatements,
+  loaderStatements,
+  mergeProcedureStatement,
+  mergeRunnerStatements,
+} from '../../src/deploy/migrate-warehouse';
+
+describe('the warehouse migration run by the deploy', () => {
+  it('creates the loader once, then only resets its password, and grants it INSERT on the landing table alone', () => {
+    expect(loaderStatements('firehose_loader', "pa'ss", false)).toEqual([
+      "CREATE USER firehose_loader PASSWORD 'pa''ss'",
+      'GRANT USAGE ON SCHEMA retail TO firehose_loader',
+      'GRANT INSERT ON retail.invoice_line_landing TO firehose_loader',
+    ]);
+    expect(loaderStatements('firehose_loader', 'x', true)[0]).toBe("ALTER USER firehose_loader PASSWORD 'x'");
+    expect(() => loaderStatements('drop table', 'x', false)).toThrow(/no Redshift user name/);
+  });
+
+  it('gives the BI role SELECT only, now and on tables added later', () => {
+    const statements = biRoleStatements(false);
+    expect(statements[0]).toBe('CREATE ROLE bi_read_only');
+    expect(statements.join('\n')).not.toMatch(/INSERT|UPDATE|DELETE|ALL PRIVILEGES/);
+    expect(biRoleStatements(true)).not.toContain('CREATE ROLE bi_read_only');
+  });
+
+  it('wraps the merge file, as Redshift runs it, in the procedure the schedule calls', async () => {
+    const merge = await readWarehouseFile(WAREHOUSE_SQL_DIR, MERGE_LANDING_FILE, 'redshift');
+    const procedure = mergeProcedureStatement(merge.sql);
+    expect(procedure).toMatch(/^CREATE OR REPLACE PROCEDURE retail\.merge_landing\(\) AS \$\$\nBEGIN\n/);
+    expect(procedure).toMatch(/MERGE INTO retail\.fact_invoice_line/);
+    expect(procedure).toMatch(/\nEND;\n\$\$ LANGUAGE plpgsql SECURITY DEFINER$/);
+    expect(mergeRunnerStatements('merge_runner', 'x', false)).toEqual([
+      "CREATE USER merge_runner PASSWORD 'x'",
+      'GRANT USAGE ON SCHEMA retail TO merge_runner',
+      'REVOKE EXECUTE ON PROCEDURE retail.merge_landing() FROM PUBLIC',
+      'GRANT EXECUTE ON PROCEDURE retail.merge_landing() TO merge_runner',
+    ]);
+  });
+});
