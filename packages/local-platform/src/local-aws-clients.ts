@@ -31,15 +31,7 @@ export function createLocalAwsClients(
     requestHandler: new NodeHttpHandler(),
   });
   const dynamodb = new DynamoDBClient({ ...common, credentials: credentials(), endpoint: endpoints.dynamodb });
-  // Path-style for s3rver; checksums only when required, or s3rver stores stream bodies with their aws-chunked framing.
-  const s3 = new S3Client({
-    ...common,
-    credentials: credentials(),
-    endpoint: endpoints.s3,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const s3 = localS3Client(endpoints.s3, region);
   return {
     kinesis,
     dynamodb,
@@ -50,4 +42,17 @@ export function createLocalAwsClients(
       s3.destroy();
     },
   };
+}
+
+/** An S3 client of s3rver: path-style, checksums only when required (else s3rver stores aws-chunked framing). */
+export function localS3Client(endpoint: string, region: string): S3Client {
+  return new S3Client({
+    region,
+    maxAttempts: 3,
+    credentials: { ...LOCAL_CREDENTIALS },
+    endpoint,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
 }

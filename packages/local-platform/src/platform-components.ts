@@ -3,6 +3,7 @@ import { emulatorComponents } from './emulators/emulator-components';
 import { kinesisEventSourceMappingsComponent } from './event-source-mapping';
 import { localFirehoseComponent } from './firehose';
 import { gatewayComponent } from './gateway';
+import { localGlueComponent } from './glue';
 import type { PlatformComponent } from './platform-component';
 import type { PlatformPorts } from './platform-settings';
 import { serverlessOfflineServicesComponent, type ServiceSlot } from './serverless-offline-service';
@@ -23,7 +24,8 @@ export function platformComponentPhases(
     emulatorComponents(ports),
     // Firehose delivers to S3 and the services call Firehose: between the two.
     [platformResourcesComponent(), localFirehoseComponent(ports.firehose)],
-    [serverlessOfflineServicesComponent(serviceSlots, ports.serviceBase)],
+    // The local Glue crawls the buckets created in phase 2.
+    [serverlessOfflineServicesComponent(serviceSlots, ports.serviceBase), localGlueComponent(ports.glue)],
     [gatewayComponent(ports.api), kinesisEventSourceMappingsComponent(serviceSlots)],
   ];
 }

@@ -38,6 +38,8 @@ export interface PlatformPorts {
   dynamodb: number;
   s3: number;
   firehose: number;
+  /** The local Glue Data Catalog, crawlers and job (packages/local-platform/src/glue). */
+  glue: number;
   /** Service i gets HTTP port base + 2i and Lambda invoke port base + 2i + 1 (0: free ports). */
   serviceBase: number;
 }
@@ -48,10 +50,19 @@ export const PORT_VARIABLES: Readonly<Record<keyof PlatformPorts, { variable: st
   dynamodb: { variable: 'RETAIL_DYNAMODB_PORT', defaultPort: 4568 },
   s3: { variable: 'RETAIL_S3_PORT', defaultPort: 4569 },
   firehose: { variable: 'RETAIL_FIREHOSE_PORT', defaultPort: 4570 },
+  glue: { variable: 'RETAIL_GLUE_PORT', defaultPort: 4572 },
   serviceBase: { variable: 'RETAIL_SERVICE_PORT_BASE', defaultPort: 4100 },
 };
 
-export const FREE_PORTS: PlatformPorts = { api: 0, kinesis: 0, dynamodb: 0, s3: 0, firehose: 0, serviceBase: 0 };
+export const FREE_PORTS: PlatformPorts = {
+  api: 0,
+  kinesis: 0,
+  dynamodb: 0,
+  s3: 0,
+  firehose: 0,
+  glue: 0,
+  serviceBase: 0,
+};
 
 /** The ports `npm start` uses: the defaults above, each overridable by its environment variable. */
 export function portsFromEnvironment(environment: NodeJS.ProcessEnv = process.env): PlatformPorts {

@@ -31,6 +31,8 @@ export interface StackEndpoints {
   s3: string;
   /** The local Firehose (no npm emulator exists: packages/local-platform/src/firehose). */
   firehose?: string;
+  /** The local Glue (Data Catalog, crawlers, job; no npm emulator exists: packages/local-platform/src/glue). */
+  glue?: string;
   services: Record<string, ServiceEndpoints>;
 }
 

@@ -12,6 +12,7 @@ describe('portsFromEnvironment', () => {
       dynamodb: 4568,
       s3: 4569,
       firehose: 4570,
+      glue: 4572,
       serviceBase: 4100,
     });
   });
@@ -25,6 +26,7 @@ describe('portsFromEnvironment', () => {
       dynamodb: 4568,
       s3: 0,
       firehose: 4570,
+      glue: 4572,
       serviceBase: 5100,
     });
   });

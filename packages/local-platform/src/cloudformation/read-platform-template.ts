@@ -33,6 +33,8 @@ export const RESOURCE_TYPES_NOT_EMULATED: Readonly<Record<string, string>> = {
   'AWS::IAM::Policy': 'the emulators do no access control',
   'AWS::Logs::LogGroup': 'local processes log to the terminal',
   'AWS::Logs::LogStream': 'local processes log to the terminal',
+  'AWS::Glue::Workflow': '`npm run batch` runs the crawl, then the job',
+  'AWS::Glue::Trigger': '`npm run batch` runs the crawl, then the job',
 };
 
 export async function readPlatformTemplate(
