@@ -1,4 +1,6 @@
 'use strict';
+// osls loads plugins with require(): this file is CommonJS.
+/* eslint-disable @typescript-eslint/no-require-imports */
 
 const { existsSync, readFileSync } = require('node:fs');
 const path = require('node:path');

@@ -29,6 +29,11 @@ export function formatReadyBanner(stack: StackFile, stackFile: string, startupMs
     `  Kinesis    ${stack.endpoints.kinesis}   streams: ${names(stack.resources.streams)}`,
     `  DynamoDB   ${stack.endpoints.dynamodb}   tables: ${names(stack.resources.tables)}`,
     `  S3         ${stack.endpoints.s3}   buckets: ${names(stack.resources.buckets)}`,
+    ...(stack.endpoints.glue === undefined
+      ? []
+      : [
+          `  Glue       ${stack.endpoints.glue}   (aws glue get-tables --database-name <db> --endpoint-url ${stack.endpoints.glue})`,
+        ]),
     `  AWS keys   ${LOCAL_CREDENTIALS.accessKeyId} / ${LOCAL_CREDENTIALS.secretAccessKey} (s3rver accepts only these)`,
     `  State      ${relative(stack.stateDir)}/ (kept across restarts; \`npm start -- --fresh\` starts empty)`,
     `  Stack file ${relative(stackFile)} (readStackFile() from @retail/local-platform)`,
