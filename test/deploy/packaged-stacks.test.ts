@@ -80,8 +80,14 @@ describe('what deploys is secure by default', () => {
       expect(stream.properties.StreamEncryption).toMatchObject({ EncryptionType: 'KMS' });
     for (const table of resourcesOfType('AWS::DynamoDB::Table'))
       expect(table.properties.SSESpecification).toEqual({ SSEEnabled: true });
-    for (const firehose of resourcesOfType('AWS::KinesisFirehose::DeliveryStream'))
-      expect(firehose.properties.DeliveryStreamEncryptionConfigurationInput).toBeDefined();
+    // AWS refuses server-side encryption on a Kinesis-sourced stream: its records are encrypted in the source stream.
+    for (const firehose of resourcesOfType('AWS::KinesisFirehose::DeliveryStream')) {
+      if (firehose.properties.DeliveryStreamType === 'KinesisStreamAsSource')
+        expect(firehose.properties.DeliveryStreamEncryptionConfigurationInput).toBeUndefined();
+      else expect(firehose.properties.DeliveryStreamEncryptionConfigurationInput).toBeDefined();
+    }
+    for (const namespace of resourcesOfType('AWS::RedshiftServerless::Namespace'))
+      expect(namespace.properties).toMatchObject({ KmsKeyId: expect.anything(), ManageAdminPassword: true });
     const buckets = resourcesOfType('AWS::S3::Bucket');
     expect(buckets.length).toBeGreaterThanOrEqual(2);
     for (const bucket of buckets) {
@@ -93,5 +99,19 @@ describe('what deploys is secure by default', () => {
         RestrictPublicBuckets: true,
       });
     }
+  });
+
+  it('opens no port to the world: security groups admit named blocks only, the warehouse requires SSL', () => {
+    for (const group of resourcesOfType('AWS::EC2::SecurityGroup')) {
+      for (const rule of (group.properties.SecurityGroupIngress ?? []) as Record<string, unknown>[]) {
+        expect({ group: group.id, cidr: rule.CidrIp }).not.toEqual({ group: group.id, cidr: '0.0.0.0/0' });
+        expect(rule.CidrIpv6).toBeUndefined();
+      }
+    }
+    for (const workgroup of resourcesOfType('AWS::RedshiftServerless::Workgroup'))
+      expect(workgroup.properties.ConfigParameters).toContainEqual({
+        ParameterKey: 'require_ssl',
+        ParameterValue: 'true',
+      });
   });
 });

@@ -12,3 +12,4 @@ export * from './invoice-store-environment';
 export * from './raw-event-sink';
 export * from './firehose-raw-event-sink';
 export * from './raw-event-sink-environment';
+export * from './warehouse-sql';

@@ -34,6 +34,9 @@ export function formatReadyBanner(stack: StackFile, stackFile: string, startupMs
       : [
           `  Glue       ${stack.endpoints.glue}   (aws glue get-tables --database-name <db> --endpoint-url ${stack.endpoints.glue})`,
         ]),
+    ...(stack.warehouseUrl !== undefined
+      ? [`  Warehouse  ${stack.warehouseUrl}   (psql "${stack.warehouseUrl}")`]
+      : []),
     `  AWS keys   ${LOCAL_CREDENTIALS.accessKeyId} / ${LOCAL_CREDENTIALS.secretAccessKey} (s3rver accepts only these)`,
     `  State      ${relative(stack.stateDir)}/ (kept across restarts; \`npm start -- --fresh\` starts empty)`,
     `  Stack file ${relative(stackFile)} (readStackFile() from @retail/local-platform)`,

@@ -47,10 +47,12 @@ export interface StackContribution {
   environment?: Record<string, string>;
   processes?: Record<string, number>;
   apiUrl?: string;
+  /** The local warehouse's postgres:// URL (warehouse/warehouse-component.ts). */
+  warehouseUrl?: string;
 }
 
-export type StackDraft = Required<Omit<StackContribution, 'apiUrl' | 'resources'>> &
-  Pick<StackContribution, 'apiUrl'> & { resources: StackResources };
+export type StackDraft = Required<Omit<StackContribution, 'apiUrl' | 'warehouseUrl' | 'resources'>> &
+  Pick<StackContribution, 'apiUrl' | 'warehouseUrl'> & { resources: StackResources };
 
 export function emptyStackDraft(environment: Record<string, string>): StackDraft {
   return {
@@ -78,6 +80,7 @@ export function addContribution(draft: StackDraft, contribution: StackContributi
     environment: { ...draft.environment, ...contribution.environment },
     processes: { ...draft.processes, ...contribution.processes },
     apiUrl: contribution.apiUrl ?? draft.apiUrl,
+    warehouseUrl: contribution.warehouseUrl ?? draft.warehouseUrl,
   };
 }
 
@@ -98,6 +101,7 @@ export function completeStackFile(
     region: facts.region,
     accountId: facts.accountId,
     apiUrl,
+    ...(draft.warehouseUrl !== undefined && { warehouseUrl: draft.warehouseUrl }),
     apiKey: facts.apiKey,
     credentials: facts.credentials,
     endpoints: { ...draft.endpoints, kinesis, dynamodb, s3, services: draft.serviceEndpoints },

@@ -7,6 +7,7 @@ import { localGlueComponent } from './glue';
 import type { PlatformComponent } from './platform-component';
 import type { PlatformPorts } from './platform-settings';
 import { serverlessOfflineServicesComponent, type ServiceSlot } from './serverless-offline-service';
+import { localWarehouseComponent } from './warehouse';
 
 /**
  * The local platform, in start-up phases: a phase starts together once the previous one runs, and stops in reverse.
@@ -21,7 +22,7 @@ export function platformComponentPhases(
   serviceSlots: Promise<ServiceSlot[]>,
 ): PlatformComponent[][] {
   return [
-    emulatorComponents(ports),
+    [...emulatorComponents(ports), localWarehouseComponent(ports.warehouse)],
     // Firehose delivers to S3 and the services call Firehose: between the two.
     [platformResourcesComponent(), localFirehoseComponent(ports.firehose)],
     // The local Glue crawls the buckets created in phase 2.

@@ -40,6 +40,9 @@ export interface PlatformPorts {
   firehose: number;
   /** The local Glue Data Catalog, crawlers and job (packages/local-platform/src/glue). */
   glue: number;
+  /** The local warehouse (PostgreSQL): Redshift's port by default. */
+  warehouse: number;
+  redshiftData: number;
   /** Service i gets HTTP port base + 2i and Lambda invoke port base + 2i + 1 (0: free ports). */
   serviceBase: number;
 }
@@ -51,6 +54,8 @@ export const PORT_VARIABLES: Readonly<Record<keyof PlatformPorts, { variable: st
   s3: { variable: 'RETAIL_S3_PORT', defaultPort: 4569 },
   firehose: { variable: 'RETAIL_FIREHOSE_PORT', defaultPort: 4570 },
   glue: { variable: 'RETAIL_GLUE_PORT', defaultPort: 4572 },
+  warehouse: { variable: 'RETAIL_WAREHOUSE_PORT', defaultPort: 5439 },
+  redshiftData: { variable: 'RETAIL_REDSHIFT_DATA_PORT', defaultPort: 4571 },
   serviceBase: { variable: 'RETAIL_SERVICE_PORT_BASE', defaultPort: 4100 },
 };
 
@@ -61,6 +66,8 @@ export const FREE_PORTS: PlatformPorts = {
   s3: 0,
   firehose: 0,
   glue: 0,
+  warehouse: 0,
+  redshiftData: 0,
   serviceBase: 0,
 };
 

@@ -9,6 +9,8 @@ export interface StackFile {
   accountId: string;
   /** Base URL of every service's HTTP routes, stage included, e.g. http://127.0.0.1:4000/local. */
   apiUrl: string;
+  /** The local warehouse (embedded PostgreSQL standing in for Redshift), a postgres:// URL psql and pg accept. */
+  warehouseUrl?: string;
   /** Send as `x-api-key` to routes declared `private: true`. */
   apiKey: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
@@ -33,6 +35,8 @@ export interface StackEndpoints {
   firehose?: string;
   /** The local Glue (Data Catalog, crawlers, job; no npm emulator exists: packages/local-platform/src/glue). */
   glue?: string;
+  /** The local Redshift Data API over the warehouse (packages/local-platform/src/redshift-data). */
+  redshiftData?: string;
   services: Record<string, ServiceEndpoints>;
 }
 

@@ -13,6 +13,8 @@ describe('portsFromEnvironment', () => {
       s3: 4569,
       firehose: 4570,
       glue: 4572,
+      warehouse: 5439,
+      redshiftData: 4571,
       serviceBase: 4100,
     });
   });
@@ -27,6 +29,8 @@ describe('portsFromEnvironment', () => {
       s3: 0,
       firehose: 4570,
       glue: 4572,
+      warehouse: 5439,
+      redshiftData: 4571,
       serviceBase: 5100,
     });
   });

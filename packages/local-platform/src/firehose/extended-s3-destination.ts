@@ -254,7 +254,7 @@ function parseTemplate(text: string, where: string): S3PrefixTemplate {
   }
 }
 
-function objectAt(value: unknown, where: string): Record<string, unknown> {
+export function objectAt(value: unknown, where: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new DeliveryStreamDefinitionError(
       `${where} must be an object (with intrinsic functions resolved), got ${JSON.stringify(value)}.`,
@@ -273,7 +273,7 @@ function optionalString(value: unknown, where: string): string | undefined {
 }
 
 // CloudFormation accepts numbers and booleans written as strings; `sls print` may give either.
-function integerAt(value: unknown, where: string, min: number, max: number): number {
+export function integerAt(value: unknown, where: string, min: number, max: number): number {
   const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
     throw new DeliveryStreamDefinitionError(

@@ -1,4 +1,5 @@
 import { AwsJsonError, awsJsonRequestListener, type JsonOperation } from '../aws-json-protocol';
+import type { KinesisRedshiftDeliveryStream } from './kinesis-redshift-delivery-stream';
 import type { LocalDeliveryStream } from './local-delivery-stream';
 
 /**
@@ -14,11 +15,21 @@ const TARGET_PREFIX = 'Firehose_20150804.';
 
 class FirehoseApiError extends AwsJsonError {}
 
-export function firehoseRequestListener(streams: ReadonlyMap<string, LocalDeliveryStream>, accountId: string) {
+export function firehoseRequestListener(
+  streams: ReadonlyMap<string, LocalDeliveryStream>,
+  accountId: string,
+  kinesisSourced: ReadonlyMap<string, KinesisRedshiftDeliveryStream> = new Map(),
+) {
   const streamNamed = (request: Record<string, unknown>): LocalDeliveryStream => {
     const name = request.DeliveryStreamName;
     if (typeof name !== 'string' || name === '')
       throw new FirehoseApiError('InvalidArgumentException', 'DeliveryStreamName is required.');
+    // As AWS answers: a stream reading Kinesis takes no records from clients.
+    if (kinesisSourced.has(name))
+      throw new FirehoseApiError(
+        'InvalidArgumentException',
+        'This operation is not permitted on KinesisStreamAsSource delivery stream type.',
+      );
     const stream = streams.get(name);
     if (stream === undefined)
       throw new FirehoseApiError('ResourceNotFoundException', `Firehose ${name} under account ${accountId} not found.`);
@@ -61,6 +72,8 @@ export function firehoseRequestListener(streams: ReadonlyMap<string, LocalDelive
       return { FailedPutCount: 0, RequestResponses: recordIds.map((id) => ({ RecordId: id })) };
     },
     async DescribeDeliveryStream(request) {
+      const sourced = kinesisSourced.get(String(request.DeliveryStreamName));
+      if (sourced !== undefined) return { DeliveryStreamDescription: describeKinesisSourced(sourced) };
       return { DeliveryStreamDescription: describe(streamNamed(request)) };
     },
     async ListDeliveryStreams(request) {
@@ -70,8 +83,11 @@ export function firehoseRequestListener(streams: ReadonlyMap<string, LocalDelive
       const type = request.DeliveryStreamType;
       const after =
         typeof request.ExclusiveStartDeliveryStreamName === 'string' ? request.ExclusiveStartDeliveryStreamName : '';
-      const names = [...streams.keys()]
-        .filter((name) => (type === undefined || type === 'DirectPut') && name > after)
+      const names = [
+        ...[...streams.keys()].filter(() => type === undefined || type === 'DirectPut'),
+        ...[...kinesisSourced.keys()].filter(() => type === undefined || type === 'KinesisStreamAsSource'),
+      ]
+        .filter((name) => name > after)
         .sort();
       return { DeliveryStreamNames: names.slice(0, limit), HasMoreDeliveryStreams: names.length > limit };
     },
@@ -132,6 +148,45 @@ function describe(stream: LocalDeliveryStream) {
           CustomTimeZone: stringOrUndefined(declared.CustomTimeZone),
           DynamicPartitioningConfiguration: { Enabled: definition.dynamicPartitioning },
           ProcessingConfiguration: declared.ProcessingConfiguration,
+          S3BackupMode: 'Disabled',
+        },
+      },
+    ],
+  };
+}
+
+function describeKinesisSourced(stream: KinesisRedshiftDeliveryStream) {
+  const { definition } = stream;
+  return {
+    DeliveryStreamName: stream.name,
+    DeliveryStreamARN: stream.arn,
+    DeliveryStreamStatus: 'ACTIVE',
+    DeliveryStreamType: 'KinesisStreamAsSource',
+    VersionId: '1',
+    CreateTimestamp: stream.createdAt.getTime() / 1000,
+    HasMoreDestinations: false,
+    Source: { KinesisStreamSourceDescription: { KinesisStreamARN: definition.sourceStreamArn } },
+    Destinations: [
+      {
+        DestinationId: 'destinationId-000000000001',
+        RedshiftDestinationDescription: {
+          CopyCommand: {
+            DataTableName: definition.copy.table,
+            DataTableColumns: definition.copy.columns.join(','),
+            CopyOptions: definition.copy.optionsText,
+          },
+          RetryOptions: { DurationInSeconds: definition.retryDurationInSeconds },
+          S3DestinationDescription: {
+            BucketARN: `arn:aws:s3:::${definition.staging.bucketName}`,
+            Prefix: definition.declared.S3Configuration
+              ? (definition.declared.S3Configuration as Record<string, unknown>).Prefix
+              : undefined,
+            CompressionFormat: definition.staging.compression,
+            BufferingHints: {
+              SizeInMBs: definition.staging.bufferingHints.sizeInMBs,
+              IntervalInSeconds: definition.staging.bufferingHints.intervalInSeconds,
+            },
+          },
           S3BackupMode: 'Disabled',
         },
       },

@@ -11,3 +11,17 @@ export {
 } from './extended-s3-destination';
 export { PARTITIONING_FAILED } from './local-delivery-stream';
 export { localFirehoseComponent, FIREHOSE_BUFFER_INTERVAL_VARIABLE } from './firehose-component';
+export {
+  parseRedshiftDestination,
+  parseCopyOptions,
+  type RedshiftDeliveryDefinition,
+  type RedshiftCopyOptions,
+} from './redshift-destination';
+export {
+  startKinesisSourcedStreams,
+  type KinesisSourcedDeliveryStreamConfig,
+  type KinesisSourcedOptions,
+} from './kinesis-sourced-streams';
+export { readLandingColumns, landingJsonpathsDocument, type LandingColumns } from './landing-jsonpaths';
+export { REDSHIFT_MANIFEST_FAILED } from './kinesis-redshift-delivery-stream';
+export { FIREHOSE_RETRY_TIME_SCALE_VARIABLE } from './firehose-component';

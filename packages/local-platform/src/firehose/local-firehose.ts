@@ -1,11 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_CREDENTIALS } from '../platform-settings';
 import { parseExtendedS3Destination } from './extended-s3-destination';
 import { firehoseRequestListener } from './firehose-json-api';
+import { startKinesisSourcedStreams, type KinesisSourcedDeliveryStreams } from './kinesis-sourced-streams';
+import type { KinesisSourcedOptions } from './kinesis-sourced-streams';
 import { LocalDeliveryStream, type Buffering, type ObjectStore } from './local-delivery-stream';
+import type { ObjectReader } from './redshift-copy';
 
 export interface LocalDeliveryStreamConfig {
   /** DeliveryStreamName. */
@@ -35,6 +38,8 @@ export interface LocalFirehoseOptions {
   bufferingOverride?: { sizeInBytes?: number; intervalInMilliseconds?: number };
   /** Delivery problems and resumed records are reported here; default stderr. */
   log?: (message: string) => void;
+  /** Delivery streams with a Kinesis stream as source and Redshift as destination (see kinesis-sourced-streams.ts). */
+  kinesisSourced?: KinesisSourcedOptions;
 }
 
 export interface LocalFirehose {
@@ -68,13 +73,18 @@ export async function startLocalFirehose(options: LocalFirehoseOptions): Promise
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
-  const store: ObjectStore = {
+  const store: ObjectStore & ObjectReader = {
     putObject: async (bucket, key, body) => {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    },
+    getObject: async (bucket, key) => {
+      const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return Buffer.from(await output.Body!.transformToByteArray());
     },
   };
 
   const streams = new Map<string, LocalDeliveryStream>();
+  let kinesisSourced: KinesisSourcedDeliveryStreams | undefined;
   try {
     for (const config of options.deliveryStreams) {
       const definition = parseExtendedS3Destination(config.destination, `Delivery stream ${config.name}`);
@@ -94,13 +104,23 @@ export async function startLocalFirehose(options: LocalFirehoseOptions): Promise
       });
       streams.set(config.name, stream);
     }
+    if (options.kinesisSourced !== undefined)
+      kinesisSourced = await startKinesisSourcedStreams(options.kinesisSourced, {
+        region,
+        stateDir: options.stateDir,
+        store,
+        bufferingOverride: options.bufferingOverride,
+        log,
+      });
   } catch (error) {
     await Promise.allSettled([...streams.values()].map((stream) => stream.stop()));
     s3.destroy();
     throw error;
   }
 
-  const server = createServer(firehoseRequestListener(streams, [...accountIds][0] ?? '000000000000'));
+  const server = createServer(
+    firehoseRequestListener(streams, [...accountIds][0] ?? '000000000000', kinesisSourced?.streams),
+  );
   const host = options.host ?? '127.0.0.1';
   const port = await listen(server, options.port ?? 0, host);
   let stopped: Promise<void> | undefined;
@@ -109,11 +129,15 @@ export async function startLocalFirehose(options: LocalFirehoseOptions): Promise
     port,
     flush: async () => {
       await Promise.all([...streams.values()].map((stream) => stream.flush()));
+      await kinesisSourced?.flush();
     },
     stop: () => {
       stopped ??= (async () => {
         // Streams first: they refuse new records at once, while the server still answers (with an error).
-        const results = await Promise.allSettled([...streams.values()].map((stream) => stream.stop()));
+        const results = await Promise.allSettled([
+          ...[...streams.values()].map((stream) => stream.stop()),
+          ...(kinesisSourced ? [kinesisSourced.stop()] : []),
+        ]);
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         s3.destroy();

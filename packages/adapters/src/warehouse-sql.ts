@@ -1,0 +1,84 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * The warehouse SQL is one set of files for Redshift and PostgreSQL (resources/warehouse/). Redshift-only table
+ * attributes sit in `/*@redshift ... *\/` comments: PostgreSQL skips them as comments, the Redshift text unwraps them.
+ */
+export type WarehouseEngine = 'redshift' | 'postgresql';
+
+export interface WarehouseSqlFile {
+  /** The file name, e.g. 0020-landing.sql. */
+  name: string;
+  /** The text for the engine asked for. */
+  sql: string;
+}
+
+/** Schema files are numbered (0010-schema.sql, ...) and applied in name order; other .sql files run on demand. */
+const SCHEMA_FILE = /^\d{4}-[a-z0-9-]+\.sql$/;
+/** The merge of landed rows into the fact table, run after each COPY (locally) or on a schedule (AWS). */
+export const MERGE_LANDING_FILE = 'merge-landing.sql';
+const REDSHIFT_COMMENT = /\/\*@redshift\s([\s\S]*?)\*\//g;
+
+/** The text of one warehouse SQL file for `engine`: Redshift gets its `/*@redshift ... *\/` parts unwrapped. */
+export function warehouseSqlFor(engine: WarehouseEngine, text: string): string {
+  return engine === 'redshift' ? text.replace(REDSHIFT_COMMENT, (_comment, inner: string) => inner.trim()) : text;
+}
+
+/** The schema files of `directory` in the order they apply, as `engine` runs them. */
+export async function readWarehouseSchema(directory: string, engine: WarehouseEngine): Promise<WarehouseSqlFile[]> {
+  const names = (await readdir(directory)).filter((name) => SCHEMA_FILE.test(name)).sort();
+  if (names.length === 0)
+    throw new Error(
+      `${directory} holds no warehouse schema files (named like 0010-schema.sql): is it the right folder?`,
+    );
+  return Promise.all(names.map(async (name) => readWarehouseFile(directory, name, engine)));
+}
+
+/** One named file of `directory` (e.g. MERGE_LANDING_FILE) as `engine` runs it. */
+export async function readWarehouseFile(
+  directory: string,
+  name: string,
+  engine: WarehouseEngine,
+): Promise<WarehouseSqlFile> {
+  return { name, sql: warehouseSqlFor(engine, await readFile(path.join(directory, name), 'utf8')) };
+}
+
+/**
+ * Splits SQL text into statements at semicolons outside quotes and comments: the Data API runs one statement per
+ * ExecuteStatement (a list in BatchExecuteStatement). Comments are dropped; statements come back trimmed.
+ */
+export function splitSqlStatements(sql: string): string[] {
+  const statements: string[] = [];
+  let current = '';
+  for (let index = 0; index < sql.length;) {
+    const rest = sql.slice(index, index + 2);
+    if (rest === '--') {
+      const end = sql.indexOf('\n', index);
+      index = end === -1 ? sql.length : end;
+    } else if (rest === '/*') {
+      const end = sql.indexOf('*/', index + 2);
+      if (end === -1) throw new Error(`Unterminated /* comment in SQL near: ${sql.slice(index, index + 60)}`);
+      index = end + 2;
+      current += ' ';
+    } else if (sql[index] === "'" || sql[index] === '"') {
+      const quote = sql[index]!;
+      let end = index + 1;
+      // A doubled quote inside a literal is the quote itself.
+      while (end < sql.length && !(sql[end] === quote && sql[end + 1] !== quote)) end += sql[end] === quote ? 2 : 1;
+      if (end >= sql.length)
+        throw new Error(`Unterminated ${quote} quote in SQL near: ${sql.slice(index, index + 60)}`);
+      current += sql.slice(index, end + 1);
+      index = end + 1;
+    } else if (sql[index] === ';') {
+      if (current.trim() !== '') statements.push(current.trim());
+      current = '';
+      index += 1;
+    } else {
+      current += sql[index];
+      index += 1;
+    }
+  }
+  if (current.trim() !== '') statements.push(current.trim());
+  return statements;
+}

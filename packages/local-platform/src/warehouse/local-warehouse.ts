@@ -1,0 +1,167 @@
+import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { assertPortFree, findFreePort } from '../free-port';
+import { childProcessEnvironment } from '../local-aws-environment';
+import { NodeProcessGroup } from '../node-process-group';
+import { LOOPBACK_HOST } from '../platform-settings';
+import { WAREHOUSE_READY_LINE, type WarehouseServerSpec } from './warehouse-server-spec';
+import { applyWarehouseSchema } from './warehouse-schema';
+
+/** Redshift's database name and port; the admin login is local only (the data directory holds nothing secret). */
+export const WAREHOUSE_DATABASE = 'retail';
+export const WAREHOUSE_DEFAULT_PORT = 5439;
+export const WAREHOUSE_USER = 'admin';
+export const WAREHOUSE_PASSWORD = 'retail-local';
+
+const ENTRY = path.join(__dirname, 'warehouse-process-entry.ts');
+const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
+// initdb takes 1-3 s on an idle machine; a busy one with 4 other agents can take several times that.
+const START_TIMEOUT_MS = 120_000;
+const STALE_SERVER_STOP_TIMEOUT_MS = 30_000;
+
+export interface LocalWarehouseOptions {
+  /** PostgreSQL's data directory, e.g. `<stateDir>/warehouse`; kept across restarts. */
+  dataDir: string;
+  /** 0 picks a free port. Default 5439. */
+  port?: number;
+  /** Names the setting that chose the port in the error for a busy one, e.g. RETAIL_WAREHOUSE_PORT=5439. */
+  portSetting?: string;
+  /** Apply resources/warehouse/*.sql once the server is up (default true); every statement is idempotent. */
+  applySchema?: boolean;
+  /** Lines PostgreSQL prints (its log), e.g. for a verbose run; default: kept only for error messages. */
+  onLog?: (line: string) => void;
+  /** What start-up did that a user should know (a stale server stopped...). */
+  log?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface LocalWarehouse {
+  /** postgres://user:password@127.0.0.1:port/retail: psql, pg and the local Firehose take it as is. */
+  url: string;
+  port: number;
+  /** The child process (its group holds postgres). */
+  pid: number;
+  timings: { initdbMs: number; startMs: number; schemaMs: number };
+  /** Fast shutdown (SIGINT to postgres): open sessions are ended, committed data is kept. */
+  stop(): Promise<void>;
+}
+
+export function warehouseUrl(port: number, host: string = LOOPBACK_HOST): string {
+  return `postgres://${WAREHOUSE_USER}:${encodeURIComponent(WAREHOUSE_PASSWORD)}@${host}:${port}/${WAREHOUSE_DATABASE}`;
+}
+
+/** Starts the embedded PostgreSQL in a child process, recovering a server a SIGKILLed run left behind. */
+export async function startLocalWarehouse(options: LocalWarehouseOptions): Promise<LocalWarehouse> {
+  const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const dataDir = path.resolve(options.dataDir);
+  await mkdir(path.dirname(dataDir), { recursive: true });
+  if (process.getuid?.() === 0) await makeReachableByPostgresUser(path.dirname(dataDir), log);
+  await stopStaleServer(dataDir, log);
+  const requestedPort = options.port ?? WAREHOUSE_DEFAULT_PORT;
+  // postgres needs a real port, and start() on a busy one rejects with undefined: find or check it first.
+  const port = requestedPort === 0 ? await findFreePort() : requestedPort;
+  if (requestedPort !== 0) await assertPortFree(port, options.portSetting ?? `port ${port}`);
+  const spec: WarehouseServerSpec = {
+    dataDir,
+    host: LOOPBACK_HOST,
+    port,
+    user: WAREHOUSE_USER,
+    password: WAREHOUSE_PASSWORD,
+    database: WAREHOUSE_DATABASE,
+  };
+  const child = new NodeProcessGroup({
+    name: 'warehouse (embedded PostgreSQL)',
+    script: ENTRY,
+    args: [JSON.stringify(spec)],
+    nodeOptions: ['--import', TSX_LOADER],
+    env: childProcessEnvironment({}),
+    onLine: options.onLog,
+  });
+  try {
+    const [, , initdbMs, startMs] = await child.waitForLine(WAREHOUSE_READY_LINE, START_TIMEOUT_MS, options.signal);
+    const url = warehouseUrl(port);
+    const schemaStarted = Date.now();
+    if (options.applySchema !== false) await applyWarehouseSchema(url);
+    return {
+      url,
+      port,
+      pid: child.pid,
+      timings: { initdbMs: Number(initdbMs), startMs: Number(startMs), schemaMs: Date.now() - schemaStarted },
+      stop: () => child.stop(STOP_GRACE_MS),
+    };
+  } catch (error) {
+    await child.stop(STOP_GRACE_MS);
+    throw error;
+  }
+}
+
+// A fast shutdown of a loaded warehouse writes a checkpoint: give it longer than the emulators' 5 s.
+const STOP_GRACE_MS = 30_000;
+
+/**
+ * A SIGKILLed child leaves postgres running on its port with the data directory locked. The first line of
+ * postmaster.pid is its pid: SIGINT (fast shutdown) and wait, so this start gets a clean server.
+ */
+async function stopStaleServer(dataDir: string, log: (message: string) => void): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return;
+  }
+  const pid = Number(text.split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !(await isPostgresProcess(pid))) return;
+  log(`warehouse: stopping PostgreSQL pid ${pid} left running on ${dataDir} by an earlier run.`);
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; isAlive(pid); waited += 100) {
+    if (waited >= STALE_SERVER_STOP_TIMEOUT_MS) {
+      throw new Error(
+        `PostgreSQL pid ${pid} (data ${dataDir}) did not stop within ${STALE_SERVER_STOP_TIMEOUT_MS / 1000} s of SIGINT: stop it (kill ${pid}) and start again.`,
+      );
+    }
+    await sleep(100);
+  }
+}
+
+// The pid in a stale postmaster.pid may since belong to another process: only a postgres is signalled.
+async function isPostgresProcess(pid: number): Promise<boolean> {
+  try {
+    return (await readFile(`/proc/${pid}/comm`, 'utf8')).trim() === 'postgres';
+  } catch {
+    return isAlive(pid) && process.platform !== 'linux';
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * As root, postgres runs as the `postgres` user, which must be able to walk down to its data directory. The folder
+ * holding it (the state directory, often a 0700 mkdtemp folder) gets o+x, which lets others pass, not list; an
+ * unreachable folder further up is the user's to change.
+ */
+async function makeReachableByPostgresUser(directory: string, log: (message: string) => void): Promise<void> {
+  const { mode } = await stat(directory);
+  if ((mode & 0o001) === 0) {
+    await chmod(directory, (mode & 0o7777) | 0o001);
+    log(`warehouse: ${directory} is now o+x so that the postgres user can reach its data directory.`);
+  }
+  for (let current = path.dirname(directory); ; current = path.dirname(current)) {
+    const { mode: parentMode } = await stat(current);
+    if ((parentMode & 0o001) === 0) {
+      throw new Error(
+        `The warehouse runs as the postgres user, which cannot enter ${current} (mode ${(parentMode & 0o777).toString(8)}): ` +
+          `chmod o+x ${current}, or choose a state directory outside it (RETAIL_STATE_DIR).`,
+      );
+    }
+    if (current === path.dirname(current)) return;
+  }
+}

@@ -1,0 +1,70 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { MERGE_LANDING_FILE, readWarehouseFile, readWarehouseSchema } from '@retail/adapters';
+import { Client, type ClientBase } from 'pg';
+import { REPO_ROOT } from '../platform-settings';
+
+/** resources/warehouse: the warehouse SQL shared with Redshift, and landing-columns.yml. */
+export const WAREHOUSE_SQL_DIR = path.join(REPO_ROOT, 'resources', 'warehouse');
+const REDSHIFT_SHIMS_FILE = path.join(__dirname, 'redshift-shims.sql');
+// PostgreSQL's CREATE OR REPLACE VIEW cannot drop or retype a column (Redshift's can).
+const VIEW_COLUMNS_CHANGED = new Set(['42P16', '42804']);
+
+/**
+ * Applies the Redshift shims, then every schema file of resources/warehouse in order, in one transaction. A view
+ * whose columns changed since the last start is dropped with the other retail views and created again.
+ */
+export async function applyWarehouseSchema(url: string, directory: string = WAREHOUSE_SQL_DIR): Promise<void> {
+  const files = [
+    { name: 'redshift-shims.sql', sql: await readFile(REDSHIFT_SHIMS_FILE, 'utf8') },
+    ...(await readWarehouseSchema(directory, 'postgresql')),
+  ];
+  await withWarehouseClient(url, async (client) => {
+    try {
+      await runInTransaction(client, files);
+    } catch (error) {
+      if (!VIEW_COLUMNS_CHANGED.has((error as { code?: string }).code ?? '')) throw error;
+      await runInTransaction(client, [{ name: 'drop retail views', sql: await dropRetailViewsSql(client) }, ...files]);
+    }
+  });
+}
+
+/** Runs resources/warehouse/merge-landing.sql in one transaction on `client` (after a COPY into the landing table). */
+export async function mergeLanding(client: ClientBase, directory: string = WAREHOUSE_SQL_DIR): Promise<void> {
+  await runInTransaction(client, [await readWarehouseFile(directory, MERGE_LANDING_FILE, 'postgresql')]);
+}
+
+export async function withWarehouseClient<T>(url: string, use: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function runInTransaction(client: ClientBase, files: readonly { name: string; sql: string }[]): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    for (const file of files) {
+      try {
+        await client.query(file.sql);
+      } catch (error) {
+        (error as Error).message = `${file.name}: ${(error as Error).message}`;
+        throw error;
+      }
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
+}
+
+async function dropRetailViewsSql(client: ClientBase): Promise<string> {
+  const { rows } = await client.query<{ name: string }>(
+    "SELECT quote_ident(table_name) AS name FROM information_schema.views WHERE table_schema = 'retail'",
+  );
+  return rows.map(({ name }) => `DROP VIEW IF EXISTS retail.${name} CASCADE;`).join('\n');
+}

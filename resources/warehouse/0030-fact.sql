@@ -1,0 +1,36 @@
+-- One row per invoice line (line_id), filled only by merge-landing.sql. The data set's exact duplicate rows are
+-- real lines with distinct line ids: both are kept. Sizes as in 0020-landing.sql.
+CREATE TABLE IF NOT EXISTS retail.fact_invoice_line (
+  line_id VARCHAR(64) NOT NULL,
+  invoice_no VARCHAR(7) NOT NULL,
+  line_no INTEGER,
+  stock_code VARCHAR(256) NOT NULL,
+  description VARCHAR(2000),
+  quantity INTEGER NOT NULL,
+  invoice_date TIMESTAMP NOT NULL,
+  unit_price DECIMAL(18, 3) NOT NULL,
+  customer_id VARCHAR(12),
+  country VARCHAR(400) NOT NULL,
+  line_total DECIMAL(18, 3) NOT NULL,
+  invoice_kind VARCHAR(12) NOT NULL,
+  is_cancellation BOOLEAN NOT NULL,
+  stock_code_kind VARCHAR(32) NOT NULL,
+  is_product BOOLEAN NOT NULL,
+  first_loaded_at TIMESTAMP NOT NULL,      -- when the line first reached the landing table
+  merged_at TIMESTAMP NOT NULL,            -- the last merge that wrote it
+  PRIMARY KEY (line_id)                    -- enforced by PostgreSQL; on Redshift informational, the merge keeps it
+)
+/*@redshift DISTKEY (invoice_no) SORTKEY (invoice_date) */;
+
+-- How far the merge has read the landing table; one row per landing table.
+CREATE TABLE IF NOT EXISTS retail.merge_watermark (
+  landing_table VARCHAR(128) NOT NULL,
+  merged_through TIMESTAMP NOT NULL,       -- the latest loaded_at merged so far
+  merged_at TIMESTAMP NOT NULL,
+  PRIMARY KEY (landing_table)
+)
+/*@redshift DISTSTYLE ALL */;
+
+INSERT INTO retail.merge_watermark (landing_table, merged_through, merged_at)
+SELECT 'retail.invoice_line_landing', CAST('1970-01-01 00:00:00' AS TIMESTAMP), GETDATE()
+WHERE NOT EXISTS (SELECT 1 FROM retail.merge_watermark WHERE landing_table = 'retail.invoice_line_landing');

@@ -1,0 +1,55 @@
+-- Merges landed rows into the fact table so that at-least-once delivery, replays, reloads and reruns count
+-- each line_id once. Run the statements in ONE transaction (BatchExecuteStatement on AWS; BEGIN/COMMIT locally).
+-- The window re-reads an hour before the watermark: loaded_at is a COPY's transaction start, and a long COPY
+-- can commit after a merge that already saw later rows. Re-merging a line rewrites the same values.
+
+DROP TABLE IF EXISTS merge_batch;
+
+-- The latest landed copy of each line since the watermark (copies of one line_id carry the same event).
+CREATE TEMP TABLE merge_batch AS
+SELECT line_id, invoice_no, line_no, stock_code, description, quantity, invoice_date, unit_price, customer_id,
+  country, line_total, invoice_kind, is_cancellation, stock_code_kind, is_product, loaded_at
+FROM (
+  SELECT landing.*, ROW_NUMBER() OVER (PARTITION BY landing.line_id ORDER BY landing.loaded_at DESC) AS copy_rank
+  FROM retail.invoice_line_landing landing
+  JOIN retail.merge_watermark watermark ON watermark.landing_table = 'retail.invoice_line_landing'
+  WHERE landing.loaded_at >= watermark.merged_through - INTERVAL '1 hour'
+) ranked
+WHERE copy_rank = 1;
+
+MERGE INTO retail.fact_invoice_line
+USING merge_batch
+ON fact_invoice_line.line_id = merge_batch.line_id
+WHEN MATCHED THEN UPDATE SET
+  invoice_no = merge_batch.invoice_no,
+  line_no = merge_batch.line_no,
+  stock_code = merge_batch.stock_code,
+  description = merge_batch.description,
+  quantity = merge_batch.quantity,
+  invoice_date = merge_batch.invoice_date,
+  unit_price = merge_batch.unit_price,
+  customer_id = merge_batch.customer_id,
+  country = merge_batch.country,
+  line_total = merge_batch.line_total,
+  invoice_kind = merge_batch.invoice_kind,
+  is_cancellation = merge_batch.is_cancellation,
+  stock_code_kind = merge_batch.stock_code_kind,
+  is_product = merge_batch.is_product,
+  merged_at = GETDATE()
+WHEN NOT MATCHED THEN INSERT (
+  line_id, invoice_no, line_no, stock_code, description, quantity, invoice_date, unit_price, customer_id, country,
+  line_total, invoice_kind, is_cancellation, stock_code_kind, is_product, first_loaded_at, merged_at
+) VALUES (
+  merge_batch.line_id, merge_batch.invoice_no, merge_batch.line_no, merge_batch.stock_code, merge_batch.description,
+  merge_batch.quantity, merge_batch.invoice_date, merge_batch.unit_price, merge_batch.customer_id,
+  merge_batch.country, merge_batch.line_total, merge_batch.invoice_kind, merge_batch.is_cancellation,
+  merge_batch.stock_code_kind, merge_batch.is_product, merge_batch.loaded_at, GETDATE()
+);
+
+UPDATE retail.merge_watermark
+SET merged_through = batch.latest_loaded_at, merged_at = GETDATE()
+FROM (SELECT MAX(loaded_at) AS latest_loaded_at FROM merge_batch) batch
+WHERE merge_watermark.landing_table = 'retail.invoice_line_landing'
+  AND batch.latest_loaded_at > merge_watermark.merged_through;
+
+DROP TABLE merge_batch;
