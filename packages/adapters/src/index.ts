@@ -13,3 +13,4 @@ export * from './raw-event-sink';
 export * from './firehose-raw-event-sink';
 export * from './raw-event-sink-environment';
 export * from './warehouse-sql';
+export * from './warehouse-sql-portability';

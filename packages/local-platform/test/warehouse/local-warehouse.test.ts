@@ -6,6 +6,8 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { startLocalWarehouse, withWarehouseClient, type LocalWarehouse } from '../../src/warehouse';
 
+const quiet = () => undefined;
+
 const tablesOf = (url: string) =>
   withWarehouseClient(url, async (client) => {
     const { rows } = await client.query<{ table_name: string }>(
@@ -28,7 +30,7 @@ describe('the local warehouse (embedded PostgreSQL in a child process)', () => {
   });
 
   it('initialises, applies the schema, takes psql with its URL, and keeps data across a restart', async () => {
-    const first = await startLocalWarehouse({ dataDir: path.join(stateDir, 'warehouse'), port: 0 });
+    const first = await startLocalWarehouse({ dataDir: path.join(stateDir, 'warehouse'), port: 0, log: quiet });
     started.push(first);
     expect(first.url).toMatch(/^postgres:\/\/admin:[^@]+@127\.0\.0\.1:\d+\/retail$/);
     expect(first.timings.initdbMs).toBeGreaterThan(0);
@@ -43,7 +45,7 @@ describe('the local warehouse (embedded PostgreSQL in a child process)', () => {
     await withWarehouseClient(first.url, (client) => client.query('CREATE TABLE retail.kept (n INTEGER)'));
     await first.stop();
 
-    const second = await startLocalWarehouse({ dataDir: path.join(stateDir, 'warehouse'), port: 0 });
+    const second = await startLocalWarehouse({ dataDir: path.join(stateDir, 'warehouse'), port: 0, log: quiet });
     started.push(second);
     expect(second.timings.initdbMs).toBe(0);
     await expect(tablesOf(second.url)).resolves.toContain('kept');
@@ -51,7 +53,7 @@ describe('the local warehouse (embedded PostgreSQL in a child process)', () => {
   });
 
   it('stops the postgres a SIGKILLed run left behind, then starts on the same data', async () => {
-    const killed = await startLocalWarehouse({ dataDir: path.join(stateDir, 'warehouse'), port: 0 });
+    const killed = await startLocalWarehouse({ dataDir: path.join(stateDir, 'warehouse'), port: 0, log: quiet });
     started.push(killed);
     process.kill(killed.pid, 'SIGKILL');
     // postgres outlives its parent and still answers on the old port.

@@ -1,0 +1,97 @@
+import path from 'node:path';
+import { findEngineSpecificConstructs } from '../src/warehouse-sql-portability';
+import {
+  MERGE_LANDING_FILE,
+  readWarehouseFile,
+  readWarehouseSchema,
+  splitSqlStatements,
+  warehouseSqlFor,
+} from '../src/warehouse-sql';
+
+const WAREHOUSE_SQL_DIR = path.resolve(__dirname, '..', '..', '..', 'resources', 'warehouse');
+
+describe('warehouseSqlFor', () => {
+  const table = 'CREATE TABLE t (a INTEGER)\n/*@redshift DISTKEY (a) SORTKEY (a) */;';
+
+  it('unwraps the Redshift comments for Redshift and leaves them as comments for PostgreSQL', () => {
+    expect(warehouseSqlFor('redshift', table)).toBe('CREATE TABLE t (a INTEGER)\nDISTKEY (a) SORTKEY (a);');
+    expect(warehouseSqlFor('postgresql', table)).toBe(table);
+  });
+});
+
+describe('readWarehouseSchema', () => {
+  it('reads the numbered files in order, without the merge', async () => {
+    const files = await readWarehouseSchema(WAREHOUSE_SQL_DIR, 'redshift');
+    expect(files.map((file) => file.name)).toEqual([
+      '0010-schema.sql',
+      '0020-landing.sql',
+      '0030-fact.sql',
+      '0040-dimensions.sql',
+      '0050-analytics.sql',
+    ]);
+    expect(files.map((file) => file.sql).join('\n')).not.toContain('/*@redshift');
+    expect(files.find((file) => file.name === '0030-fact.sql')?.sql).toContain(
+      'DISTKEY (invoice_no) SORTKEY (invoice_date)',
+    );
+  });
+});
+
+describe('splitSqlStatements', () => {
+  it("splits at semicolons outside comments and quotes, keeping 'it''s' literals whole", () => {
+    expect(splitSqlStatements("-- a; comment\nSELECT 'a;b', 'it''s';\n/* x; */ SELECT \"c;d\" ;;")).toEqual([
+      "SELECT 'a;b', 'it''s'",
+      'SELECT "c;d"',
+    ]);
+  });
+
+  it('splits the merge into the statements BatchExecuteStatement runs in one transaction', async () => {
+    const merge = await readWarehouseFile(WAREHOUSE_SQL_DIR, MERGE_LANDING_FILE, 'redshift');
+    expect(splitSqlStatements(merge.sql).map((statement) => statement.split(/\s+/).slice(0, 2).join(' '))).toEqual([
+      'DROP TABLE',
+      'CREATE TEMP',
+      'MERGE INTO',
+      'UPDATE retail.merge_watermark',
+      'DROP TABLE',
+    ]);
+  });
+});
+
+describe('findEngineSpecificConstructs', () => {
+  it('finds nothing in the warehouse SQL: both engines accept every file', async () => {
+    const files = [
+      ...(await readWarehouseSchema(WAREHOUSE_SQL_DIR, 'postgresql')),
+      await readWarehouseFile(WAREHOUSE_SQL_DIR, MERGE_LANDING_FILE, 'postgresql'),
+    ];
+    expect(files.map((file) => ({ file: file.name, found: findEngineSpecificConstructs(file.sql) }))).toEqual(
+      files.map((file) => ({ file: file.name, found: [] })),
+    );
+  });
+
+  it('catches what only one engine accepts, outside comments and literals, with its line', () => {
+    const sql = [
+      'CREATE TABLE retail.t (a INTEGER) DISTKEY (a) /*@redshift SORTKEY (a) */;', // 1
+      "SELECT STRING_AGG(a, ',') FROM retail.t; -- LISTAGG in a comment is fine", // 2
+      'SELECT DISTINCT ON (a) a FROM retail.t;', // 3
+      'SELECT a FROM retail.t QUALIFY ROW_NUMBER() OVER (ORDER BY a) = 1;', // 4
+      "SELECT DATEADD(day, 1, GETDATE()), 'DATEDIFF(' FROM retail.t;", // 5
+      'SELECT a::text, NVL(a, 0) FROM retail.t;', // 6
+      'MERGE INTO retail.t target USING s ON target.a = s.a WHEN MATCHED THEN DELETE;', // 7
+    ].join('\n');
+    expect(
+      findEngineSpecificConstructs(sql).map(({ line, construct, rejectedBy }) => [line, construct, rejectedBy]),
+    ).toEqual([
+      [1, 'DISTKEY', 'PostgreSQL'],
+      [2, 'STRING_AGG', 'Redshift'],
+      [3, 'DISTINCT ON', 'Redshift'],
+      [4, 'QUALIFY', 'PostgreSQL'],
+      [5, 'DATEADD', 'PostgreSQL'],
+      [6, '::type cast', 'Redshift'],
+      [6, 'NVL', 'PostgreSQL'],
+      [7, 'MERGE target alias', 'Redshift'],
+    ]);
+  });
+
+  it('lets a MERGE name its target in full', () => {
+    expect(findEngineSpecificConstructs('MERGE INTO retail.fact_invoice_line USING merge_batch ON x = y')).toEqual([]);
+  });
+});

@@ -1,0 +1,223 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  InvoiceLineNumbering,
+  openCsvFile,
+  parseMilli,
+  readInvoiceLineCsv,
+  readInvoiceLines,
+  type InvoiceLineEvent,
+} from '@retail/domain';
+import type { ClientBase } from 'pg';
+import { REPO_ROOT } from '../../src/platform-settings';
+import {
+  applyWarehouseSchema,
+  mergeLanding,
+  readLandingColumns,
+  startLocalWarehouse,
+  withWarehouseClient,
+  type LandingColumns,
+  type LocalWarehouse,
+} from '../../src/warehouse';
+
+const SAMPLE_CSV = path.join(REPO_ROOT, 'data', 'online-retail-sample.csv');
+const ROWS_PER_INSERT = 500;
+
+interface SampleRow {
+  record: Record<string, string>;
+  event: InvoiceLineEvent;
+}
+
+/** The bundled sample as `npm run load` makes its events: each row numbered within its invoice in file order. */
+async function readSample(): Promise<SampleRow[]> {
+  const numbering = new InvoiceLineNumbering();
+  const rows: SampleRow[] = [];
+  for await (const { row, record } of readInvoiceLineCsv(openCsvFile(SAMPLE_CSV))) {
+    const read = readInvoiceLines([{ ...record, LineNo: numbering.next(record.InvoiceNo!.trim()) }], row);
+    if (!read.ok) throw new Error(`Sample row ${row} is refused: ${JSON.stringify(read.problems)}`);
+    rows.push({ record, event: read.lines[0]! });
+  }
+  return rows;
+}
+
+/** What a COPY with the jsonpaths does: each landing column from its event field, in landing-columns.yml order. */
+async function land(client: ClientBase, landing: LandingColumns, events: readonly InvoiceLineEvent[]): Promise<void> {
+  const fields = landing.columns.map(({ jsonpath }) => jsonpath.replace(/^\$\./, '') as keyof InvoiceLineEvent);
+  const names = landing.columns.map((column) => column.name).join(', ');
+  for (let start = 0; start < events.length; start += ROWS_PER_INSERT) {
+    const batch = events.slice(start, start + ROWS_PER_INSERT);
+    const values = batch.map(
+      (_event, row) => `(${fields.map((_field, column) => `$${row * fields.length + column + 1}`).join(', ')})`,
+    );
+    await client.query(
+      `INSERT INTO ${landing.table} (${names}) VALUES ${values.join(', ')}`,
+      batch.flatMap((event) => fields.map((field) => event[field])),
+    );
+  }
+}
+
+const toMilli = (text: string): number => {
+  const parsed = parseMilli(text);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.milli;
+};
+
+function sumByKey(rows: readonly SampleRow[], keyOf: (record: Record<string, string>) => string): Map<string, number> {
+  const sums = new Map<string, number>();
+  for (const { record } of rows) {
+    const key = keyOf(record);
+    // Straight from the CSV text: quantity x unit price in thousandths, no domain code involved.
+    sums.set(key, (sums.get(key) ?? 0) + Number(record.Quantity) * toMilli(record.UnitPrice!));
+  }
+  return sums;
+}
+
+const yearMonthOf = (record: Record<string, string>): string => {
+  const [, month, , year] = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) /.exec(record.InvoiceDate!) ?? [];
+  return `${year}-${month!.padStart(2, '0')}`;
+};
+
+async function revenueOf(client: ClientBase, view: string, key: string): Promise<Map<string, number>> {
+  const { rows } = await client.query<{ key: string; revenue: string }>(
+    `SELECT ${key} AS key, CAST(revenue AS VARCHAR) AS revenue FROM retail.${view}`,
+  );
+  return new Map(rows.map((row) => [row.key, toMilli(row.revenue)]));
+}
+
+const factFigures = (client: ClientBase) =>
+  client
+    .query<{ lines: string; line_ids: string; revenue: string }>(
+      'SELECT COUNT(*) AS lines, COUNT(DISTINCT line_id) AS line_ids, CAST(SUM(line_total) AS VARCHAR) AS revenue FROM retail.fact_invoice_line',
+    )
+    .then(({ rows: [row] }) => ({ lines: Number(row!.lines), lineIds: Number(row!.line_ids), revenue: row!.revenue }));
+
+describe('the warehouse SQL on the embedded PostgreSQL', () => {
+  let stateDir: string;
+  let warehouse: LocalWarehouse;
+  let sample: SampleRow[];
+  let landing: LandingColumns;
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(path.join(os.tmpdir(), 'retail-warehouse-sql-'));
+    [warehouse, sample, landing] = await Promise.all([
+      startLocalWarehouse({ dataDir: path.join(stateDir, 'warehouse'), port: 0, log: () => undefined }),
+      readSample(),
+      readLandingColumns(),
+    ]);
+  });
+
+  afterAll(async () => {
+    await warehouse?.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('applies again over itself: every statement is idempotent', async () => {
+    await expect(applyWarehouseSchema(warehouse.url)).resolves.toBeUndefined();
+  });
+
+  it('declares the landing columns of landing-columns.yml, in order, then the load time', async () => {
+    const columnsOf = (table: string) =>
+      withWarehouseClient(warehouse.url, async (client) => {
+        const [schema, name] = table.split('.');
+        const { rows } = await client.query<{ column_name: string }>(
+          'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
+          [schema, name],
+        );
+        return rows.map((row) => row.column_name);
+      });
+    expect(landing.table).toBe('retail.invoice_line_landing');
+    await expect(columnsOf(landing.table)).resolves.toEqual([
+      ...landing.columns.map((column) => column.name),
+      landing.loadTimeColumn,
+    ]);
+    // The fact table carries the same line columns, so the merge moves them one to one.
+    expect((await columnsOf('retail.fact_invoice_line')).slice(0, landing.columns.length)).toEqual(
+      landing.columns.map((column) => column.name),
+    );
+  });
+
+  it('counts each line once across replays, reloads and reruns, keeping identical rows with their own line ids', async () => {
+    const events = sample.map((row) => row.event);
+    const expected = { lines: sample.length, lineIds: sample.length, revenue: '' };
+    await withWarehouseClient(warehouse.url, async (client) => {
+      // At-least-once delivery: the batch lands twice before the first merge.
+      await land(client, landing, events);
+      await land(client, landing, events.slice(0, 1000));
+      await mergeLanding(client);
+      const first = await factFigures(client);
+      expected.revenue = first.revenue;
+      expect(first).toEqual(expected);
+
+      await mergeLanding(client); // a rerun with nothing new
+      await land(client, landing, events); // a reload of the whole file
+      await mergeLanding(client);
+      await expect(factFigures(client)).resolves.toEqual(expected);
+
+      const { rows } = await client.query<{ copies: string }>(
+        "SELECT COUNT(*) AS copies FROM retail.invoice_line_landing WHERE line_id = '536365:1'",
+      );
+      expect(Number(rows[0]!.copies)).toBe(3);
+    });
+
+    // The sample's exact duplicate rows are real lines: both are in the fact table.
+    const seen = new Map<string, InvoiceLineEvent>();
+    const duplicate = sample.find(({ record, event }) => {
+      const key = JSON.stringify(record);
+      if (seen.has(key)) return true;
+      seen.set(key, event);
+      return false;
+    });
+    expect(duplicate).toBeDefined();
+    const original = seen.get(JSON.stringify(duplicate!.record))!;
+    await withWarehouseClient(warehouse.url, async (client) => {
+      const { rows } = await client.query<{ line_id: string }>(
+        'SELECT line_id FROM retail.fact_invoice_line WHERE line_id IN ($1, $2) ORDER BY line_no',
+        [original.lineId, duplicate!.event.lineId],
+      );
+      expect(rows.map((row) => row.line_id)).toEqual([original.lineId, duplicate!.event.lineId]);
+    });
+  });
+
+  it('gives revenue by country and by month equal to the CSV to the thousandth', async () => {
+    await withWarehouseClient(warehouse.url, async (client) => {
+      await expect(revenueOf(client, 'revenue_by_country', 'country')).resolves.toEqual(
+        sumByKey(sample, (record) => record.Country!.trim()),
+      );
+      await expect(revenueOf(client, 'revenue_by_month', 'year_month')).resolves.toEqual(sumByKey(sample, yearMonthOf));
+    });
+  });
+
+  it('answers every analytic view', async () => {
+    const views = [
+      'dim_date',
+      'dim_product',
+      'dim_customer',
+      'dim_country',
+      'top_products',
+      'top_customers',
+      'cancellations_by_month',
+      'customers',
+      'rfm_segments',
+      'cohort_retention',
+      'sales_by_hour_weekday',
+    ];
+    await withWarehouseClient(warehouse.url, async (client) => {
+      const counts: Record<string, boolean> = {};
+      for (const view of views) {
+        const { rows } = await client.query<{ n: string }>(`SELECT COUNT(*) AS n FROM retail.${view}`);
+        counts[view] = Number(rows[0]!.n) > 0;
+      }
+      expect(counts).toEqual(Object.fromEntries(views.map((view) => [view, true])));
+      const { rows: cohortStarts } = await client.query<{ retention: string }>(
+        'SELECT DISTINCT CAST(retention AS VARCHAR) AS retention FROM retail.cohort_retention WHERE months_since = 0',
+      );
+      expect(cohortStarts).toEqual([{ retention: '1.0000' }]);
+      const { rows: customers } = await client.query<{ rfm: string; sale_customers: string }>(
+        `SELECT (SELECT COUNT(*) FROM retail.rfm_segments) AS rfm,
+                (SELECT COUNT(DISTINCT customer_id) FROM retail.fact_invoice_line WHERE invoice_kind = 'sale') AS sale_customers`,
+      );
+      expect(Number(customers[0]!.rfm)).toBe(Number(customers[0]!.sale_customers));
+    });
+  });
+});
