@@ -35,6 +35,7 @@ export const RESOURCE_TYPES_NOT_EMULATED: Readonly<Record<string, string>> = {
   'AWS::Logs::LogStream': 'local processes log to the terminal',
   'AWS::Glue::Workflow': '`npm run batch` runs the crawl, then the job',
   'AWS::Glue::Trigger': '`npm run batch` runs the crawl, then the job',
+  'AWS::Glue::Connection': 'the local Glue reaches the local warehouse directly (stack.json warehouseUrl)',
 };
 
 export async function readPlatformTemplate(

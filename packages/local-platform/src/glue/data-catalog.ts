@@ -133,6 +133,12 @@ export class DataCatalog {
     await this.save();
   }
 
+  async deleteTable(database: string, name: string): Promise<void> {
+    delete this.state.tables[database]?.[name];
+    delete this.state.partitions[tableKey(database, name)];
+    await this.save();
+  }
+
   private save(): Promise<void> {
     // One write at a time: each writes the whole state as it is when its turn comes.
     this.saving = this.saving.then(() => writeJsonFileAtomically(this.file, this.state));

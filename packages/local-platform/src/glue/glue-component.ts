@@ -11,7 +11,7 @@ import { startLocalGlue } from './local-glue';
 /** The CloudFormation types the local Glue runs (workflows and triggers: `npm run batch` runs crawl then job). */
 export const GLUE_RESOURCE_TYPES = ['AWS::Glue::Database', 'AWS::Glue::Crawler', 'AWS::Glue::Job'] as const;
 
-/** The local Glue, configured from the template's databases, crawlers and jobs; needs the buckets created. */
+/** The local Glue, configured from the template's databases, crawlers and jobs; needs the buckets and the warehouse. */
 export function localGlueComponent(port: number): PlatformComponent {
   return {
     name: 'glue',
@@ -32,6 +32,7 @@ export function localGlueComponent(port: number): PlatformComponent {
         databases: declared('AWS::Glue::Database').map(([id, properties]) => parseDatabase(id, properties)),
         crawlers: declared('AWS::Glue::Crawler').map(([id, properties]) => parseCrawler(id, properties)),
         jobs: declared('AWS::Glue::Job').map(([id, properties]) => parseJob(id, properties)),
+        warehouseUrl: stack.warehouseUrl,
         log: (message) => log.warn(`glue: ${message}`),
       });
       return {

@@ -48,7 +48,11 @@ export function glueRequestListener(glue: LocalGlueService) {
           Exclusions: [],
           ...(target.sampleSize === undefined ? {} : { SampleSize: target.sampleSize }),
         })),
-        JdbcTargets: [],
+        JdbcTargets: crawler.jdbcTargets.map((target) => ({
+          ConnectionName: target.connectionName,
+          Path: target.path,
+          Exclusions: [],
+        })),
         MongoDBTargets: [],
         DynamoDBTargets: [],
         CatalogTargets: [],
@@ -177,7 +181,7 @@ export function glueRequestListener(glue: LocalGlueService) {
           MedianRuntimeSeconds: runtimes.length === 0 ? 0 : runtimes[Math.floor(runtimes.length / 2)]!,
           TablesCreated: record.lastOutcome?.tablesCreated ?? 0,
           TablesUpdated: record.lastOutcome?.tablesUpdated ?? 0,
-          TablesDeleted: 0,
+          TablesDeleted: record.lastOutcome?.tablesDeleted ?? 0,
         };
       });
       return page(metrics, request, 'CrawlerMetricsList');

@@ -31,6 +31,15 @@ export interface LocalS3Target {
   sampleSize?: number;
 }
 
+/** A JDBC target: `<database>/<schema>/<table pattern>` (`%` any run of characters) through a connection. */
+export interface LocalJdbcTarget {
+  connectionName: string;
+  path: string;
+  database: string;
+  schema: string;
+  tablePattern: string;
+}
+
 export interface LocalCrawlerDefinition {
   logicalId: string;
   name: string;
@@ -38,6 +47,8 @@ export interface LocalCrawlerDefinition {
   databaseName: string;
   description?: string;
   s3Targets: LocalS3Target[];
+  /** Crawled in the local warehouse, whatever connection they name (the platform has one warehouse). */
+  jdbcTargets: LocalJdbcTarget[];
   tablePrefix: string;
   recrawlBehavior: RecrawlBehavior;
   updateBehavior: UpdateBehavior;
@@ -103,10 +114,30 @@ export function parseCrawler(logicalId: string, properties: JsonObject): LocalCr
     fail(at('.Classifiers'), 'names custom classifiers: the local Glue has only the built-in JSON classifier.');
   }
   const targets = objectAt(properties.Targets, at('.Targets'));
-  refuseUnknown(targets, ['S3Targets'], at('.Targets'));
-  const declaredTargets = targets.S3Targets;
-  if (!Array.isArray(declaredTargets) || declaredTargets.length === 0)
-    fail(at('.Targets.S3Targets'), 'must list at least one S3 target.');
+  refuseUnknown(targets, ['S3Targets', 'JdbcTargets'], at('.Targets'));
+  const declaredTargets = listAt(targets.S3Targets, at('.Targets.S3Targets'));
+  const declaredJdbcTargets = listAt(targets.JdbcTargets, at('.Targets.JdbcTargets'));
+  if (declaredTargets.length + declaredJdbcTargets.length === 0)
+    fail(at('.Targets'), 'must list at least one S3 or JDBC target.');
+  const jdbcTargets = declaredJdbcTargets.map((target: unknown, index) => {
+    const targetAt = at(`.Targets.JdbcTargets[${index}]`);
+    const declared = objectAt(target, targetAt);
+    refuseUnknown(declared, ['ConnectionName', 'Path'], targetAt);
+    const path = requiredString(declared.Path, `${targetAt}.Path`);
+    const parts = path.split('/');
+    if (parts.length !== 3 || parts.some((part) => part === ''))
+      fail(
+        `${targetAt}.Path`,
+        `${JSON.stringify(path)} must be <database>/<schema>/<table or %> for the local warehouse.`,
+      );
+    return {
+      connectionName: requiredString(declared.ConnectionName, `${targetAt}.ConnectionName`),
+      path,
+      database: parts[0]!,
+      schema: parts[1]!,
+      tablePattern: parts[2]!,
+    };
+  });
   const s3Targets = declaredTargets.map((target: unknown, index) => {
     const targetAt = at(`.Targets.S3Targets[${index}]`);
     const declared = objectAt(target, targetAt);
@@ -158,6 +189,7 @@ export function parseCrawler(logicalId: string, properties: JsonObject): LocalCr
     databaseName: requiredString(properties.DatabaseName, at('.DatabaseName')),
     description: optionalString(properties.Description, at('.Description')),
     s3Targets,
+    jdbcTargets,
     tablePrefix: optionalString(properties.TablePrefix, at('.TablePrefix')) ?? '',
     recrawlBehavior,
     updateBehavior,
@@ -283,6 +315,12 @@ function refuseUnknown(value: JsonObject, known: readonly string[], at: string):
     if (!known.includes(key))
       fail(`${at}.${key}`, 'is not emulated by the local Glue: remove it or extend packages/local-platform/src/glue.');
   }
+}
+
+function listAt(value: unknown, at: string): unknown[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) fail(at, `must be a list, got ${JSON.stringify(value)}.`);
+  return value;
 }
 
 function objectAt(value: unknown, at: string): JsonObject {

@@ -10,7 +10,8 @@ import { localS3Client } from '../local-aws-clients';
 import { DataCatalog, epochSeconds } from './data-catalog';
 import { glueRequestListener } from './glue-json-api';
 import type { LocalCrawlerDefinition, LocalDatabaseDefinition, LocalJobDefinition } from './glue-resource-definitions';
-import { crawlS3Targets, type CrawlOutcome } from './s3-crawl';
+import { crawlJdbcTargets } from './jdbc-crawl';
+import { crawlS3Targets, emptyCrawlOutcome, type CrawlOutcome } from './s3-crawl';
 
 export interface LocalGlueOptions {
   /** 0 picks a free port. */
@@ -24,6 +25,8 @@ export interface LocalGlueOptions {
   databases: readonly LocalDatabaseDefinition[];
   crawlers: readonly LocalCrawlerDefinition[];
   jobs: readonly LocalJobDefinition[];
+  /** The local warehouse (postgres://...), where JDBC targets are crawled; crawlers with JDBC targets fail without. */
+  warehouseUrl?: string;
   /** Crawl problems and logged schema changes; default stderr. */
   log?: (message: string) => void;
 }
@@ -78,6 +81,7 @@ export class LocalGlueService {
     private readonly s3: S3Client,
     private readonly log: (message: string) => void,
     readonly accountId: string,
+    readonly warehouseUrl: string | undefined,
   ) {}
 
   static async open(options: LocalGlueOptions, s3: S3Client): Promise<LocalGlueService> {
@@ -126,6 +130,7 @@ export class LocalGlueService {
       s3,
       log,
       options.accountId,
+      options.warehouseUrl,
     );
     await service.saveRecords();
     return service;
@@ -158,7 +163,7 @@ export class LocalGlueService {
     record.State = 'RUNNING';
     record.runningSince = started;
     const run = this.saveRecords()
-      .then(() => crawlS3Targets(crawler, this.s3, this.catalog))
+      .then(() => this.runCrawl(crawler))
       .then(
         async (outcome) => {
           await this.finishCrawl(crawler, started, outcome);
@@ -171,6 +176,15 @@ export class LocalGlueService {
       )
       .finally(() => this.running.delete(crawler.name));
     this.running.set(crawler.name, run);
+  }
+
+  private async runCrawl(crawler: LocalCrawlerDefinition): Promise<CrawlOutcome> {
+    if (this.catalog.database(crawler.databaseName) === undefined)
+      throw new Error(`Crawler ${crawler.name}: database ${crawler.databaseName} is not in the Data Catalog.`);
+    const outcome = emptyCrawlOutcome();
+    await crawlS3Targets(crawler, this.s3, this.catalog, outcome);
+    await crawlJdbcTargets(crawler, this.warehouseUrl, this.catalog, outcome);
+    return outcome;
   }
 
   /** Runs the crawler and waits for it (what StartCrawler + polling GetCrawler do); undefined if it failed. */
@@ -197,7 +211,7 @@ export class LocalGlueService {
     if (outcome !== undefined) {
       lines.push(
         `crawl finished: ${outcome.tablesCreated} table(s) created, ${outcome.tablesUpdated} updated, ` +
-          `${outcome.partitionsAdded.length} partition(s) added, ${outcome.partitionsRemoved.length} removed, ` +
+          `${outcome.tablesDeleted} deleted, ${outcome.partitionsAdded.length} partition(s) added, ${outcome.partitionsRemoved.length} removed, ` +
           `${outcome.recordsRead} record(s) in ${outcome.objectsRead} object(s)`,
       );
     }

@@ -16,6 +16,7 @@ import { decodeObject, describeProblem, ndjsonLines, type NdjsonLineProblem } fr
 export interface CrawlOutcome {
   tablesCreated: number;
   tablesUpdated: number;
+  tablesDeleted: number;
   partitionsAdded: string[][];
   partitionsRemoved: string[][];
   objectsRead: number;
@@ -53,15 +54,11 @@ interface FolderRead {
   compressionType: 'gzip' | 'none';
 }
 
-/** Crawls every S3 target of the crawler into its database: one table per target, one partition per leaf folder. */
-export async function crawlS3Targets(
-  crawler: LocalCrawlerDefinition,
-  s3: S3Client,
-  catalog: DataCatalog,
-): Promise<CrawlOutcome> {
-  const outcome: CrawlOutcome = {
+export function emptyCrawlOutcome(): CrawlOutcome {
+  return {
     tablesCreated: 0,
     tablesUpdated: 0,
+    tablesDeleted: 0,
     partitionsAdded: [],
     partitionsRemoved: [],
     objectsRead: 0,
@@ -69,11 +66,16 @@ export async function crawlS3Targets(
     problems: [],
     logged: [],
   };
-  if (catalog.database(crawler.databaseName) === undefined) {
-    throw new Error(`Crawler ${crawler.name}: database ${crawler.databaseName} is not in the Data Catalog.`);
-  }
+}
+
+/** Crawls every S3 target of the crawler into its database: one table per target, one partition per leaf folder. */
+export async function crawlS3Targets(
+  crawler: LocalCrawlerDefinition,
+  s3: S3Client,
+  catalog: DataCatalog,
+  outcome: CrawlOutcome,
+): Promise<void> {
   for (const target of crawler.s3Targets) await crawlTarget(crawler, target, s3, catalog, outcome);
-  return outcome;
 }
 
 /** Glue names the table after the target folder: lower case, anything but letters, digits and _ as _. */

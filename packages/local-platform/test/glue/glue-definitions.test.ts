@@ -32,7 +32,7 @@ describe("the crawler's JSON schema inference", () => {
 });
 
 describe('the Glue definitions of resources/glue.yml', () => {
-  it('reads the crawler and the job as declared', () => {
+  it('reads the crawlers and the job as declared', () => {
     const { crawlers, jobs, databases } = glueTestDefinitions();
     expect(databases.map((database) => database.name)).toEqual(['retail_test']);
     expect(crawlers).toEqual([
@@ -42,6 +42,22 @@ describe('the Glue definitions of resources/glue.yml', () => {
         deleteBehavior: 'LOG',
         s3Targets: [
           expect.objectContaining({ prefix: 'invoice-lines/', bucket: 'retail-test-raw-events-000000000000' }),
+        ],
+        jdbcTargets: [],
+      }),
+      // The warehouse's retail schema, through the connection (crawled in the local warehouse).
+      expect.objectContaining({
+        name: 'retail-test-warehouse',
+        tablePrefix: 'warehouse_',
+        s3Targets: [],
+        jdbcTargets: [
+          {
+            connectionName: 'retail-test-warehouse',
+            path: 'retail/retail/%',
+            database: 'retail',
+            schema: 'retail',
+            tablePattern: '%',
+          },
         ],
       }),
     ]);
@@ -59,8 +75,8 @@ describe('the Glue definitions of resources/glue.yml', () => {
 
   it('refuses what it cannot emulate, naming the property', () => {
     expect(() =>
-      parseCrawler('Crawler', { ...crawler, Targets: { ...crawler.Targets, JdbcTargets: [{ ConnectionName: 'x' }] } }),
-    ).toThrow('Crawler.Properties.Targets.JdbcTargets is not emulated by the local Glue');
+      parseCrawler('Crawler', { ...crawler, Targets: { ...crawler.Targets, DynamoDBTargets: [{ Path: 'x' }] } }),
+    ).toThrow('Crawler.Properties.Targets.DynamoDBTargets is not emulated by the local Glue');
     expect(() =>
       parseCrawler('Crawler', {
         ...crawler,

@@ -38,7 +38,7 @@ function substituteVariables(text: string, custom: Record<string, unknown>): str
     .replaceAll('${sls:stage}', TEST_STAGE);
 }
 
-/** The platform template's S3 and Glue resources (resources/s3.yml, resources/glue.yml) for the test stage. */
+/** The platform template's S3 and Glue resources (resources/s3.yml, glue.yml, glue-warehouse.yml) for the test stage. */
 export function glueTestTemplate(): PlatformTemplate {
   const names = parse(readFileSync(path.join(REPOSITORY, 'resources', 'names.yml'), 'utf8')) as Record<string, string>;
   const serverless = parse(readFileSync(path.join(REPOSITORY, 'serverless.yml'), 'utf8'), {
@@ -46,7 +46,7 @@ export function glueTestTemplate(): PlatformTemplate {
   }) as { custom: { artifacts: unknown } };
   const custom = { names, artifacts: serverless.custom.artifacts };
   const resources: CloudFormationResources = {};
-  for (const file of ['s3.yml', 'glue.yml']) {
+  for (const file of ['s3.yml', 'glue.yml', 'glue-warehouse.yml']) {
     const text = substituteVariables(readFileSync(path.join(REPOSITORY, 'resources', file), 'utf8'), custom);
     Object.assign(
       resources,
@@ -71,6 +71,6 @@ export function glueTestDefinitions(template: PlatformTemplate = glueTestTemplat
     databases: of('AWS::Glue::Database').map(([id, properties]) => parseDatabase(id, properties)),
     crawlers,
     jobs: of('AWS::Glue::Job').map(([id, properties]) => parseJob(id, properties)),
-    rawBucket: crawlers[0]!.s3Targets[0]!.bucket,
+    rawBucket: crawlers.find((crawler) => crawler.s3Targets.length > 0)!.s3Targets[0]!.bucket,
   };
 }
