@@ -189,6 +189,18 @@ export function glueRequestListener(glue: LocalGlueService) {
     async GetJob(request) {
       return { Job: describeJob(String(required(request, 'JobName'))) };
     },
+    async StartJobRun(request) {
+      const runArguments = request.Arguments ?? {};
+      if (typeof runArguments !== 'object' || runArguments === null || Array.isArray(runArguments))
+        throw new AwsJsonError('InvalidInputException', 'Arguments must be a map of strings.');
+      return { JobRunId: glue.startJobRun(required(request, 'JobName'), runArguments as Record<string, string>) };
+    },
+    async GetJobRun(request) {
+      return { JobRun: glue.jobRun(required(request, 'JobName'), required(request, 'RunId')) };
+    },
+    async GetJobRuns(request) {
+      return page(glue.jobRuns(required(request, 'JobName')), request, 'JobRuns');
+    },
     async GetJobs(request) {
       return page(
         [...glue.jobs.keys()].sort().map((name) => describeJob(name)),

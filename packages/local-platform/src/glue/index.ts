@@ -1,5 +1,13 @@
 export { localGlueComponent, GLUE_RESOURCE_TYPES } from './glue-component';
-export { startLocalGlue, LocalGlueService, type LocalGlue, type LocalGlueOptions } from './local-glue';
+export {
+  jobRunProgressFile,
+  startLocalGlue,
+  LocalGlueService,
+  type JobRunProgress,
+  type JobRunRecord,
+  type LocalGlue,
+  type LocalGlueOptions,
+} from './local-glue';
 export {
   parseCrawler,
   parseDatabase,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,7 @@ import { DataCatalog, epochSeconds } from './data-catalog';
 import { glueRequestListener } from './glue-json-api';
 import type { LocalCrawlerDefinition, LocalDatabaseDefinition, LocalJobDefinition } from './glue-resource-definitions';
 import { crawlJdbcTargets } from './jdbc-crawl';
+import { runLocalLoadJob, type JobBookmark, type LoadJobProgress } from './local-load-job';
 import { crawlS3Targets, emptyCrawlOutcome, type CrawlOutcome } from './s3-crawl';
 
 export interface LocalGlueOptions {
@@ -64,12 +65,41 @@ export interface CrawlerRecord {
   runningSince?: number;
 }
 
+/** A job run in the shape GetJobRun returns. */
+export interface JobRunRecord {
+  Id: string;
+  Attempt: number;
+  JobName: string;
+  JobMode: 'SCRIPT';
+  StartedOn: number;
+  LastModifiedOn: number;
+  CompletedOn?: number;
+  JobRunState: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  Arguments: Record<string, string>;
+  ErrorMessage?: string;
+  /** Seconds. */
+  ExecutionTime: number;
+  GlueVersion: string;
+  PredecessorRuns: [];
+}
+
+interface JobsState {
+  runs: Record<string, JobRunRecord[]>;
+  bookmarks: Record<string, JobBookmark>;
+}
+
+/** What a job run did so far: `<glue state dir>/job-runs/<job>/<run id>.json`, read by `npm run batch`. */
+export type JobRunProgress = LoadJobProgress & { state: JobRunRecord['JobRunState'] };
+
 const CRAWLER_LOG_GROUP = '/aws-glue/crawlers';
+const KEPT_JOB_RUNS = 50;
 const KEPT_RUNTIMES = 20;
 
 /** The local Glue's state and behaviour: the catalog, the crawlers' runs, the jobs' definitions. */
 export class LocalGlueService {
   private readonly running = new Map<string, Promise<CrawlOutcome | undefined>>();
+  private readonly runningJobs = new Map<string, Promise<void>>();
+  private jobsState: JobsState = { runs: {}, bookmarks: {} };
   private saving: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -133,7 +163,129 @@ export class LocalGlueService {
       options.warehouseUrl,
     );
     await service.saveRecords();
+    await service.openJobs();
     return service;
+  }
+
+  private async openJobs(): Promise<void> {
+    this.jobsState = (await readJsonFileIfExists<JobsState>(jobsFile(this.stateDir))) ?? { runs: {}, bookmarks: {} };
+    for (const run of Object.values(this.jobsState.runs).flat()) {
+      if (run.JobRunState !== 'RUNNING') continue;
+      // Its transaction never committed (or committed without its bookmark: the merge dedupes what is loaded again).
+      Object.assign(run, { JobRunState: 'FAILED', ErrorMessage: 'The local platform stopped during the run.' });
+    }
+    await this.saveJobs();
+  }
+
+  jobRuns(name: unknown): JobRunRecord[] {
+    return [...(this.jobsState.runs[this.job(name).name] ?? [])].reverse();
+  }
+
+  jobRun(name: unknown, runId: unknown): JobRunRecord {
+    const run = this.jobRuns(name).find((candidate) => candidate.Id === runId);
+    if (run === undefined) throw new AwsJsonError('EntityNotFoundException', `Job run ${String(runId)} not found`);
+    return run;
+  }
+
+  /** Starts a run of the job in the background, as StartJobRun does; returns its id. */
+  startJobRun(name: unknown, runArguments: Record<string, string> = {}): string {
+    const job = this.job(name);
+    const active = (this.jobsState.runs[job.name] ?? []).filter((run) => run.JobRunState === 'RUNNING');
+    if (active.length >= job.maxConcurrentRuns) {
+      throw new AwsJsonError(
+        'ConcurrentRunsExceededException',
+        `Concurrent runs exceeded for ${job.name}: MaxConcurrentRuns is ${job.maxConcurrentRuns} and ${active[0]!.Id} is running.`,
+      );
+    }
+    if (this.warehouseUrl === undefined) {
+      throw new AwsJsonError(
+        'InvalidInputException',
+        `Job ${job.name} loads the warehouse, but no local warehouse runs (stack.json has no warehouseUrl).`,
+      );
+    }
+    const args = { ...job.defaultArguments, ...runArguments };
+    const argument = (key: string) => {
+      const value = args[`--${key}`];
+      if (value === undefined)
+        throw new AwsJsonError('InvalidInputException', `Job ${job.name} has no argument --${key}.`);
+      return value;
+    };
+    const bookmarkOption = args['--job-bookmark-option'] ?? 'job-bookmark-disable';
+    if (bookmarkOption !== 'job-bookmark-enable' && bookmarkOption !== 'job-bookmark-disable') {
+      throw new AwsJsonError(
+        'InvalidInputException',
+        `--job-bookmark-option ${bookmarkOption}: the local job knows job-bookmark-enable and job-bookmark-disable.`,
+      );
+    }
+    const jobArguments = {
+      catalogDatabase: argument('catalog_database'),
+      catalogTable: argument('catalog_table'),
+      landingTable: argument('landing_table'),
+      bookmark: bookmarkOption,
+    } as const;
+    const now = epochSeconds();
+    const run: JobRunRecord = {
+      Id: `jr_${randomBytes(32).toString('hex')}`,
+      Attempt: 0,
+      JobName: job.name,
+      JobMode: 'SCRIPT',
+      StartedOn: now,
+      LastModifiedOn: now,
+      JobRunState: 'RUNNING',
+      Arguments: runArguments,
+      ExecutionTime: 0,
+      GlueVersion: job.glueVersion,
+      PredecessorRuns: [],
+    };
+    this.jobsState.runs[job.name] = [...(this.jobsState.runs[job.name] ?? []), run].slice(-KEPT_JOB_RUNS);
+    const progressFile = jobRunProgressFile(this.stateDir, job.name, run.Id);
+    const warehouseUrl = this.warehouseUrl;
+    const execution = this.saveJobs()
+      .then(() =>
+        runLocalLoadJob({
+          arguments: jobArguments,
+          catalog: this.catalog,
+          s3: this.s3,
+          warehouseUrl,
+          bookmark: this.jobsState.bookmarks[job.name] ?? {},
+          onProgress: (progress) => writeJsonFileAtomically(progressFile, { ...progress, state: 'RUNNING' }),
+        }),
+      )
+      .then(
+        async (outcome) => {
+          const { bookmark, ...progress } = outcome;
+          if (jobArguments.bookmark === 'job-bookmark-enable') this.jobsState.bookmarks[job.name] = bookmark;
+          for (const problem of progress.problems) this.log(`job ${job.name} ${run.Id}: ${problem}`);
+          await writeJsonFileAtomically(progressFile, { ...progress, state: 'SUCCEEDED' });
+          this.finishJobRun(run, 'SUCCEEDED');
+        },
+        async (error: Error) => {
+          this.log(`job ${job.name} ${run.Id} failed: ${error.message}`);
+          const progress = await readJsonFileIfExists<JobRunProgress>(progressFile);
+          if (progress !== undefined) await writeJsonFileAtomically(progressFile, { ...progress, state: 'FAILED' });
+          this.finishJobRun(run, 'FAILED', error.message);
+        },
+      )
+      .then(() => this.saveJobs())
+      .finally(() => this.runningJobs.delete(run.Id));
+    this.runningJobs.set(run.Id, execution);
+    return run.Id;
+  }
+
+  private finishJobRun(run: JobRunRecord, state: 'SUCCEEDED' | 'FAILED', errorMessage?: string): void {
+    const now = epochSeconds();
+    Object.assign(run, {
+      JobRunState: state,
+      CompletedOn: now,
+      LastModifiedOn: now,
+      ExecutionTime: Math.round(now - run.StartedOn),
+      ...(errorMessage === undefined ? {} : { ErrorMessage: errorMessage }),
+    });
+  }
+
+  private saveJobs(): Promise<void> {
+    this.saving = this.saving.then(() => writeJsonFileAtomically(jobsFile(this.stateDir), this.jobsState));
+    return this.saving;
   }
 
   crawler(name: unknown): LocalCrawlerDefinition {
@@ -195,7 +347,7 @@ export class LocalGlueService {
 
   /** Waits for every crawl that runs. */
   async idle(): Promise<void> {
-    await Promise.allSettled([...this.running.values()]);
+    await Promise.allSettled([...this.running.values(), ...this.runningJobs.values()]);
     await this.saving;
   }
 
@@ -290,6 +442,14 @@ export async function startLocalGlue(options: LocalGlueOptions): Promise<LocalGl
       return stopped;
     },
   };
+}
+
+function jobsFile(stateDir: string): string {
+  return path.join(stateDir, 'jobs.json');
+}
+
+export function jobRunProgressFile(stateDir: string, job: string, runId: string): string {
+  return path.join(stateDir, 'job-runs', job, `${runId}.json`);
 }
 
 function crawlersFile(stateDir: string): string {
