@@ -22,3 +22,4 @@ export {
   type PlatformPorts,
 } from './platform-settings';
 export type { PlatformComponent, RunningComponent, StackContribution } from './platform-component';
+export { jobRunProgressFile, type JobRunProgress } from './glue';
