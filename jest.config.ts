@@ -14,6 +14,7 @@ const config: Config = {
         '<rootDir>/packages/*/test/**/*.test.ts',
         '<rootDir>/services/*/test/**/*.test.ts',
         '<rootDir>/test/deploy/**/*.test.ts',
+        '<rootDir>/test/lint/**/*.test.ts',
       ],
     },
     {

@@ -2,11 +2,11 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { stacksInDependencyOrder } from '@retail/cli/src/serverless-each-stack';
+import { stacksInDependencyOrder } from '@retail/cli';
+import { SERVERLESS_CLI } from '@retail/local-platform';
 
 // What `npm run deploy -- --stage dev` would send to CloudFormation, packaged offline (`sls package` needs no AWS).
 const run = promisify(execFile);
-const SERVERLESS_CLI = require.resolve('serverless/bin/serverless.js');
 
 interface Resource {
   Type: string;

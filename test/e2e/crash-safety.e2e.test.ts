@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readStackFile, type StackFile } from '@retail/local-platform';
-import { FIREHOSE_BUFFER_INTERVAL_VARIABLE } from '@retail/local-platform/src/firehose';
-import { waitForReconciliation } from '@retail/cli/src/reconcile-sinks';
+import { FIREHOSE_BUFFER_INTERVAL_VARIABLE } from '@retail/local-platform/firehose';
+import { waitForReconciliation } from '@retail/cli';
 import { readWholeStream } from './support/kinesis-stream-contents';
 import { runCli } from './support/run-cli';
 import { REPO_ROOT, SAMPLE_FILE } from './support/sample-lines';
@@ -78,7 +78,7 @@ describe('crash safety', () => {
       [
         '--import',
         'tsx',
-        path.join(REPO_ROOT, 'packages/cli/src/load.ts'),
+        path.join(REPO_ROOT, 'packages/cli/src/load/load.ts'),
         SAMPLE_FILE,
         '--batch-size',
         '100',
@@ -105,7 +105,7 @@ describe('crash safety', () => {
     expect((await readWholeStream(second)).length).toBeGreaterThanOrEqual(1_000);
 
     // The loader re-sends the file; the line ids make the rows it had already sent harmless.
-    const finished = await runCli('packages/cli/src/load.ts', [
+    const finished = await runCli('packages/cli/src/load/load.ts', [
       SAMPLE_FILE,
       '--api-url',
       second.apiUrl,

@@ -7,9 +7,8 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { InvoiceLineEventSchema, type InvoiceLineEvent } from '@retail/domain';
 import { startLocalPlatform, type LocalPlatform, type StackFile } from '@retail/local-platform';
-import { FIREHOSE_BUFFER_INTERVAL_VARIABLE } from '@retail/local-platform/src/firehose';
-import { waitForReconciliation } from '@retail/cli/src/reconcile-sinks';
-import { runPostmanCollection } from '@retail/api-contract/src/postman';
+import { FIREHOSE_BUFFER_INTERVAL_VARIABLE } from '@retail/local-platform/firehose';
+import { waitForReconciliation, runPostmanCollection } from '@retail/cli';
 import { readWholeStream } from './support/kinesis-stream-contents';
 import { runCli } from './support/run-cli';
 import { SAMPLE_FILE, sampleLines } from './support/sample-lines';
@@ -33,7 +32,7 @@ afterAll(async () => {
 });
 
 const load = (...args: string[]) =>
-  runCli('packages/cli/src/load.ts', [...args, '--api-url', stack.apiUrl, '--api-key', stack.apiKey]);
+  runCli('packages/cli/src/load/load.ts', [...args, '--api-url', stack.apiUrl, '--api-key', stack.apiKey]);
 const reconcileSample = () =>
   waitForReconciliation({ file: SAMPLE_FILE, stack, timeoutMs: 120_000, intervalMs: 1_000 });
 

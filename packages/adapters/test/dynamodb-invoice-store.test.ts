@@ -4,13 +4,13 @@ import { createDynamoDbDocumentClient } from '../src/aws-clients';
 import type { DocumentClientSender } from '../src/dynamodb-batch-calls';
 import { DynamoDbInvoiceStore } from '../src/dynamodb-invoice-store';
 import { InvalidCursorError, type InvoiceStore } from '../src/invoice-store';
-import { createInvoiceStoreFromEnvironment } from '../src/invoice-store-environment';
 import {
   startDynamoDbTestServer,
   useDynamoDbEmulatorEnvironment,
   type DynamoDbTestServer,
-} from './support/dynamodb-test-table';
-import { leaveItemsUnprocessed, leaveKeysUnprocessed } from './support/dynamodb-unprocessed-items';
+  leaveItemsUnprocessed,
+  leaveKeysUnprocessed,
+} from '@retail/test-support';
 
 type Row = Record<string, string | number | null>;
 
@@ -353,13 +353,5 @@ describe('DynamoDbInvoiceStore', () => {
     );
     const second = await store.listCustomerInvoices('17850', { limit: 1, cursor: nextCursor! });
     expect(second.invoices.map((summary) => summary.invoiceNo)).toEqual(['536393']);
-  });
-});
-
-describe('createInvoiceStoreFromEnvironment', () => {
-  it('fails at once, naming the variable, when the table name is not set', () => {
-    expect(() => createInvoiceStoreFromEnvironment({ INVOICE_TABLE_NAME: ' ' })).toThrow(
-      /INVOICE_TABLE_NAME is not set/,
-    );
   });
 });

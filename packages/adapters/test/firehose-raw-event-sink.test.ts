@@ -1,15 +1,16 @@
-import { readSampleRows, sampleLines } from './support/online-retail-sample';
-import { refusePutRecordBatchEntries } from './support/put-record-batch-failures';
-import { FirehoseRawEventSink, PUT_RECORD_BATCH_MAX_BYTES } from '../src';
-import type { InvoiceLineEvent } from '@retail/domain';
 import {
+  readSampleRows,
+  sampleLines,
+  refusePutRecordBatchEntries,
   firehoseClientOf,
   rawEventsDeliveryStream,
   startRawEventsFirehose,
   startTestS3,
   type RawEventsFirehose,
   type TestS3,
-} from '@retail/local-platform/test/firehose/support/raw-events-firehose';
+} from '@retail/test-support';
+import { FirehoseRawEventSink, PUT_RECORD_BATCH_MAX_BYTES } from '../src';
+import type { InvoiceLineEvent } from '@retail/domain';
 
 const HOUR = 3_600_000;
 const FAST_RETRY = { baseDelayMs: 1, maxDelayMs: 5 };

@@ -1,6 +1,6 @@
 import { contentLineId, positionalLineId } from '@retail/domain';
 import { INVOICE_TABLE_KEYS, lineSortKey } from '../src/invoice-table-keys';
-import { invoiceTableProperties } from './support/dynamodb-test-table';
+import { invoiceTableProperties } from '@retail/test-support';
 
 describe('invoice table keys', () => {
   it('are the keys resources/dynamodb.yml declares for the table and its byCustomer index', () => {

@@ -1,7 +1,11 @@
 import { readInvoiceLines, type InvoiceLineEvent } from '@retail/domain';
 import { KinesisInvoiceLineStream } from '../src';
-import { kinesisClientOf, startKinesisTestStream, type KinesisTestStream } from './support/kinesis-test-stream';
-import { refusePutRecordsEntries } from './support/put-records-failures';
+import {
+  kinesisClientOf,
+  startKinesisTestStream,
+  type KinesisTestStream,
+  refusePutRecordsEntries,
+} from '@retail/test-support';
 
 /** `count` canonical lines spread round-robin over `invoices` invoices, numbered within each invoice. */
 function invoiceLines(count: number, invoices = 3): InvoiceLineEvent[] {

@@ -1,5 +1,5 @@
 import { INVOICE_LINE_COLUMNS, InvoiceLineInputSchema, type InvoiceLineField } from '@retail/domain';
-import { ACCEPTED_MEDIA_TYPES, MAX_BODY_BYTES, MAX_ROWS_PER_REQUEST } from '@retail/service-ingest/src/request-limits';
+import { ACCEPTED_MEDIA_TYPES, MAX_BODY_BYTES, MAX_ROWS_PER_REQUEST } from './ingest-limits';
 import * as z from 'zod';
 
 /**

@@ -8,7 +8,7 @@ import {
   type GlueClient,
 } from '@aws-sdk/client-glue';
 import type { JobRunProgress } from '@retail/local-platform';
-import { UsageError } from '../src/cli-args';
+import { UsageError } from '../src/command/cli-args';
 import { parseBatchArgs } from '../src/batch/batch-args';
 import { formatBatchSummary, runBatch } from '../src/batch/run-batch';
 

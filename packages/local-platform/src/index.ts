@@ -18,8 +18,17 @@ export {
   LOCAL_STAGE,
   LOOPBACK_HOST,
   PORT_VARIABLES,
+  SERVERLESS_CLI,
   portsFromEnvironment,
   type PlatformPorts,
 } from './platform-settings';
 export type { PlatformComponent, RunningComponent, StackContribution } from './platform-component';
 export { jobRunProgressFile, type JobRunProgress } from './glue';
+export {
+  listServiceDirs,
+  readServiceDefinition,
+  type ServiceDefinition,
+  type ServiceRoute,
+} from './serverless-offline-service';
+export { printServerlessConfiguration } from './serverless-print';
+export type { MappingCheckpoints, ShardCheckpoint } from './event-source-mapping/checkpoint-file';

@@ -12,6 +12,7 @@ export function configuredStateDir(): string {
 }
 export const DEFAULT_SERVICES_PARENT_DIR = path.join(REPO_ROOT, 'services');
 export const PLATFORM_EXPORTS_FILE = path.join(REPO_ROOT, 'resources', 'platform-exports.yml');
+// The osls CLI (installed as `serverless`) that every tool and test runs: the one place it is resolved.
 export const SERVERLESS_CLI = require.resolve('serverless/bin/serverless.js');
 
 /**

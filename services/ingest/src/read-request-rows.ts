@@ -1,7 +1,7 @@
 import { CsvFormatError, parseInvoiceLineCsvText } from '@retail/domain';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { RequestTooLargeError, UnreadableRequestError, UnsupportedMediaTypeError } from './ingest-errors';
-import { ACCEPTED_MEDIA_TYPES, MAX_BODY_BYTES, MAX_ROWS_PER_REQUEST } from './request-limits';
+import { ACCEPTED_MEDIA_TYPES, MAX_BODY_BYTES, MAX_ROWS_PER_REQUEST } from '@retail/api-contract';
 
 type AcceptedMediaType = (typeof ACCEPTED_MEDIA_TYPES)[number];
 type HttpRequest = Pick<APIGatewayProxyEvent, 'headers' | 'body' | 'isBase64Encoded'>;

@@ -1,5 +1,5 @@
-import type { StreamRecord } from '@retail/adapters/test/support/kinesis-test-stream';
-import { MAX_BODY_BYTES, MAX_ROWS_PER_REQUEST } from '../src/request-limits';
+import type { StreamRecord } from '@retail/test-support';
+import { MAX_BODY_BYTES, MAX_ROWS_PER_REQUEST } from '@retail/api-contract';
 import type { RequestParts } from './support/api-gateway-event';
 import { startIngestUnderTest, type IngestUnderTest } from './support/ingest-under-test';
 

@@ -1,6 +1,5 @@
 import { KinesisInvoiceLineStream } from '@retail/adapters';
-import { kinesisClientOf } from '@retail/adapters/test/support/kinesis-test-stream';
-import { refusePutRecordsEntries } from '@retail/adapters/test/support/put-records-failures';
+import { kinesisClientOf, refusePutRecordsEntries } from '@retail/test-support';
 import { RETRY_AFTER_SECONDS } from '../src/http-responses';
 import { startIngestUnderTest, type IngestUnderTest } from './support/ingest-under-test';
 

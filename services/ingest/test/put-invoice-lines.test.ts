@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { InvoiceLineEvent } from '@retail/domain';
-import { MAX_BODY_BYTES } from '../src/request-limits';
+import { MAX_BODY_BYTES } from '@retail/api-contract';
 import { startIngestUnderTest, type IngestUnderTest } from './support/ingest-under-test';
 
 // The course client: pandas reads the CSV and POSTs `Series.to_json()` of each row, with no Content-Type.
@@ -299,11 +299,12 @@ describe('POST /invoice-lines', () => {
   });
 
   it('logs the Lambda request id and the API Gateway request id on every line', async () => {
-    const { invoiceLinesRequest, lambdaContext } = await import('./support/api-gateway-event');
+    const { invoiceLinesRequest, PUT_INVOICE_LINES_FUNCTION } = await import('./support/api-gateway-event');
+    const { lambdaContext } = await import('@retail/test-support');
     const event = invoiceLinesRequest({ body: COURSE_CLIENT_BODY });
-    const context = lambdaContext();
+    const context = lambdaContext(PUT_INVOICE_LINES_FUNCTION);
     await ingest.handler(event, context);
-    await ingest.handler(invoiceLinesRequest({ body: '{' }), lambdaContext());
+    await ingest.handler(invoiceLinesRequest({ body: '{' }), lambdaContext(PUT_INVOICE_LINES_FUNCTION));
 
     const lines = logged.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toHaveLength(2);

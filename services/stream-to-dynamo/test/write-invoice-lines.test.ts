@@ -12,16 +12,16 @@ import {
   startDynamoDbTestServer,
   useDynamoDbEmulatorEnvironment,
   type DynamoDbTestServer,
-} from '@retail/adapters/test/support/dynamodb-test-table';
-import { leaveItemsUnprocessed } from '@retail/adapters/test/support/dynamodb-unprocessed-items';
-import {
+  leaveItemsUnprocessed,
   KinesisShardEvents,
   invoiceLinePayload,
   lambdaContext,
+  streamConsumerFunction,
   rawPayload,
   type StreamConsumer,
-} from '@retail/adapters/test/support/kinesis-stream-event';
-import { readSampleRows, sampleLines } from '@retail/adapters/test/support/online-retail-sample';
+  readSampleRows,
+  sampleLines,
+} from '@retail/test-support';
 import {
   InvoiceLineEventSchema,
   formatMilli,
@@ -49,7 +49,7 @@ async function handlerFor(tableName: string): Promise<Handler> {
   process.env.INVOICE_TABLE_NAME = tableName;
   jest.resetModules();
   const { handler } = await import('../src/handlers/write-invoice-lines');
-  return (event) => handler(event, lambdaContext(WRITE_INVOICE_LINES));
+  return (event) => handler(event, lambdaContext(streamConsumerFunction(WRITE_INVOICE_LINES)));
 }
 
 async function sendAll(handler: Handler, events: readonly KinesisStreamEvent[]): Promise<string[]> {
@@ -339,7 +339,11 @@ describe('writeInvoiceLines with records it cannot write', () => {
       logger,
     };
 
-    const response = await writeInvoiceLineRecords(event, writer, lambdaContext(WRITE_INVOICE_LINES));
+    const response = await writeInvoiceLineRecords(
+      event,
+      writer,
+      lambdaContext(streamConsumerFunction(WRITE_INVOICE_LINES)),
+    );
 
     const sequenceNumberOf = new Map(
       event.Records.map((record, index) => [batch[index]!.lineId, record.kinesis.sequenceNumber]),

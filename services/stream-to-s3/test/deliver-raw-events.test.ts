@@ -3,14 +3,12 @@ import {
   invoiceLinePayload,
   KinesisShardEvents,
   lambdaContext,
+  streamConsumerFunction,
   rawPayload,
   type StreamConsumer,
-} from '@retail/adapters/test/support/kinesis-stream-event';
-import { readSampleRows, sampleLines } from '@retail/adapters/test/support/online-retail-sample';
-import { refusePutRecordBatchEntries } from '@retail/adapters/test/support/put-record-batch-failures';
-import { createInvoiceLineRecordProcessor, FirehoseRawEventSink } from '@retail/adapters';
-import type { InvoiceLineEvent } from '@retail/domain';
-import {
+  readSampleRows,
+  sampleLines,
+  refusePutRecordBatchEntries,
   firehoseClientOf,
   rawEventsDeliveryStream,
   startRawEventsFirehose,
@@ -18,7 +16,9 @@ import {
   TEST_REGION,
   type RawEventsFirehose,
   type TestS3,
-} from '@retail/local-platform/test/firehose/support/raw-events-firehose';
+} from '@retail/test-support';
+import { createInvoiceLineRecordProcessor, FirehoseRawEventSink } from '@retail/adapters';
+import type { InvoiceLineEvent } from '@retail/domain';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { deliverRawEventRecords } from '../src/deliver-raw-event-records';
 
@@ -90,7 +90,7 @@ describe('deliverRawEvents', () => {
     const sent = takeLines(500);
     const response = await handler(
       new KinesisShardEvents(DELIVER_RAW_EVENTS).event(sent.map(invoiceLinePayload)),
-      lambdaContext(DELIVER_RAW_EVENTS),
+      lambdaContext(streamConsumerFunction(DELIVER_RAW_EVENTS)),
     );
     expect(response).toEqual({ batchItemFailures: [] });
     expect((await ofLines(sent)()).sort(byLineId)).toEqual([...sent].sort(byLineId));
@@ -107,7 +107,7 @@ describe('deliverRawEvents', () => {
       invoiceLinePayload(sent[2]!),
       invoiceLinePayload(sent[3]!),
     ]);
-    const response = await handler(event, lambdaContext(DELIVER_RAW_EVENTS));
+    const response = await handler(event, lambdaContext(streamConsumerFunction(DELIVER_RAW_EVENTS)));
     expect(response.batchItemFailures).toEqual([
       { itemIdentifier: event.Records[1]!.kinesis.sequenceNumber },
       { itemIdentifier: event.Records[3]!.kinesis.sequenceNumber },
@@ -119,7 +119,7 @@ describe('deliverRawEvents', () => {
 
   it('reports a batch of nothing but poison record by record rather than failing it whole', async () => {
     const event = new KinesisShardEvents(DELIVER_RAW_EVENTS).event([rawPayload('{}'), rawPayload('not json')]);
-    const response = await handler(event, lambdaContext(DELIVER_RAW_EVENTS));
+    const response = await handler(event, lambdaContext(streamConsumerFunction(DELIVER_RAW_EVENTS)));
     expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(
       event.Records.map((record) => record.kinesis.sequenceNumber),
     );
@@ -135,7 +135,7 @@ describe('deliverRawEvents', () => {
     const response = await deliverRawEventRecords(
       new KinesisShardEvents(DELIVER_RAW_EVENTS).event(sent.map(invoiceLinePayload)),
       { processor: createInvoiceLineRecordProcessor(silentLogger), rawEventSink, logger: silentLogger },
-      lambdaContext(DELIVER_RAW_EVENTS),
+      lambdaContext(streamConsumerFunction(DELIVER_RAW_EVENTS)),
     );
     expect(response).toEqual({ batchItemFailures: [] });
     expect(calls.map((call) => call.sent.length)).toEqual([20, 2]);

@@ -1,7 +1,7 @@
-import type { InvoiceStore } from '@retail/adapters';
+import { InvalidCursorError, type InvoiceStore } from '@retail/adapters';
 import type { CustomerInvoicesBody, InvoiceItemsBody } from '@retail/api-contract';
 import type { CustomerInvoicesRequest } from './request-parameters';
-import { InvoiceNotFoundError } from './visualization-errors';
+import { InvalidPageTokenError, InvoiceNotFoundError } from './visualization-errors';
 
 /** An invoice and its lines in source order, as the API answers them; InvoiceNotFoundError when none is stored. */
 export async function lookUpInvoiceItems(store: InvoiceStore, invoiceNo: string): Promise<InvoiceItemsBody> {
@@ -34,10 +34,12 @@ export async function lookUpCustomerInvoices(
   store: InvoiceStore,
   request: CustomerInvoicesRequest,
 ): Promise<CustomerInvoicesBody> {
-  const page = await store.listCustomerInvoices(request.customerId, {
-    limit: request.limit,
-    cursor: request.nextToken,
-  });
+  const page = await store
+    .listCustomerInvoices(request.customerId, { limit: request.limit, cursor: request.nextToken })
+    .catch((error: unknown) => {
+      // The store's cursor is the API's page token: a bad one is the request's fault, a 400.
+      throw error instanceof InvalidCursorError ? new InvalidPageTokenError(error.message) : error;
+    });
   return {
     customerId: request.customerId,
     invoices: page.invoices.map((invoice) => ({

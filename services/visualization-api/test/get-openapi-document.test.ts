@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { OPENAPI_FILE } from '@retail/api-contract/src/openapi-file';
+import { OPENAPI_FILE } from '@retail/api-contract/openapi-file';
 import { handler } from '../src/handlers/get-openapi-document';
 
 describe('GET /openapi.json', () => {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { INVOICE_TABLE_KEYS } from '@retail/adapters';
-import { printServerlessConfiguration } from '@retail/local-platform/src/serverless-print';
+import { printServerlessConfiguration } from '@retail/local-platform';
 
 interface Statement {
   Effect: string;

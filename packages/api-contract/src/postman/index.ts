@@ -1,6 +1,6 @@
-// Not re-exported by the package's index: newman must stay out of the Lambda bundles that import the schemas.
-export { runPostmanCollection, type PostmanRunOptions, type PostmanRunResult } from './run-postman-collection';
-export { writeLocalPostmanEnvironment } from './write-local-postman-environment';
+// The Postman collection and environments as data; running them with newman is the CLI's (packages/cli/src/postman).
+export { committedPostmanFiles } from './committed-postman-files';
+export { buildPostmanCollection, type PostmanCollection } from './postman-collection';
 export {
   localEnvironment,
   deployedEnvironment,
@@ -8,4 +8,10 @@ export {
   type ApiTarget,
   type PostmanEnvironment,
 } from './postman-environments';
-export { COLLECTION_FILE, DEPLOYED_ENVIRONMENT_FILE, LOCAL_ENVIRONMENT_FILE } from './postman-files';
+export {
+  COLLECTION_FILE,
+  DEPLOYED_ENVIRONMENT_FILE,
+  jsonFileText,
+  LOCAL_ENVIRONMENT_FILE,
+  POSTMAN_DIR,
+} from './postman-files';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { UsageError } from '../cli-args';
+import { UsageError } from '../command/cli-args';
 
 export const BATCH_USAGE = `Usage: npm run batch -- [--full] [--json]
 

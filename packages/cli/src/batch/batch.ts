@@ -3,9 +3,9 @@ import path from 'node:path';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { jobRunProgressFile, readStackFile, type JobRunProgress } from '@retail/local-platform';
 import { SingleBar } from 'cli-progress';
-import { readCommandLine } from '../cli-args';
-import { runCommand } from '../command-process';
-import { StackConfigError } from '../stack-config';
+import { readCommandLine } from '../command/cli-args';
+import { runCommand } from '../command/command-process';
+import { StackConfigError } from '../load/stack-config';
 import { BATCH_USAGE, parseBatchArgs } from './batch-args';
 import { BatchSetupError, formatBatchSummary, runBatch } from './run-batch';
 

@@ -2,12 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  DescribeStreamSummaryCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  SplitShardCommand,
-} from '@aws-sdk/client-kinesis';
+import { GetRecordsCommand, GetShardIteratorCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import {
   startKinesisEventSourceMappings,
@@ -23,6 +18,7 @@ import {
   startStreamTestEmulators,
   type StreamTestEmulators,
 } from './stream-test-emulators';
+import { eventually, waitForActiveStream } from '@retail/test-support';
 
 // Short waits: the loops poll, back off and retry in tens of milliseconds here (seconds by default).
 const FAST_TIMING = { idlePollMs: 5, maxIdlePollMs: 40, retryDelayMs: 5, maxRetryDelayMs: 40 };
@@ -101,15 +97,12 @@ function deliveredSequenceNumbers(functionName: string): string[] {
 }
 
 function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (condition()) resolve();
-      else if (Date.now() > deadline) reject(new Error(`Timed out waiting for ${what}.`));
-      else setTimeout(check, 5);
-    };
-    check();
-  });
+  return eventually(
+    () => {
+      if (!condition()) throw new Error(`Timed out waiting for ${what}.`);
+    },
+    { timeoutMs, intervalMs: 5 },
+  );
 }
 
 describe('the events', () => {
@@ -251,13 +244,7 @@ describe('ordering and batching', () => {
         NewStartingHashKey: (2n ** 127n).toString(),
       }),
     );
-    for (;;) {
-      const { StreamDescriptionSummary } = await emulators.kinesis.send(
-        new DescribeStreamSummaryCommand({ StreamName: streamName }),
-      );
-      if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await waitForActiveStream(emulators.kinesis, streamName, 5);
     const childRecords = await emulators.putRecords(streamName, records(40, 'child'));
     lambda.setHandler(functionName, () => undefined);
 

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   CreateStreamCommand,
-  DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   KinesisClient,
@@ -16,6 +15,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startKinesisEventSourceMappings } from '../../src/event-source-mapping';
 import { LOCAL_CREDENTIALS } from '../../src/platform-settings';
+import { waitForActiveStream } from '@retail/test-support';
 
 const REGION = 'eu-west-2';
 // About the size of one invoice line event of the data set.
@@ -64,12 +64,7 @@ async function measureThroughput(recordCount: number, batchSize: number): Promis
   try {
     const streamName = 'throughput';
     await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: 2 }));
-    while (
-      (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }))).StreamDescriptionSummary
-        ?.StreamStatus !== 'ACTIVE'
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitForActiveStream(kinesis, streamName);
     const filler = 'x'.repeat(RECORD_BYTES - 60);
     const putStartedAt = Date.now();
     let next = 0;

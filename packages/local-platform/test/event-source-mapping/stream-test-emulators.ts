@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   CreateStreamCommand,
-  DescribeStreamSummaryCommand,
   KinesisClient,
   PutRecordCommand,
   PutRecordsCommand,
@@ -16,6 +15,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import kinesalite from 'kinesalite';
 import S3rver from 's3rver';
 import { LOCAL_CREDENTIALS } from '../../src/platform-settings';
+import { waitForActiveStream } from '@retail/test-support';
 
 export const REGION = 'eu-west-2';
 export const ACCOUNT_ID = '000000000000';
@@ -74,11 +74,7 @@ export async function startStreamTestEmulators(): Promise<StreamTestEmulators> {
     s3,
     async createStream(name, shardCount = 1) {
       await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shardCount }));
-      for (;;) {
-        const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-        if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      await waitForActiveStream(kinesis, name, 5);
     },
     async putRecords(streamName, records) {
       const sequenceNumbers: string[] = [];

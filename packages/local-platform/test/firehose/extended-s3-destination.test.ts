@@ -1,6 +1,6 @@
 import { DeliveryStreamDefinitionError, parseExtendedS3Destination } from '../../src/firehose/extended-s3-destination';
 import { evaluatePrefix, parseS3PrefixTemplate } from '../../src/firehose/s3-object-key';
-import { rawEventsDeliveryStream } from './support/raw-events-firehose';
+import { rawEventsDeliveryStream } from '@retail/test-support';
 
 const declared = () => structuredClone(rawEventsDeliveryStream().destination) as Record<string, unknown>;
 const parse = (destination: unknown) => parseExtendedS3Destination(destination, 'RawEventsDeliveryStream');

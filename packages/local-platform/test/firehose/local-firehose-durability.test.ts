@@ -5,17 +5,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { readSampleRows, sampleLines } from '@retail/adapters/test/support/online-retail-sample';
-import type { InvoiceLineEvent } from '@retail/domain';
-import { startLocalFirehose, type LocalFirehoseOptions } from '../../src/firehose';
 import {
+  readSampleRows,
+  sampleLines,
   eventually,
   firehoseClientOf,
   putAll,
   rawEventsDeliveryStream,
   startTestS3,
   type TestS3,
-} from './support/raw-events-firehose';
+} from '@retail/test-support';
+import type { InvoiceLineEvent } from '@retail/domain';
+import { startLocalFirehose, type LocalFirehoseOptions } from '../../src/firehose';
 
 const HOUR = 3_600_000;
 const PROCESS_ENTRY = path.join(__dirname, 'support', 'local-firehose-process.ts');
@@ -130,9 +131,7 @@ describe('the local Firehose across a hard kill', () => {
     const sent = lines.slice(0, 20).filter((line) => line.invoiceDate.startsWith('2010-12-01'));
     await putAll(client, rawEventsDeliveryStream().name, sent.map(asRecord));
     client.destroy();
-    await eventually(async () =>
-      stderr.some((line) => line.includes('failed (attempt 1, retrying)')) ? true : undefined,
-    );
+    await eventually(() => expect(stderr.some((line) => line.includes('failed (attempt 1, retrying)'))).toBe(true));
     await kill(child);
     const delivering = (await readFile(logFile(), 'utf8'))
       .split('\n')

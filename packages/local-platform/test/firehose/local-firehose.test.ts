@@ -7,9 +7,9 @@ import {
   type FirehoseClient,
 } from '@aws-sdk/client-firehose';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { readSampleRows, sampleLines } from '@retail/adapters/test/support/online-retail-sample';
-import type { InvoiceLineEvent } from '@retail/domain';
 import {
+  readSampleRows,
+  sampleLines,
   eventually,
   putAll,
   rawEventsDeliveryStream,
@@ -17,7 +17,8 @@ import {
   startTestS3,
   type RawEventsFirehose,
   type TestS3,
-} from './support/raw-events-firehose';
+} from '@retail/test-support';
+import type { InvoiceLineEvent } from '@retail/domain';
 
 const HOUR = 3_600_000;
 const OBJECT_NAME =
@@ -114,7 +115,8 @@ describe('the local Firehose, configured from resources/firehose.yml', () => {
     });
     const full = await eventually(async () => {
       const objects = await deliveredLines(bucket);
-      return objects.size === sealedAfter.length ? objects : undefined;
+      expect(objects.size).toBe(sealedAfter.length);
+      return objects;
     });
     const sizes = [...full.values()].map((delivered) => delivered.length).sort((a, b) => a - b);
     const expectedSizes = sealedAfter.map((end, i) => end - (sealedAfter[i - 1] ?? 0)).sort((a, b) => a - b);
@@ -137,7 +139,8 @@ describe('the local Firehose, configured from resources/firehose.yml', () => {
 
     const objects = await eventually(async () => {
       const delivered = await deliveredLines(bucket);
-      return [...delivered.values()].flat().length === sent.length ? delivered : undefined;
+      expect([...delivered.values()].flat()).toHaveLength(sent.length);
+      return delivered;
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(intervalInMilliseconds);
     expect(objects.size).toBe(new Set(sent.map(dayPrefix)).size);
@@ -180,8 +183,8 @@ describe('the local Firehose, configured from resources/firehose.yml', () => {
     });
     await putAll(raw.client, raw.streamName, [asRecord(lines[0]!)]);
     const flushed = raw.firehose.flush();
-    await eventually(async () =>
-      messages.some((message) => message.includes('failed (attempt 1, retrying)')) ? true : undefined,
+    await eventually(() =>
+      expect(messages.some((message: string) => message.includes('failed (attempt 1, retrying)'))).toBe(true),
     );
     await s3.createBucket(bucketName);
     await flushed;

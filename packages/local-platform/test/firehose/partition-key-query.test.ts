@@ -4,7 +4,7 @@ import {
   PartitionKeyQueryError,
 } from '../../src/firehose/partition-key-query';
 import { parseExtendedS3Destination } from '../../src/firehose/extended-s3-destination';
-import { rawEventsDeliveryStream } from './support/raw-events-firehose';
+import { rawEventsDeliveryStream } from '@retail/test-support';
 
 describe('the MetadataExtractionQuery subset of JQ', () => {
   const declared = parseExtendedS3Destination(

@@ -13,13 +13,12 @@ import {
   type JobRun,
 } from '@aws-sdk/client-glue';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { readSampleRows, sampleLines } from '@retail/adapters/test/support/online-retail-sample';
 import type { InvoiceLineEvent } from '@retail/domain';
 import { startLocalGlue, type LocalGlue } from '../../src/glue';
 import { readJsonFileIfExists } from '../../src/atomic-json-file';
 import { jobRunProgressFile, type JobRunProgress } from '../../src/glue/local-glue';
 import { startLocalWarehouse, withWarehouseClient, type LocalWarehouse } from '../../src/warehouse';
-import { eventually, startTestS3, type TestS3 } from '../firehose/support/raw-events-firehose';
+import { eventually, readSampleRows, sampleLines, startTestS3, type TestS3 } from '@retail/test-support';
 import { glueTestDefinitions, TEST_ACCOUNT_ID, TEST_REGION, type GlueTestDefinitions } from './support/glue-template';
 
 const dayOf = (line: InvoiceLineEvent) => line.invoiceDate.slice(0, 10);
@@ -53,10 +52,15 @@ async function putDay(day: string, extra = ''): Promise<void> {
 async function crawl(name: string): Promise<void> {
   const before = (await client.send(new GetCrawlerCommand({ Name: name }))).Crawler?.LastCrawl?.StartTime?.getTime();
   await client.send(new StartCrawlerCommand({ Name: name }));
-  await eventually(async () => {
-    const { Crawler } = await client.send(new GetCrawlerCommand({ Name: name }));
-    return Crawler?.State === 'READY' && Crawler.LastCrawl?.StartTime?.getTime() !== before ? Crawler : undefined;
-  }, 30_000);
+  await eventually(
+    async () => {
+      const { Crawler } = await client.send(new GetCrawlerCommand({ Name: name }));
+      if (Crawler?.State !== 'READY' || Crawler.LastCrawl?.StartTime?.getTime() === before)
+        throw new Error(`crawler ${name} is ${Crawler?.State}`);
+      return Crawler;
+    },
+    { timeoutMs: 30_000 },
+  );
 }
 
 /** StartJobRun, GetJobRun until it ends; the run and what it reported. */
@@ -67,10 +71,14 @@ async function runJob(full = false): Promise<{ run: JobRun; progress: JobRunProg
       Arguments: full ? { '--job-bookmark-option': 'job-bookmark-disable' } : undefined,
     }),
   );
-  const run = await eventually(async () => {
-    const { JobRun } = await client.send(new GetJobRunCommand({ JobName: job(), RunId: JobRunId }));
-    return JobRun?.JobRunState === 'RUNNING' ? undefined : JobRun;
-  }, 60_000);
+  const run = await eventually(
+    async () => {
+      const { JobRun } = await client.send(new GetJobRunCommand({ JobName: job(), RunId: JobRunId }));
+      if (JobRun === undefined || JobRun.JobRunState === 'RUNNING') throw new Error(`job run ${JobRunId} is running`);
+      return JobRun;
+    },
+    { timeoutMs: 60_000 },
+  );
   const progress = await readJsonFileIfExists<JobRunProgress>(
     jobRunProgressFile(path.join(stateDir, 'glue'), job(), JobRunId!),
   );

@@ -17,10 +17,9 @@ import {
   type Partition,
 } from '@aws-sdk/client-glue';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { readSampleRows, sampleLines } from '@retail/adapters/test/support/online-retail-sample';
 import type { InvoiceLineEvent } from '@retail/domain';
 import { startLocalGlue, type LocalGlue } from '../../src/glue';
-import { eventually, startTestS3, type TestS3 } from '../firehose/support/raw-events-firehose';
+import { eventually, readSampleRows, sampleLines, startTestS3, type TestS3 } from '@retail/test-support';
 import { glueTestDefinitions, TEST_ACCOUNT_ID, TEST_REGION, type GlueTestDefinitions } from './support/glue-template';
 
 const run = promisify(execFile);
@@ -114,11 +113,15 @@ const databaseName = () => definitions.databases[0]!.name;
 async function crawl(client: GlueClient) {
   const before = (await client.send(new GetCrawlerCommand({ Name: crawlerName() }))).Crawler?.LastCrawl?.StartTime;
   await client.send(new StartCrawlerCommand({ Name: crawlerName() }));
-  return eventually(async () => {
-    const { Crawler } = await client.send(new GetCrawlerCommand({ Name: crawlerName() }));
-    const finished = Crawler?.State === 'READY' && Crawler.LastCrawl?.StartTime?.getTime() !== before?.getTime();
-    return finished ? Crawler : undefined;
-  }, 30_000);
+  return eventually(
+    async () => {
+      const { Crawler } = await client.send(new GetCrawlerCommand({ Name: crawlerName() }));
+      const finished = Crawler?.State === 'READY' && Crawler.LastCrawl?.StartTime?.getTime() !== before?.getTime();
+      if (!finished) throw new Error(`crawler ${crawlerName()} is ${Crawler?.State}`);
+      return Crawler;
+    },
+    { timeoutMs: 30_000 },
+  );
 }
 
 describe('the local Glue, configured from resources/glue.yml', () => {

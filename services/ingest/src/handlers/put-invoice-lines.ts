@@ -1,7 +1,7 @@
 import type { InvoiceLineStream } from '@retail/adapters';
+import type { HttpHandler } from '@retail/lambda-plumbing';
 import { acceptInvoiceLines } from '../accept-invoice-lines';
-import { invoiceLineStream } from '../composition';
-import { handleHttpRequest, type HttpHandler } from '../handle-http-request';
+import { handleHttpRequest, invoiceLineStream } from '../composition';
 import { acceptedResponse } from '../http-responses';
 import { readRequestRows } from '../read-request-rows';
 

@@ -1,13 +1,14 @@
-import type { StreamRecord } from '@retail/adapters/test/support/kinesis-test-stream';
 import {
+  lambdaContext,
+  type StreamRecord,
   startKinesisTestStream,
   useKinesisEmulatorEnvironment,
   type KinesisTestStream,
-} from '@retail/adapters/test/support/kinesis-test-stream';
+} from '@retail/test-support';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import type { HttpHandler } from '../../src/handle-http-request';
+import type { HttpHandler } from '@retail/lambda-plumbing';
 import type { putInvoiceLinesHandler } from '../../src/handlers/put-invoice-lines';
-import { invoiceLinesRequest, lambdaContext, type RequestParts } from './api-gateway-event';
+import { invoiceLinesRequest, PUT_INVOICE_LINES_FUNCTION, type RequestParts } from './api-gateway-event';
 
 export interface Answer {
   statusCode: number;
@@ -40,7 +41,10 @@ export async function startIngestUnderTest(): Promise<IngestUnderTest> {
   const { handler, putInvoiceLinesHandler: handlerWith } = await import('../../src/handlers/put-invoice-lines');
 
   const post = async (request: RequestParts, using: HttpHandler = handler): Promise<Answer> => {
-    const result: APIGatewayProxyResult = await using(invoiceLinesRequest(request), lambdaContext());
+    const result: APIGatewayProxyResult = await using(
+      invoiceLinesRequest(request),
+      lambdaContext(PUT_INVOICE_LINES_FUNCTION),
+    );
     return {
       statusCode: result.statusCode,
       headers: (result.headers ?? {}) as Record<string, string>,

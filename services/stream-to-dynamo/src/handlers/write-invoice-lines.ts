@@ -1,13 +1,8 @@
-import { createInvoiceLineRecordProcessor, createInvoiceStoreFromEnvironment } from '@retail/adapters';
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { logger } from '../logger';
+import { handleEvent } from '@retail/lambda-plumbing';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { invoiceLineRecordsWriter } from '../composition';
 import { writeInvoiceLineRecords } from '../write-invoice-line-records';
 
-// Built once per Lambda container: a missing setting fails the cold start, not every batch.
-const invoiceStore = createInvoiceStoreFromEnvironment();
-const processor = createInvoiceLineRecordProcessor(logger);
-
-export const handler = async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {
-  logger.addContext(context);
-  return writeInvoiceLineRecords(event, { processor, invoiceStore, logger }, context);
-};
+export const handler = handleEvent<KinesisStreamEvent, KinesisStreamBatchResponse>((event, context) =>
+  writeInvoiceLineRecords(event, invoiceLineRecordsWriter, context),
+);

@@ -1,6 +1,6 @@
 import openApiDocument from '@retail/api-contract/openapi.json';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { okResponse } from '../json-response';
+import { okResponse } from '@retail/lambda-plumbing';
 
 // Serialised once per Lambda environment; the document is in the bundle, so a stage serves the contract it was built with.
 const response = okResponse(openApiDocument);

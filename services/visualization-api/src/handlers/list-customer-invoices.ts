@@ -1,7 +1,6 @@
 import type { InvoiceStore } from '@retail/adapters';
-import { invoiceStore } from '../composition';
-import { handleHttpRequest, type HttpHandler } from '../handle-http-request';
-import { okResponse } from '../json-response';
+import { okResponse, type HttpHandler } from '@retail/lambda-plumbing';
+import { handleHttpRequest, invoiceStore } from '../composition';
 import { lookUpCustomerInvoices } from '../look-up-invoices';
 import { readCustomerInvoicesRequest } from '../request-parameters';
 

@@ -1,14 +1,16 @@
-import { createDynamoDbDocumentClient, DynamoDbInvoiceStore, INVOICE_TABLE_NAME_VARIABLE } from '@retail/adapters';
+import { createDynamoDbDocumentClient, DynamoDbInvoiceStore } from '@retail/adapters';
 import {
+  lambdaContext,
   startDynamoDbTestServer,
   useDynamoDbEmulatorEnvironment,
   type DynamoDbTestServer,
-} from '@retail/adapters/test/support/dynamodb-test-table';
-import { readSampleRows, sampleLines } from '@retail/adapters/test/support/online-retail-sample';
+  readSampleRows,
+  sampleLines,
+} from '@retail/test-support';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { InvoiceStore } from '@retail/adapters';
-import type { HttpHandler } from '../../src/handle-http-request';
-import { getRequest, lambdaContext, type GetRequest } from './api-gateway-event';
+import type { HttpHandler } from '@retail/lambda-plumbing';
+import { getRequest, visualizationApiFunction, type GetRequest } from './api-gateway-event';
 
 export interface Answer {
   statusCode: number;
@@ -45,7 +47,7 @@ export async function startVisualizationApiUnderTest(): Promise<VisualizationApi
   const unsaved = await writer.saveInvoiceLines(sampleLines(sampleRows));
   if (unsaved.length > 0) throw new Error(`the sample was not fully stored: ${JSON.stringify(unsaved.slice(0, 3))}`);
 
-  process.env[INVOICE_TABLE_NAME_VARIABLE] = tableName;
+  process.env.INVOICE_TABLE_NAME = tableName;
   // Powertools writes to the global console in dev mode, where tests can read and silence it.
   process.env.POWERTOOLS_DEV = 'true';
   process.env.POWERTOOLS_SERVICE_NAME = 'retail-visualization-api';
@@ -59,7 +61,10 @@ export async function startVisualizationApiUnderTest(): Promise<VisualizationApi
   ]);
 
   const get = async (handler: HttpHandler, request: GetRequest): Promise<Answer> => {
-    const result: APIGatewayProxyResult = await handler(getRequest(request), lambdaContext('test'));
+    const result: APIGatewayProxyResult = await handler(
+      getRequest(request),
+      lambdaContext(visualizationApiFunction('test')),
+    );
     return {
       statusCode: result.statusCode,
       headers: (result.headers ?? {}) as Record<string, string>,

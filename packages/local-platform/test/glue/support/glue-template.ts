@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { TEST_ACCOUNT_ID, TEST_REGION, TEST_STAGE } from '@retail/test-support';
 import { parse, type ScalarTag } from 'yaml';
 import type { PlatformTemplate } from '../../../src/cloudformation/read-platform-template';
 import type { CloudFormationResources } from '../../../src/cloudformation/resolve-intrinsics';
@@ -14,9 +15,7 @@ import {
 } from '../../../src/glue/glue-resource-definitions';
 
 const REPOSITORY = path.resolve(__dirname, '../../../../..');
-export const TEST_STAGE = 'test';
-export const TEST_REGION = 'eu-west-2';
-export const TEST_ACCOUNT_ID = '000000000000';
+export { TEST_ACCOUNT_ID, TEST_REGION, TEST_STAGE };
 
 // CloudFormation's short forms, read as the long forms (resolved later, as the platform resolves them).
 const cloudFormationTags: ScalarTag[] = ['Ref', 'Sub', 'GetAtt', 'ImportValue'].map((name) => ({

@@ -1,0 +1,50 @@
+import { deployedNamePatterns, pickDeployedBucket, readSinkDeclarations } from '../../src/reconcile/reconcile-targets';
+
+describe('the sinks reconcile reads, as resources/*.yml declare them', () => {
+  const declarations = readSinkDeclarations();
+
+  it('takes the invoice table, the raw bucket the delivery stream writes to, and its prefixes up to the first expression', () => {
+    expect(declarations).toEqual({
+      invoiceTable: { logicalId: 'InvoiceTable', tableName: '${self:custom.names.invoiceTable}' },
+      rawBucket: {
+        logicalId: 'RawEventsBucket',
+        bucketName: '${self:custom.names.rawBucket}-${AWS::AccountId}',
+        linesPrefix: 'invoice-lines/',
+        errorsPrefix: 'errors/',
+      },
+    });
+  });
+
+  it("names a deployed stage's table and matches its bucket whatever the account id", () => {
+    const names = deployedNamePatterns('dev', declarations);
+
+    expect(names.tableName).toBe('retail-dev-invoices');
+    expect(names.bucketNamePrefix).toBe('retail-dev-raw-events-');
+    expect(
+      pickDeployedBucket(
+        [
+          'retail-dev2-raw-events-123456789012',
+          'retail-dev-raw-events-123456789012',
+          'retail-dev-failed-records-123456789012',
+        ],
+        names.bucketName,
+        'dev',
+      ),
+    ).toBe('retail-dev-raw-events-123456789012');
+  });
+
+  it('refuses to guess when no bucket or several buckets match', () => {
+    const { bucketName } = deployedNamePatterns('dev', declarations);
+
+    expect(() => pickDeployedBucket(['retail-dev-raw-events-12345'], bucketName, 'dev')).toThrow(
+      /no bucket of these credentials matches .* is stage dev deployed/,
+    );
+    expect(() =>
+      pickDeployedBucket(
+        ['retail-dev-raw-events-111111111111', 'retail-dev-raw-events-222222222222'],
+        bucketName,
+        'dev',
+      ),
+    ).toThrow(/several buckets match/);
+  });
+});

@@ -1,0 +1,18 @@
+import { createDynamoDbDocumentClient, createInvoiceLineRecordProcessor, DynamoDbInvoiceStore } from '@retail/adapters';
+import { requiredEnvironmentVariable, serviceLogger } from '@retail/lambda-plumbing';
+import type { InvoiceLineRecordsWriter } from './write-invoice-line-records';
+
+const logger = serviceLogger();
+
+/** The stream-to-dynamo composition root, built once per Lambda environment: a missing setting fails the cold start, not every batch. */
+export const invoiceLineRecordsWriter: InvoiceLineRecordsWriter = {
+  processor: createInvoiceLineRecordProcessor(logger),
+  invoiceStore: new DynamoDbInvoiceStore({
+    client: createDynamoDbDocumentClient(),
+    tableName: requiredEnvironmentVariable(
+      'INVOICE_TABLE_NAME',
+      "set it to the invoice table's name (serverless.yml sets it from ${param:invoiceTableName})",
+    ),
+  }),
+  logger,
+};
