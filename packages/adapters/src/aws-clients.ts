@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
+import { GlueClient } from '@aws-sdk/client-glue';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -12,6 +13,7 @@ export interface AwsEndpoints {
   s3?: string;
   firehose?: string;
   redshiftData?: string;
+  glue?: string;
 }
 
 export interface AwsCredentials {
@@ -70,6 +72,10 @@ export function createRedshiftDataClient(settings: AwsClientSettings = {}): Reds
   return new RedshiftDataClient(commonOptions(settings, settings.endpoints?.redshiftData));
 }
 
+export function createGlueClient(settings: AwsClientSettings = {}): GlueClient {
+  return new GlueClient(commonOptions(settings, settings.endpoints?.glue));
+}
+
 export function createS3Client(settings: AwsClientSettings = {}): S3Client {
   const endpoint = settings.endpoints?.s3;
   return new S3Client({
@@ -122,6 +128,7 @@ export function awsEnvironmentOf(settings: AwsClientSettings): Record<string, st
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_FIREHOSE: endpoints.firehose,
     AWS_ENDPOINT_URL_REDSHIFT_DATA: endpoints.redshiftData,
+    AWS_ENDPOINT_URL_GLUE: endpoints.glue,
   };
   return Object.fromEntries(
     Object.entries(variables).filter((entry): entry is [string, string] => entry[1] !== undefined),

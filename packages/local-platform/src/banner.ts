@@ -29,6 +29,11 @@ export function formatReadyBanner(stack: StackFile, stackFile: string, startupMs
     `  Kinesis    ${stack.endpoints.kinesis}   streams: ${names(stack.resources.streams)}`,
     `  DynamoDB   ${stack.endpoints.dynamodb}   tables: ${names(stack.resources.tables)}`,
     `  S3         ${stack.endpoints.s3}   buckets: ${names(stack.resources.buckets)}`,
+    ...(stack.endpoints.glue === undefined
+      ? []
+      : [
+          `  Glue       ${stack.endpoints.glue}   (aws glue get-tables --database-name <db> --endpoint-url ${stack.endpoints.glue})`,
+        ]),
     ...(stack.warehouseUrl !== undefined
       ? [`  Warehouse  ${stack.warehouseUrl}   (psql "${stack.warehouseUrl}")`]
       : []),

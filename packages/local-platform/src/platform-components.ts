@@ -3,6 +3,7 @@ import { emulatorComponents } from './emulators/emulator-components';
 import { kinesisEventSourceMappingsComponent } from './event-source-mapping';
 import { localFirehoseComponent, type LocalFirehoseSettings } from './firehose';
 import { gatewayComponent } from './gateway';
+import { localGlueComponent } from './glue';
 import type { PlatformComponent } from './platform-component';
 import type { PlatformPorts } from './platform-settings';
 import { localRedshiftDataComponent } from './redshift-data';
@@ -30,7 +31,8 @@ export function platformComponentPhases(
       localFirehoseComponent(ports.firehose, firehose),
       localRedshiftDataComponent(ports.redshiftData),
     ],
-    [serverlessOfflineServicesComponent(serviceSlots, ports.serviceBase)],
+    // The local Glue crawls the buckets created in phase 2.
+    [serverlessOfflineServicesComponent(serviceSlots, ports.serviceBase), localGlueComponent(ports.glue)],
     [gatewayComponent(ports.api), kinesisEventSourceMappingsComponent(serviceSlots)],
   ];
 }

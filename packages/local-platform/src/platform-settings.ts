@@ -39,6 +39,8 @@ export interface PlatformPorts {
   dynamodb: number;
   s3: number;
   firehose: number;
+  /** The local Glue Data Catalog, crawlers and job (packages/local-platform/src/glue). */
+  glue: number;
   /** The local warehouse (PostgreSQL): Redshift's port by default. */
   warehouse: number;
   redshiftData: number;
@@ -52,6 +54,7 @@ export const PORT_VARIABLES: Readonly<Record<keyof PlatformPorts, { variable: st
   dynamodb: { variable: 'RETAIL_DYNAMODB_PORT', defaultPort: 4568 },
   s3: { variable: 'RETAIL_S3_PORT', defaultPort: 4569 },
   firehose: { variable: 'RETAIL_FIREHOSE_PORT', defaultPort: 4570 },
+  glue: { variable: 'RETAIL_GLUE_PORT', defaultPort: 4572 },
   warehouse: { variable: 'RETAIL_WAREHOUSE_PORT', defaultPort: 5439 },
   redshiftData: { variable: 'RETAIL_REDSHIFT_DATA_PORT', defaultPort: 4571 },
   serviceBase: { variable: 'RETAIL_SERVICE_PORT_BASE', defaultPort: 4100 },
@@ -63,6 +66,7 @@ export const FREE_PORTS: PlatformPorts = {
   dynamodb: 0,
   s3: 0,
   firehose: 0,
+  glue: 0,
   warehouse: 0,
   redshiftData: 0,
   serviceBase: 0,

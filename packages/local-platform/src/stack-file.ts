@@ -33,6 +33,8 @@ export interface StackEndpoints {
   s3: string;
   /** The local Firehose (no npm emulator exists: packages/local-platform/src/firehose). */
   firehose?: string;
+  /** The local Glue (Data Catalog, crawlers, job; no npm emulator exists: packages/local-platform/src/glue). */
+  glue?: string;
   /** The local Redshift Data API over the warehouse (packages/local-platform/src/redshift-data). */
   redshiftData?: string;
   services: Record<string, ServiceEndpoints>;

@@ -251,7 +251,7 @@ describe('the local platform', () => {
     await platform.stop();
     expectStoppedCompletely(stack);
     await expect(access(path.join(stateDir, 'stack.json'))).rejects.toThrow(/ENOENT/);
-    expect((await readdir(stateDir)).sort()).toEqual(['dynamodb', 'firehose', 'kinesis', 's3', 'warehouse']);
+    expect((await readdir(stateDir)).sort()).toEqual(['dynamodb', 'firehose', 'glue', 'kinesis', 's3', 'warehouse']);
 
     const readBack = async (restarted: LocalPlatform) => {
       const restartedClients = createLocalAwsClients(restarted.stack.endpoints, restarted.stack.region);

@@ -48,6 +48,13 @@ export const RESOURCE_TYPES_NOT_EMULATED: Readonly<Record<string, string>> = {
   'AWS::KMS::Alias': 'the emulators encrypt nothing',
   'AWS::SecretsManager::Secret': 'the local warehouse has one local login, in warehouseUrl',
   'AWS::Scheduler::Schedule': 'the local Firehose runs the merge after each COPY instead',
+  'AWS::Glue::Workflow': '`npm run batch` runs the crawl, then the job',
+  'AWS::Glue::Trigger': '`npm run batch` runs the crawl, then the job',
+  'AWS::Glue::Connection': 'the local Glue reaches the local warehouse directly (stack.json warehouseUrl)',
+  'AWS::IAM::ManagedPolicy': 'the emulators do no access control',
+  'AWS::EC2::SecurityGroupIngress': 'local processes talk over loopback, outside any VPC',
+  'AWS::EC2::SecurityGroupEgress': 'local processes talk over loopback, outside any VPC',
+  'AWS::EC2::VPCEndpoint': 'local processes talk over loopback, outside any VPC',
 };
 
 export async function readPlatformTemplate(

@@ -17,6 +17,7 @@ export interface IntrinsicContext {
 }
 
 interface NamedResourceType {
+  /** The property holding the name; dotted for a nested one (Glue's `DatabaseInput.Name`). */
   nameProperty: string;
   arn: (name: string, context: Required<IntrinsicContext>) => string;
   /** A stand-in for the name CloudFormation generates when none is declared; absent: a name must be declared. */
@@ -45,6 +46,30 @@ const NAMED_RESOURCE_TYPES: Readonly<Record<string, NamedResourceType>> = {
   'AWS::Logs::LogGroup': {
     nameProperty: 'LogGroupName',
     arn: (name, { partition, region, accountId }) => `arn:${partition}:logs:${region}:${accountId}:log-group:${name}:*`,
+  },
+  'AWS::Glue::Database': {
+    nameProperty: 'DatabaseInput.Name',
+    arn: (name, { partition, region, accountId }) => `arn:${partition}:glue:${region}:${accountId}:database/${name}`,
+  },
+  'AWS::Glue::Crawler': {
+    nameProperty: 'Name',
+    arn: (name, { partition, region, accountId }) => `arn:${partition}:glue:${region}:${accountId}:crawler/${name}`,
+  },
+  'AWS::Glue::Job': {
+    nameProperty: 'Name',
+    arn: (name, { partition, region, accountId }) => `arn:${partition}:glue:${region}:${accountId}:job/${name}`,
+  },
+  'AWS::Glue::Connection': {
+    nameProperty: 'ConnectionInput.Name',
+    arn: (name, { partition, region, accountId }) => `arn:${partition}:glue:${region}:${accountId}:connection/${name}`,
+  },
+  'AWS::Glue::Workflow': {
+    nameProperty: 'Name',
+    arn: (name, { partition, region, accountId }) => `arn:${partition}:glue:${region}:${accountId}:workflow/${name}`,
+  },
+  'AWS::Glue::Trigger': {
+    nameProperty: 'Name',
+    arn: (name, { partition, region, accountId }) => `arn:${partition}:glue:${region}:${accountId}:trigger/${name}`,
   },
   // Nothing runs under a role locally: a generated role name only has to be stable.
   'AWS::IAM::Role': {
@@ -110,7 +135,9 @@ class IntrinsicResolver {
     if (path.includes(logicalId)) {
       throw new Error(`Ref ${logicalId}: its name refers to itself (${[...path, logicalId].join(' -> ')}).`);
     }
-    const declared = resource.Properties?.[type.nameProperty];
+    const declared = type.nameProperty
+      .split('.')
+      .reduce<unknown>((value, key) => (isJsonObject(value) ? value[key] : undefined), resource.Properties);
     const name =
       declared === undefined && type.undeclaredName
         ? type.undeclaredName(logicalId, this.context)

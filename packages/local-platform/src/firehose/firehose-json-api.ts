@@ -1,12 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AwsJsonError, awsJsonRequestListener, type JsonOperation } from '../aws-json-protocol';
 import type { KinesisRedshiftDeliveryStream } from './kinesis-redshift-delivery-stream';
 import type { LocalDeliveryStream } from './local-delivery-stream';
 
 /**
- * Firehose's API as the AWS SDK speaks it: JSON 1.1 over POST /, the operation in `X-Amz-Target:
- * Firehose_20150804.<Operation>`, errors as `{"__type": "<Exception>", "message": ...}`. Request signatures are
- * not checked (the emulator listens on loopback only). Limits are AWS's: 500 records and 4 MiB per
+ * Firehose's API as the AWS SDK speaks it (JSON 1.1, `X-Amz-Target: Firehose_20150804.<Operation>`). Limits are AWS's: 500 records and 4 MiB per
  * PutRecordBatch, 1,000 KiB per record (sizes of the data before base64).
  */
 export const PUT_RECORD_BATCH_MAX_RECORDS = 500;
@@ -15,19 +12,8 @@ export const RECORD_MAX_BYTES = 1_000 * 1024;
 // Base64 of 4 MiB of records plus JSON framing stays under this; anything larger could never be a valid request.
 const REQUEST_BODY_MAX_BYTES = 8 * 1024 * 1024;
 const TARGET_PREFIX = 'Firehose_20150804.';
-const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
-class FirehoseApiError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
-type Operation = (request: Record<string, unknown>) => Promise<unknown>;
+class FirehoseApiError extends AwsJsonError {}
 
 export function firehoseRequestListener(
   streams: ReadonlyMap<string, LocalDeliveryStream>,
@@ -56,7 +42,7 @@ export function firehoseRequestListener(
     return stream;
   };
 
-  const operations: Record<string, Operation> = {
+  const operations: Record<string, JsonOperation> = {
     async PutRecord(request) {
       const stream = streamNamed(request);
       const record = decodeRecord(request.Record, 'Record');
@@ -107,53 +93,13 @@ export function firehoseRequestListener(
     },
   };
 
-  return (request: IncomingMessage, response: ServerResponse): void => {
-    const requestId = randomUUID();
-    const answer = (status: number, body: unknown) => {
-      const text = JSON.stringify(body);
-      response.writeHead(status, {
-        'content-type': CONTENT_TYPE,
-        'content-length': Buffer.byteLength(text),
-        'x-amzn-requestid': requestId,
-      });
-      response.end(text);
-    };
-    const fail = (error: unknown) => {
-      if (error instanceof FirehoseApiError) answer(error.status, { __type: error.type, message: error.message });
-      else
-        answer(500, {
-          __type: 'ServiceUnavailableException',
-          message: `The local Firehose failed: ${(error as Error).message}`,
-        });
-    };
-    const target = String(request.headers['x-amz-target'] ?? '');
-    const operation = target.startsWith(TARGET_PREFIX) ? operations[target.slice(TARGET_PREFIX.length)] : undefined;
-    readBody(request)
-      .then((body) => {
-        if (request.method !== 'POST')
-          throw new FirehoseApiError(
-            'UnknownOperationException',
-            `${request.method} is not an operation; the API takes POST /.`,
-            404,
-          );
-        if (operation === undefined) {
-          throw new FirehoseApiError(
-            'UnknownOperationException',
-            `${target || 'A request without X-Amz-Target'} is not an operation the local Firehose serves (${Object.keys(operations).join(', ')}).`,
-          );
-        }
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(body.toString('utf8') || '{}');
-        } catch {
-          throw new FirehoseApiError('SerializationException', 'The request body is not JSON.');
-        }
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-          throw new FirehoseApiError('SerializationException', 'The request body must be a JSON object.');
-        return operation(parsed as Record<string, unknown>);
-      })
-      .then((result) => answer(200, result), fail);
-  };
+  return awsJsonRequestListener({
+    emulator: 'the local Firehose',
+    targetPrefix: TARGET_PREFIX,
+    operations,
+    maxBodyBytes: REQUEST_BODY_MAX_BYTES,
+    internalErrorType: 'ServiceUnavailableException',
+  });
 }
 
 function decodeRecord(record: unknown, where: string): { data: string; bytes: Buffer } {
@@ -246,28 +192,4 @@ function describeKinesisSourced(stream: KinesisRedshiftDeliveryStream) {
       },
     ],
   };
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > REQUEST_BODY_MAX_BYTES) {
-        reject(
-          new FirehoseApiError(
-            'InvalidArgumentException',
-            `The request body exceeds ${REQUEST_BODY_MAX_BYTES} bytes; no valid Firehose request is that large.`,
-            413,
-          ),
-        );
-        request.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
 }

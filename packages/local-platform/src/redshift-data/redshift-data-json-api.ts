@@ -1,4 +1,4 @@
-import { AwsJsonApiError, awsJsonRequestListener, type AwsJsonOperation } from '../aws-json-api';
+import { AwsJsonError, awsJsonRequestListener, type JsonOperation } from '../aws-json-protocol';
 import type { SqlParameter } from './named-parameters';
 import type { RedshiftDataStatements, Statement, StatementTarget, SubStatement } from './redshift-data-statements';
 
@@ -23,7 +23,7 @@ export interface RedshiftDataApiOptions {
 export function redshiftDataRequestListener(statements: RedshiftDataStatements, options: RedshiftDataApiOptions = {}) {
   const pageBytes = options.resultPageBytes ?? RESULT_PAGE_MAX_BYTES;
 
-  const operations: Record<string, AwsJsonOperation> = {
+  const operations: Record<string, JsonOperation> = {
     async ExecuteStatement(request) {
       const sql = requiredSql(request.Sql, 'Sql');
       const statement = statements.submit(targetOf(request), [sql], {
@@ -68,7 +68,7 @@ export function redshiftDataRequestListener(statements: RedshiftDataStatements, 
           `${id} is a batch: ask for the result of one of its statements, <id>:1 to <id>:${found.statement.subStatements.length}.`,
         );
       if (subStatement.status !== 'FINISHED' || subStatement.result === undefined)
-        throw new AwsJsonApiError(
+        throw new AwsJsonError(
           'ResourceNotFoundException',
           `Query ${id} does not have result (status ${subStatement.status}${subStatement.hasResultSet || subStatement.status !== 'FINISHED' ? '' : ', no result set'}). Please check query status with DescribeStatement.`,
         );
@@ -121,12 +121,13 @@ export function redshiftDataRequestListener(statements: RedshiftDataStatements, 
   };
 
   return awsJsonRequestListener({
-    serviceName: 'the local Redshift Data API',
+    emulator: 'the local Redshift Data API',
     targetPrefix: 'RedshiftData.',
     operations,
     // 40 statements of 100,000 bytes plus JSON framing.
     maxBodyBytes: 8 * 1024 * 1024,
     internalErrorType: 'InternalServerException',
+    bodyTooLargeErrorType: 'ValidationException',
   });
 }
 
@@ -274,8 +275,8 @@ function optionalString(value: unknown, field: string): string | undefined {
   return value;
 }
 
-function validation(message: string): AwsJsonApiError {
-  return new AwsJsonApiError('ValidationException', message);
+function validation(message: string): AwsJsonError {
+  return new AwsJsonError('ValidationException', message);
 }
 
 function encodeToken(offset: number): string {

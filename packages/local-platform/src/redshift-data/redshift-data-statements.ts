@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, type FieldDef, type PoolClient, type QueryArrayResult } from 'pg';
-import { AwsJsonApiError } from '../aws-json-api';
+import { AwsJsonError } from '../aws-json-protocol';
 import { bindNamedParameters, type SqlParameter } from './named-parameters';
 import {
   toColumnMetadata,
@@ -88,11 +88,11 @@ export class RedshiftDataStatements {
     options: { isBatch: boolean; parameters?: SqlParameter[]; statementName?: string },
   ): Statement {
     if (this.closing)
-      throw new AwsJsonApiError('InternalServerException', 'The local Redshift Data API is shutting down.', 500);
+      throw new AwsJsonError('InternalServerException', 'The local Redshift Data API is shutting down.', 500);
     const bound = sqls.map((sql) => bindNamedParameters(sql, options.parameters ?? []));
     const missing = [...new Set(bound.flatMap((statement) => statement.missing))];
     if (missing.length > 0)
-      throw new AwsJsonApiError(
+      throw new AwsJsonError(
         'ValidationException',
         `The SQL uses ${missing.map((name) => `:${name}`).join(', ')} but Parameters gives no value for it.`,
       );
@@ -134,11 +134,10 @@ export class RedshiftDataStatements {
   find(id: string): { statement: Statement; subStatement?: SubStatement } {
     const [statementId, number] = id.split(':');
     const statement = this.statements.get(statementId ?? '');
-    if (statement === undefined) throw new AwsJsonApiError('ResourceNotFoundException', `Query ${id} does not exist.`);
+    if (statement === undefined) throw new AwsJsonError('ResourceNotFoundException', `Query ${id} does not exist.`);
     if (number === undefined) return { statement };
     const subStatement = statement.isBatch ? statement.subStatements[Number(number) - 1] : undefined;
-    if (subStatement === undefined)
-      throw new AwsJsonApiError('ResourceNotFoundException', `Query ${id} does not exist.`);
+    if (subStatement === undefined) throw new AwsJsonError('ResourceNotFoundException', `Query ${id} does not exist.`);
     return { statement, subStatement };
   }
 

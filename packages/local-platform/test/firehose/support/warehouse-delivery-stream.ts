@@ -1,5 +1,8 @@
 import { TEST_ACCOUNT_ID, TEST_STAGE } from '@retail/test-support';
-import { declaredKinesisSourcedDeliveryStreams, readPlatformTemplateSync } from '../../../src/cloudformation/read-platform-template';
+import {
+  declaredKinesisSourcedDeliveryStreams,
+  readPlatformTemplateSync,
+} from '../../../src/cloudformation/read-platform-template';
 import type { KinesisSourcedDeliveryStreamConfig } from '../../../src/firehose';
 
 /**
@@ -15,7 +18,11 @@ export function warehouseDeliveryStream(options: {
     (stream) => stream.logicalId === 'WarehouseDeliveryStream',
   );
   if (declared === undefined) throw new Error('The platform template declares no WarehouseDeliveryStream.');
-  const { CopyCommand: copy, S3Configuration: staging, ...destination } = declared.destination as {
+  const {
+    CopyCommand: copy,
+    S3Configuration: staging,
+    ...destination
+  } = declared.destination as {
     CopyCommand: { CopyOptions: string };
     S3Configuration: Record<string, unknown>;
   };

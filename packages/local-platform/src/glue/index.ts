@@ -1,0 +1,21 @@
+export { localGlueComponent, GLUE_RESOURCE_TYPES } from './glue-component';
+export {
+  jobRunProgressFile,
+  startLocalGlue,
+  LocalGlueService,
+  type JobRunProgress,
+  type JobRunRecord,
+  type LocalGlue,
+  type LocalGlueOptions,
+} from './local-glue';
+export {
+  parseCrawler,
+  parseDatabase,
+  parseJob,
+  GlueDefinitionError,
+  type LocalCrawlerDefinition,
+  type LocalDatabaseDefinition,
+  type LocalJobDefinition,
+} from './glue-resource-definitions';
+export { type CrawlOutcome } from './s3-crawl';
+export { JsonSchemaInference, type CatalogColumn } from './json-schema-inference';
