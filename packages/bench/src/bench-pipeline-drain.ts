@@ -7,11 +7,14 @@ import {
   type InvoiceTableCount,
   type RawBucketLineCounter,
 } from './bench-pipeline-sinks';
+import type { WarehouseCount, WarehouseCounter } from './warehouse-copy-throughput';
 
 export interface DrainInput {
   invoiceTable: { client: DynamoDBClient; tableName: string };
   /** Shared across loads: it only reads the objects it has not read yet. */
   rawBucket: RawBucketLineCounter;
+  /** The local warehouse, when the platform runs one (Firehose's Redshift destination loads it from the stream). */
+  warehouse: WarehouseCounter | undefined;
   stateDir: string;
   streamArn: string;
   /** Lines the API accepted in this load: what each sink must hold. */
@@ -39,6 +42,10 @@ export interface DrainResult {
    */
   dynamodbSeenBy: 'line count' | 'table writer checkpoints' | 'not observable';
   rawS3CompleteAt: number | undefined;
+  /** When the landing table held every delivery of this load and the merge had put every line in the fact table. */
+  warehouseCompleteAt: number | undefined;
+  /** The last count of the warehouse's tables (undefined without a warehouse). */
+  warehouseCount: WarehouseCount | undefined;
   /** When each stream consumer had committed the last record of every shard (from its checkpoints, sampled each second). */
   consumers: { functionName: string; caughtUpAt: number | undefined }[];
   lastCount: InvoiceTableCount | undefined;
@@ -50,6 +57,7 @@ const POSITIONS_INTERVAL_MS = 1_000;
 // Listing the prefix walks s3rver's folders: every 2 s keeps that cheap.
 const RAW_BUCKET_INTERVAL_MS = 2_000;
 const MIN_COUNT_INTERVAL_MS = 2_000;
+const WAREHOUSE_INTERVAL_MS = 1_000;
 // dynalite reads the whole table for a count (20-40 s at full size under load): at most a quarter of its time goes
 // to the bench's readings, and none while the table writer is busy.
 const COUNT_SPACING_FACTOR = 3;
@@ -59,8 +67,8 @@ const SCHEDULE_TICK_MS = 250;
 const PROGRESS_INTERVAL_MS = 15_000;
 
 /**
- * Polls the sinks from the moment the API accepted the last row until both hold every accepted line: the raw bucket
- * by line ids in its objects; DynamoDB by a COUNT scan of its line items (first load), run when the table writer's
+ * Polls the sinks from the moment the API accepted the last row until each holds every accepted line: the raw bucket
+ * by line ids in its objects; the warehouse by its landing and fact tables' counts; DynamoDB by a COUNT scan of its line items (first load), run when the table writer's
  * checkpoints stop moving, and timed by those checkpoints (a scan at full size takes longer than the precision wanted).
  * The consumers' checkpoints, sampled each second, also time the second load's DynamoDB writes (the same items
  * rewritten) and show which consumer the drain waits for.
@@ -75,6 +83,8 @@ export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
     dynamodbConfirmedAt: undefined,
     dynamodbSeenBy: firstLoad ? 'line count' : 'table writer checkpoints',
     rawS3CompleteAt: undefined,
+    warehouseCompleteAt: undefined,
+    warehouseCount: undefined,
     consumers: [],
     lastCount: undefined,
     countScans: { count: 0, totalMs: 0 },
@@ -83,6 +93,7 @@ export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
   const timedOut = () => performance.now() >= deadline;
   const done = () =>
     result.rawS3CompleteAt !== undefined &&
+    (input.warehouse === undefined || result.warehouseCompleteAt !== undefined) &&
     (result.dynamodbCompleteAt !== undefined || result.dynamodbSeenBy === 'not observable');
 
   const writerShards = (positions: ConsumerPosition[]) =>
@@ -118,6 +129,18 @@ export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
       await input.rawBucket.refresh();
       if (input.rawBucket.linesDelivered(input.loadNumber) >= input.lines) result.rawS3CompleteAt = performance.now();
       else await sleep(RAW_BUCKET_INTERVAL_MS);
+    }
+  };
+  // Every delivery of this load in the landing table (Firehose delivers at least once: it may hold more) and every
+  // line in the fact table; the merge runs right after each COPY, so the two complete together.
+  const pollWarehouse = async () => {
+    const warehouse = input.warehouse;
+    while (warehouse !== undefined && result.warehouseCompleteAt === undefined && !timedOut()) {
+      const count = await warehouse.count();
+      result.warehouseCount = count;
+      if (count.landingRows >= input.lines * input.loadNumber && count.factLines >= input.lines)
+        result.warehouseCompleteAt = performance.now();
+      else await sleep(WAREHOUSE_INTERVAL_MS);
     }
   };
   const pollInvoiceTable = async () => {
@@ -164,13 +187,17 @@ export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
       const table = firstLoad
         ? `dynamodb ${result.lastCount?.lines.toLocaleString('en-GB') ?? '?'} lines`
         : 'dynamodb (rewrites)';
+      const warehouse =
+        result.warehouseCount === undefined
+          ? ''
+          : `, warehouse ${result.warehouseCount.factLines.toLocaleString('en-GB')} lines`;
       input.log(
-        `  +${seconds} s: ${table}, raw s3 ${input.rawBucket.linesDelivered(input.loadNumber).toLocaleString('en-GB')} of ${input.lines.toLocaleString('en-GB')} lines`,
+        `  +${seconds} s: ${table}, raw s3 ${input.rawBucket.linesDelivered(input.loadNumber).toLocaleString('en-GB')}${warehouse} of ${input.lines.toLocaleString('en-GB')} lines`,
       );
     }
   };
 
-  await Promise.all([samplePositions(), pollRawBucket(), pollInvoiceTable(), reportProgress()]);
+  await Promise.all([samplePositions(), pollRawBucket(), pollWarehouse(), pollInvoiceTable(), reportProgress()]);
   // One more sample, so a consumer that finished with the last reading is timed too.
   history.push({ at: performance.now(), positions: await readConsumerPositions(input.stateDir, input.streamArn) });
   result.consumers = caughtUpTimes(history);

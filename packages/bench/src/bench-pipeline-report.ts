@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { DrainResult } from './bench-pipeline-drain';
-import { MEASUREMENT_ROUNDS, type EmulatorThroughput } from './emulator-throughput';
+import { MEASUREMENT_ROUNDS, type BestRound, type EmulatorThroughput } from './emulator-throughput';
 import type { Throughput } from './ingest-benchmarks';
 import { type LoadSummary, type ReconcileReport } from '@retail/cli';
 
@@ -20,6 +20,9 @@ export interface LoadRun {
   drainedAt: number;
   reconcile: ReconcileReport;
 }
+
+/** Target: the warehouse stage at least half the embedded PostgreSQL's own COPY FROM STDIN rate. */
+export const MIN_RATIO_TO_WAREHOUSE_COPY = 0.5;
 
 export interface SlowestEmulator {
   name: keyof EmulatorThroughput;
@@ -52,8 +55,13 @@ export function formatEmulators(emulators: EmulatorThroughput, concurrency: numb
   ];
 }
 
+export function formatWarehouseCopy(copy: BestRound<Throughput>): string {
+  const rounds = copy.roundsPerSecond.map(n).join(', ');
+  return `  PostgreSQL COPY FROM STDIN ${n(copy.perSecond).padStart(8)} rows/s     ${n(copy.items)} landing rows as COPY text, one COPY, ${seconds(copy.elapsedMs)}; rounds ${rounds}/s (the warehouse stage's bound)`;
+}
+
 /** A load's stages: when each finished after the first request, its rows/s over that time, and its drain after the API. */
-export function formatLoadRun(run: LoadRun, slowest: SlowestEmulator): string[] {
+export function formatLoadRun(run: LoadRun, slowest: SlowestEmulator, warehouseCopy?: Throughput): string[] {
   const { load, drain, startedAt, apiAcceptedAt } = run;
   const lines = load.accepted;
   const stage = (label: string, at: number | undefined, note: string) => {
@@ -62,10 +70,12 @@ export function formatLoadRun(run: LoadRun, slowest: SlowestEmulator): string[] 
     const drained = at === apiAcceptedAt ? '' : `  drain ${seconds(at - apiAcceptedAt).padStart(8)} after the API`;
     return `  ${label.padEnd(28)} +${seconds(elapsed).padStart(8)}  ${n(lines / (elapsed / 1000)).padStart(7)} rows/s${drained}  ${note}`;
   };
-  const lastSinkAt =
-    drain.dynamodbCompleteAt !== undefined && drain.rawS3CompleteAt !== undefined
-      ? Math.max(drain.dynamodbCompleteAt, drain.rawS3CompleteAt)
-      : undefined;
+  const lastOf = (...times: (number | undefined)[]) =>
+    times.every((time) => time !== undefined) ? Math.max(...(times as number[])) : undefined;
+  const warehouseRuns = drain.warehouseCount !== undefined;
+  // The raw archive and DynamoDB were the pipeline before the warehouse: their end is compared across versions.
+  const lastStreamSinkAt = lastOf(drain.dynamodbCompleteAt, drain.rawS3CompleteAt);
+  const lastSinkAt = warehouseRuns ? lastOf(lastStreamSinkAt, drain.warehouseCompleteAt) : lastStreamSinkAt;
   const endToEnd = lastSinkAt === undefined ? undefined : load.rowsSent / ((lastSinkAt - startedAt) / 1000);
   const ratio = endToEnd === undefined ? undefined : endToEnd / slowest.perSecond;
   const confirmed =
@@ -78,6 +88,26 @@ export function formatLoadRun(run: LoadRun, slowest: SlowestEmulator): string[] 
       : drain.dynamodbSeenBy === 'table writer checkpoints'
         ? "(the same items rewritten: timed by the table writer's checkpoints)"
         : 'the same items are rewritten and the platform keeps no checkpoints to time it by';
+  const warehouseNote =
+    drain.warehouseCount === undefined
+      ? ''
+      : `(${n(drain.warehouseCount.factLines)} lines in the fact table, ${n(drain.warehouseCount.landingRows)} rows landed)`;
+  const warehouseRate =
+    drain.warehouseCompleteAt === undefined ? undefined : lines / ((drain.warehouseCompleteAt - startedAt) / 1000);
+  const warehouseLines =
+    !warehouseRuns || warehouseCopy === undefined
+      ? []
+      : [
+          warehouseRate === undefined
+            ? '  warehouse / PostgreSQL COPY  n/a  FAIL'
+            : `  warehouse / PostgreSQL COPY  ${(warehouseRate / warehouseCopy.perSecond).toFixed(2)} (${n(warehouseRate)} / ${n(warehouseCopy.perSecond)} rows/s of COPY FROM STDIN alone; target >= ${MIN_RATIO_TO_WAREHOUSE_COPY.toFixed(2)})  ${verdict(warehouseRate / warehouseCopy.perSecond >= MIN_RATIO_TO_WAREHOUSE_COPY)}`,
+        ];
+  const withoutWarehouse =
+    !warehouseRuns || lastStreamSinkAt === undefined
+      ? []
+      : [
+          `  DynamoDB and raw S3 complete +${seconds(lastStreamSinkAt - startedAt)}  ${n(load.rowsSent / ((lastStreamSinkAt - startedAt) / 1000))} rows/s (the sinks of the pipeline before the warehouse: compare with a run without it)`,
+        ];
   const rawNote = `(${n(drain.rawS3.lines)} lines ${run.loadNumber > 1 ? `delivered ${run.loadNumber} times ` : ''}in ${n(drain.rawS3.objects)} objects so far, ${n(drain.rawS3.records)} records)`;
   const wallSeconds = (run.drainedAt - startedAt) / 1000;
   const cpu = run.cpu.map(({ name, seconds: used }) => `${name} ${n(used)} s`).join(', ');
@@ -92,9 +122,12 @@ export function formatLoadRun(run: LoadRun, slowest: SlowestEmulator): string[] 
     stage('API accepted the last row', apiAcceptedAt, ''),
     stage('DynamoDB complete', drain.dynamodbCompleteAt, dynamodbNote),
     stage('raw S3 complete', drain.rawS3CompleteAt, rawNote),
+    ...(warehouseRuns ? [stage('warehouse complete', drain.warehouseCompleteAt, warehouseNote)] : []),
     `  stream consumers caught up   ${consumers.join('; ') || 'no checkpoints found'}`,
     `  CPU seconds, first request to drained (${n(wallSeconds)} s x ${cores} cores = ${n(wallSeconds * cores)} core-s, shared with other users):`,
     `    ${cpu || 'not available (no /proc)'}`,
+    ...warehouseLines,
+    ...withoutWarehouse,
     endToEnd === undefined
       ? '  end to end                   not complete'
       : `  end to end                   ${n(endToEnd)} rows/s (${n(load.rowsSent)} rows / ${seconds(lastSinkAt! - startedAt)} from the first request to the last sink complete)`,

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createLocalAwsClients, type StackFile } from '@retail/local-platform';
+import type { InvoiceLineEvent } from '@retail/domain';
 import { FIREHOSE_BUFFER_INTERVAL_VARIABLE } from '@retail/local-platform/firehose';
 import { BENCH_PIPELINE_USAGE, parseBenchPipelineArgs, type BenchPipelineOptions } from './bench-pipeline-args';
 import { cpuSecondsBetween, readCpuSeconds } from './bench-pipeline-cpu';
@@ -10,6 +11,7 @@ import {
   checkedFiguresThatChanged,
   formatEmulators,
   formatLoadRun,
+  formatWarehouseCopy,
   slowestEmulator,
   verdict,
   type LoadRun,
@@ -29,6 +31,7 @@ import {
 import { EMULATOR_SAMPLE_ROWS, measureEmulatorThroughput } from './emulator-throughput';
 import { describeMachine, invoiceLineRecords, measureApiLoad, warmUpApi } from './ingest-benchmarks';
 import { withThrowAwayPlatform } from './throw-away-platform';
+import { measureWarehouseCopy, WarehouseCounter } from './warehouse-copy-throughput';
 
 // The service whose stream consumer writes the invoice table: its function names start with its `service:` name.
 const TABLE_WRITER_SERVICE_FILE = join(REPOSITORY_ROOT, 'services', 'stream-to-dynamo', 'serverless.yml');
@@ -89,6 +92,7 @@ async function runBench(
     );
   const targets = targetsOfLocalStack(stack);
   const clients = createLocalAwsClients(stack.endpoints, stack.region);
+  let warehouse: WarehouseCounter | undefined;
   try {
     const { invoiceTable, rawBucket } = targets;
     if (!invoiceTable || !rawBucket)
@@ -104,7 +108,19 @@ async function runBench(
       log,
     });
     const slowest = slowestEmulator(emulators);
-    const output = [...formatEmulators(emulators, options.concurrency), ''];
+    const output = formatEmulators(emulators, options.concurrency);
+    const { warehouseUrl } = stack;
+    let warehouseCopy: Awaited<ReturnType<typeof measureWarehouseCopy>> | undefined;
+    if (warehouseUrl !== undefined) {
+      log(`PostgreSQL COPY FROM STDIN alone: ${records.length.toLocaleString('en-GB')} landing rows, best of 3 rounds`);
+      warehouseCopy = await measureWarehouseCopy(
+        warehouseUrl,
+        records.map((record) => JSON.parse(Buffer.from(record.Data!).toString('utf8')) as InvoiceLineEvent),
+      );
+      output.push(formatWarehouseCopy(warehouseCopy));
+    }
+    output.push('');
+    warehouse = warehouseUrl === undefined ? undefined : await WarehouseCounter.connect(warehouseUrl);
 
     const api = { apiUrl: stack.apiUrl, apiKey: stack.apiKey };
     await warmUpApi(api, options.concurrency);
@@ -125,6 +141,7 @@ async function runBench(
       const drain = await waitForSinks({
         invoiceTable,
         rawBucket: rawLines,
+        warehouse,
         stateDir: stack.stateDir,
         streamArn: stream.arn,
         lines: load.accepted,
@@ -140,7 +157,7 @@ async function runBench(
       const run: LoadRun = { loadNumber, startedAt, apiAcceptedAt, load, drain, cpu, drainedAt, reconcile: report };
       runs.push(run);
       output.push(
-        ...formatLoadRun(run, slowest),
+        ...formatLoadRun(run, slowest, warehouseCopy),
         '',
         `Reconcile after load ${loadNumber}:`,
         formatReconcileReport(report),
@@ -158,6 +175,7 @@ async function runBench(
         rowsNotAccepted(run.load) === 0 &&
         run.load.stoppedBy === undefined &&
         run.drain.rawS3CompleteAt !== undefined &&
+        (warehouse === undefined || run.drain.warehouseCompleteAt !== undefined) &&
         (run.drain.dynamodbCompleteAt !== undefined || run.drain.dynamodbSeenBy === 'not observable') &&
         run.reconcile.differences.length === 0,
     );
@@ -165,6 +183,7 @@ async function runBench(
   } finally {
     clients.destroy();
     targets.close();
+    await warehouse?.close();
   }
 }
 

@@ -30,3 +30,4 @@ export {
   type KinesisSourcedOptions,
 } from './kinesis-sourced-streams';
 export { REDSHIFT_MANIFEST_FAILED } from './kinesis-redshift-delivery-stream';
+export { copyTextLine } from './redshift-copy-rows';
