@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { LOOPBACK_HOST } from './platform-settings';
 
 /** A port nothing listens on right now (the OS picks it), for children that must be told their port up front. */
@@ -33,5 +33,16 @@ export function assertPortFree(port: number, setting: string, host: string = LOO
       ),
     );
     server.listen(port, host, () => server.close(() => resolve()));
+  });
+}
+
+/** Starts `server` listening; resolves with the port it got (the OS picks one for port 0). */
+export function listenOn(server: Server, port: number, host: string = LOOPBACK_HOST): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
   });
 }

@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '@retail/adapters';
@@ -10,6 +9,7 @@ import { startKinesisSourcedStreams, type KinesisSourcedDeliveryStreams } from '
 import type { KinesisSourcedOptions } from './kinesis-sourced-streams';
 import { LocalDeliveryStream, type Buffering, type ObjectStore } from './local-delivery-stream';
 import type { ObjectReader } from './redshift-copy';
+import { listenOn } from '../free-port';
 
 export interface LocalDeliveryStreamConfig {
   /** DeliveryStreamName. */
@@ -115,7 +115,7 @@ export async function startLocalFirehose(options: LocalFirehoseOptions): Promise
     firehoseRequestListener(streams, [...accountIds][0] ?? '000000000000', kinesisSourced?.streams),
   );
   const host = options.host ?? '127.0.0.1';
-  const port = await listen(server, options.port ?? 0, host);
+  const port = await listenOn(server, options.port ?? 0, host);
   let stopped: Promise<void> | undefined;
   return {
     endpoint: `http://${host}:${port}`,
@@ -169,14 +169,4 @@ function bucketNameOf(config: LocalDeliveryStreamConfig): string {
       `Delivery stream ${config.name}: give bucketName, or a resolved BucketARN (arn:aws:s3:::<bucket>).`,
     );
   return bucketName;
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }

@@ -1,3 +1,4 @@
+import type { ClientBase } from 'pg';
 import type { RedshiftCopyOptions } from './redshift-destination';
 
 /** A column of the COPY's target table, as PostgreSQL's information_schema describes it. */
@@ -9,6 +10,46 @@ export interface TargetColumn {
   maxLength: number | null;
   numericPrecision: number | null;
   numericScale: number | null;
+}
+
+/**
+ * The target table's columns as COPY fills them: those named (the COPY's column list, matched case-insensitively as
+ * Redshift matches them) in that order, or every column in table order when none is named. Errors are phrased as
+ * Redshift phrases them; `fail` makes the caller's own error type of them.
+ */
+export async function readTargetColumns(
+  client: ClientBase,
+  table: string,
+  columnNames: readonly string[],
+  fail: (message: string) => Error = (message) => new Error(message),
+): Promise<TargetColumn[]> {
+  const [schema, name] = table.includes('.') ? table.split('.') : ['public', table];
+  const { rows } = await client.query<{
+    column_name: string;
+    data_type: string;
+    character_maximum_length: number | null;
+    numeric_precision: number | null;
+    numeric_scale: number | null;
+  }>(
+    `SELECT column_name, data_type, character_maximum_length, numeric_precision, numeric_scale
+       FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+    [schema!.toLowerCase(), name!.toLowerCase()],
+  );
+  if (rows.length === 0) throw fail(`relation "${table}" does not exist: has the warehouse schema been applied?`);
+  const byName = new Map(rows.map((row) => [row.column_name, row]));
+  const names =
+    columnNames.length > 0 ? columnNames.map((column) => column.toLowerCase()) : rows.map((row) => row.column_name);
+  return names.map((column) => {
+    const row = byName.get(column);
+    if (row === undefined) throw fail(`column "${column}" of relation "${table}" does not exist`);
+    return {
+      name: column,
+      dataType: row.data_type,
+      maxLength: row.character_maximum_length,
+      numericPrecision: row.numeric_precision,
+      numericScale: row.numeric_scale,
+    };
+  });
 }
 
 /** One row Redshift would reject, with the stl_load_errors columns that matter. */

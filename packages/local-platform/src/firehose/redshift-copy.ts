@@ -2,16 +2,16 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { splitConcatenatedJson } from './concatenated-json';
 import {
   copyTextLine,
   parseJsonpaths,
+  readTargetColumns,
   recordToRow,
   type FieldLocator,
   type RowError,
-  type TargetColumn,
 } from './redshift-copy-rows';
 import type { RedshiftCopyCommand } from './redshift-destination';
 
@@ -86,7 +86,12 @@ export class RedshiftCopyExecutor {
           .rowCount
       )
         return 'already-loaded';
-      const columns = await this.targetColumns(client);
+      const columns = await readTargetColumns(
+        client,
+        this.copy.table,
+        this.copy.columns,
+        (message) => new CopyFailedError(message),
+      );
       const locator = await this.fieldLocator(columns.length);
       const entries = await this.manifestEntries(manifestBucket, manifestKey);
       const lines: string[] = [];
@@ -156,40 +161,6 @@ export class RedshiftCopyExecutor {
     } finally {
       client.release(failed ? undefined : undefined);
     }
-  }
-
-  private async targetColumns(client: PoolClient): Promise<TargetColumn[]> {
-    const [schema, table] = this.copy.table.includes('.') ? this.copy.table.split('.') : ['public', this.copy.table];
-    const { rows } = await client.query<{
-      column_name: string;
-      data_type: string;
-      character_maximum_length: number | null;
-      numeric_precision: number | null;
-      numeric_scale: number | null;
-    }>(
-      `SELECT column_name, data_type, character_maximum_length, numeric_precision, numeric_scale
-         FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
-      [schema!.toLowerCase(), table!.toLowerCase()],
-    );
-    if (rows.length === 0)
-      throw new CopyFailedError(`relation "${this.copy.table}" does not exist: has the warehouse schema been applied?`);
-    const byName = new Map(rows.map((row) => [row.column_name, row]));
-    const names =
-      this.copy.columns.length > 0
-        ? this.copy.columns.map((name) => name.toLowerCase())
-        : rows.map((row) => row.column_name);
-    return names.map((name) => {
-      const row = byName.get(name);
-      if (row === undefined)
-        throw new CopyFailedError(`column "${name}" of relation "${this.copy.table}" does not exist`);
-      return {
-        name,
-        dataType: row.data_type,
-        maxLength: row.character_maximum_length,
-        numericPrecision: row.numeric_precision,
-        numericScale: row.numeric_scale,
-      };
-    });
   }
 
   private async fieldLocator(columnCount: number): Promise<FieldLocator> {

@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '@retail/adapters';
@@ -14,6 +13,7 @@ import type { LocalCrawlerDefinition, LocalDatabaseDefinition, LocalJobDefinitio
 import { crawlJdbcTargets } from './jdbc-crawl';
 import { runLocalLoadJob, type JobBookmark, type LoadJobProgress } from './local-load-job';
 import { crawlS3Targets, emptyCrawlOutcome, type CrawlOutcome } from './s3-crawl';
+import { listenOn } from '../free-port';
 
 export interface LocalGlueOptions {
   /** 0 picks a free port. */
@@ -428,7 +428,7 @@ export async function startLocalGlue(options: LocalGlueOptions): Promise<LocalGl
   const host = options.host ?? '127.0.0.1';
   let port: number;
   try {
-    port = await listen(server, options.port ?? 0, host);
+    port = await listenOn(server, options.port ?? 0, host);
   } catch (error) {
     s3.destroy();
     throw error;
@@ -478,14 +478,4 @@ function uniqueByName<T extends { name: string; logicalId: string }>(
     byName.set(item.name, item);
   }
   return byName;
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }

@@ -3,9 +3,9 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { copyTextLine, parseJsonpaths, recordToRow, type TargetColumn } from '../firehose/redshift-copy-rows';
+import { copyTextLine, parseJsonpaths, readTargetColumns, recordToRow } from '../firehose/redshift-copy-rows';
 import type { RedshiftCopyOptions } from '../firehose/redshift-destination';
-import { jsonpathsDocument, mergeLanding, readLandingColumns, type LandingColumns } from '../warehouse';
+import { jsonpathsDocument, mergeLanding, readLandingColumns } from '../warehouse';
 import type { DataCatalog } from './data-catalog';
 import { decodeObject } from './ndjson-object';
 
@@ -100,7 +100,11 @@ export async function runLocalLoadJob(options: {
   const client = new Client({ connectionString: options.warehouseUrl });
   await client.connect();
   try {
-    const columns = await targetColumns(client, landing);
+    const columns = await readTargetColumns(
+      client,
+      landing.table,
+      landing.columns.map((column) => column.name),
+    );
     const locator = parseJsonpaths(JSON.stringify(jsonpathsDocument(landing)), columns.length, 'landing-columns.yml');
     const columnList = columns.map((column) => `"${column.name}"`).join(', ');
     // Every object of the run in one transaction: the landing table gets all of this run's rows or none.
@@ -142,32 +146,6 @@ export async function runLocalLoadJob(options: {
     await client.end();
   }
   return { ...progress, bookmark };
-}
-
-async function targetColumns(client: Client, landing: LandingColumns): Promise<TargetColumn[]> {
-  const [schema, name] = landing.table.split('.');
-  const { rows } = await client.query<{
-    column_name: string;
-    data_type: string;
-    character_maximum_length: number | null;
-    numeric_precision: number | null;
-    numeric_scale: number | null;
-  }>(
-    `SELECT column_name, data_type, character_maximum_length, numeric_precision, numeric_scale
-     FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2`,
-    [schema, name],
-  );
-  return landing.columns.map(({ name: column }) => {
-    const row = rows.find((candidate) => candidate.column_name === column);
-    if (row === undefined) throw new Error(`${landing.table} has no column ${column} (landing-columns.yml lists it).`);
-    return {
-      name: column,
-      dataType: row.data_type,
-      maxLength: row.character_maximum_length,
-      numericPrecision: row.numeric_precision,
-      numericScale: row.numeric_scale,
-    };
-  });
 }
 
 function s3Location(location: string): { bucket: string; prefix: string } {

@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { assertPortFree } from '../free-port';
+import { assertPortFree, listenOn } from '../free-port';
 import { LOOPBACK_HOST } from '../platform-settings';
 import { redshiftDataRequestListener, type RedshiftDataApiOptions } from './redshift-data-json-api';
 import { RedshiftDataStatements } from './redshift-data-statements';
@@ -29,11 +28,7 @@ export async function startLocalRedshiftData(options: LocalRedshiftDataOptions):
   const server: Server = createServer(redshiftDataRequestListener(statements, options));
   // The SDK keeps connections alive between polls: without this, close() would wait for them to time out.
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, LOOPBACK_HOST, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOn(server, options.port, LOOPBACK_HOST);
   return {
     endpoint: `http://${LOOPBACK_HOST}:${port}`,
     port,
