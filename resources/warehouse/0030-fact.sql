@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS retail.fact_invoice_line (
   stock_code_kind VARCHAR(32) NOT NULL,
   is_product BOOLEAN NOT NULL,
   first_loaded_at TIMESTAMP NOT NULL,      -- when the line first reached the landing table
+  last_loaded_at TIMESTAMP NOT NULL,       -- the loaded_at of the copy merged last: older or equal copies are skipped
   merged_at TIMESTAMP NOT NULL,            -- the last merge that wrote it
   PRIMARY KEY (line_id)                    -- enforced by PostgreSQL; on Redshift informational, the merge keeps it
 )

@@ -5,7 +5,9 @@
 
 DROP TABLE IF EXISTS merge_batch;
 
--- The latest landed copy of each line since the watermark (copies of one line_id carry the same event).
+-- The latest landed copy of each line since the watermark (copies of one line_id carry the same event), among the
+-- copies newer than the one already merged: re-reading the hour's window skips what earlier merges wrote, so each
+-- merge costs what arrived since the last one, not the whole window again.
 CREATE TEMP TABLE merge_batch AS
 SELECT line_id, invoice_no, line_no, stock_code, description, quantity, invoice_date, unit_price, customer_id,
   country, line_total, invoice_kind, is_cancellation, stock_code_kind, is_product, loaded_at
@@ -14,6 +16,10 @@ FROM (
   FROM retail.invoice_line_landing landing
   JOIN retail.merge_watermark watermark ON watermark.landing_table = 'retail.invoice_line_landing'
   WHERE landing.loaded_at >= watermark.merged_through - INTERVAL '1 hour'
+    AND NOT EXISTS (
+      SELECT 1 FROM retail.fact_invoice_line merged
+      WHERE merged.line_id = landing.line_id AND merged.last_loaded_at >= landing.loaded_at
+    )
 ) ranked
 WHERE copy_rank = 1;
 
@@ -35,15 +41,16 @@ WHEN MATCHED THEN UPDATE SET
   is_cancellation = merge_batch.is_cancellation,
   stock_code_kind = merge_batch.stock_code_kind,
   is_product = merge_batch.is_product,
+  last_loaded_at = merge_batch.loaded_at,
   merged_at = GETDATE()
 WHEN NOT MATCHED THEN INSERT (
   line_id, invoice_no, line_no, stock_code, description, quantity, invoice_date, unit_price, customer_id, country,
-  line_total, invoice_kind, is_cancellation, stock_code_kind, is_product, first_loaded_at, merged_at
+  line_total, invoice_kind, is_cancellation, stock_code_kind, is_product, first_loaded_at, last_loaded_at, merged_at
 ) VALUES (
   merge_batch.line_id, merge_batch.invoice_no, merge_batch.line_no, merge_batch.stock_code, merge_batch.description,
   merge_batch.quantity, merge_batch.invoice_date, merge_batch.unit_price, merge_batch.customer_id,
   merge_batch.country, merge_batch.line_total, merge_batch.invoice_kind, merge_batch.is_cancellation,
-  merge_batch.stock_code_kind, merge_batch.is_product, merge_batch.loaded_at, GETDATE()
+  merge_batch.stock_code_kind, merge_batch.is_product, merge_batch.loaded_at, merge_batch.loaded_at, GETDATE()
 );
 
 UPDATE retail.merge_watermark

@@ -220,4 +220,57 @@ describe('the warehouse SQL on the embedded PostgreSQL', () => {
       expect(Number(customers[0]!.rfm)).toBe(Number(customers[0]!.sale_customers));
     });
   });
+
+  it('merges only copies newer than the one merged: a late older copy changes nothing, a newer one wins, a rerun writes nothing', async () => {
+    await withWarehouseClient(warehouse.url, async (client) => {
+      const columns = landing.columns
+        .map((column) => column.name)
+        .filter((name) => name !== 'line_id' && name !== 'description');
+      // A copy of line 536365:1 under a line id of its own, landed at an explicit time after the test's first watermark.
+      const { rows } = await client.query<{ merged_through: Date }>(
+        'SELECT merged_through FROM retail.merge_watermark',
+      );
+      const watermark = rows[0]!.merged_through;
+      const landCopy = (description: string, minutesAfterWatermark: number) =>
+        client.query(
+          `INSERT INTO ${landing.table} (line_id, description, ${columns.join(', ')}, ${landing.loadTimeColumn})
+           SELECT 'merge-order:1', $1, ${columns.join(', ')}, CAST($2 AS TIMESTAMP) + make_interval(mins => $3)
+           FROM ${landing.table} WHERE line_id = '536365:1' LIMIT 1`,
+          [description, watermark, minutesAfterWatermark],
+        );
+      const merged = async () =>
+        (
+          await client.query<{ description: string; merged_at: Date }>(
+            "SELECT description, merged_at FROM retail.fact_invoice_line WHERE line_id = 'merge-order:1'",
+          )
+        ).rows[0];
+      const mergedAtOfEveryOtherLine = async () =>
+        (
+          await client.query<{ latest: Date }>(
+            "SELECT MAX(merged_at) AS latest FROM retail.fact_invoice_line WHERE line_id <> 'merge-order:1'",
+          )
+        ).rows[0]!.latest.getTime();
+      const othersBefore = await mergedAtOfEveryOtherLine();
+
+      await landCopy('first copy', 2);
+      await mergeLanding(client);
+      expect((await merged())?.description).toBe('first copy');
+      // The window's other rows were merged before: this merge rewrote none of them.
+      expect(await mergedAtOfEveryOtherLine()).toBe(othersBefore);
+
+      // A COPY that began earlier and committed later: older than the merged copy, so it is not merged over it.
+      await landCopy('older copy', 1);
+      await mergeLanding(client);
+      const afterOlder = await merged();
+      expect(afterOlder?.description).toBe('first copy');
+
+      await landCopy('newer copy', 3);
+      await mergeLanding(client);
+      expect((await merged())?.description).toBe('newer copy');
+
+      const rerunBefore = (await merged())!.merged_at.getTime();
+      await mergeLanding(client);
+      expect((await merged())!.merged_at.getTime()).toBe(rerunBefore);
+    });
+  });
 });
