@@ -46,6 +46,8 @@ export interface DrainResult {
   warehouseCompleteAt: number | undefined;
   /** The last count of the warehouse's tables (undefined without a warehouse). */
   warehouseCount: WarehouseCount | undefined;
+  /** The first count, when the API had accepted the last row: what the warehouse still had to load from then on. */
+  warehouseFirstCount: { at: number; count: WarehouseCount } | undefined;
   /** When each stream consumer had committed the last record of every shard (from its checkpoints, sampled each second). */
   consumers: { functionName: string; caughtUpAt: number | undefined }[];
   lastCount: InvoiceTableCount | undefined;
@@ -85,6 +87,7 @@ export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
     rawS3CompleteAt: undefined,
     warehouseCompleteAt: undefined,
     warehouseCount: undefined,
+    warehouseFirstCount: undefined,
     consumers: [],
     lastCount: undefined,
     countScans: { count: 0, totalMs: 0 },
@@ -138,6 +141,7 @@ export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
     while (warehouse !== undefined && result.warehouseCompleteAt === undefined && !timedOut()) {
       const count = await warehouse.count();
       result.warehouseCount = count;
+      result.warehouseFirstCount ??= { at: performance.now(), count };
       if (count.landingRows >= input.lines * input.loadNumber && count.factLines >= input.lines)
         result.warehouseCompleteAt = performance.now();
       else await sleep(WAREHOUSE_INTERVAL_MS);
