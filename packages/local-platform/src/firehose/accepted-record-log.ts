@@ -44,12 +44,14 @@ export interface PendingRecordsSource {
 type LogLine =
   { accepted: LoggedRecord[] } | { delivering: { key: string; recordIds: string[] } } | { delivered: string };
 
-// Rewrite the log once it holds this much more than the pending records need.
+// Rewrite the log once it has grown by this much since its last rewrite (which held just the pending records).
 const DEFAULT_COMPACT_ABOVE_BYTES = 64 * 1024 * 1024;
 
 export class AcceptedRecordLog {
   private tail: Promise<unknown> = Promise.resolve();
   private bytes = 0;
+  /** The size of the last rewrite: what the pending records needed then. */
+  private rewrittenBytes = 0;
 
   private constructor(
     readonly file: string,
@@ -72,6 +74,7 @@ export class AcceptedRecordLog {
     const bytes = await rewrite(file, recovered);
     const log = new AcceptedRecordLog(file, await open(file, 'a'), pending, compactAboveBytes);
     log.bytes = bytes;
+    log.rewrittenBytes = bytes;
     return { log, recovered };
   }
 
@@ -104,7 +107,10 @@ export class AcceptedRecordLog {
       await this.handle.write(text);
       this.bytes += Buffer.byteLength(text);
       then();
-      if (this.pending.isIdle() ? this.bytes > 0 && 'delivered' in line : this.bytes > this.compactAboveBytes)
+      // Measured from the last rewrite: with more pending than the threshold, an absolute size would rewrite the
+      // whole log at every line.
+      const grownBy = this.bytes - this.rewrittenBytes;
+      if (this.pending.isIdle() ? this.bytes > 0 && 'delivered' in line : grownBy > this.compactAboveBytes)
         await this.compact();
     });
   }
@@ -112,6 +118,7 @@ export class AcceptedRecordLog {
   private async compact(): Promise<void> {
     await this.handle.close();
     this.bytes = await rewrite(this.file, this.pending.snapshot());
+    this.rewrittenBytes = this.bytes;
     this.handle = await open(this.file, 'a');
   }
 

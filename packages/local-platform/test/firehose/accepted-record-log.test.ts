@@ -91,6 +91,23 @@ describe('the accepted record log', () => {
     await log.close();
   });
 
+  it('does not rewrite itself at every line while more is pending than its threshold', async () => {
+    const pending = new Pending();
+    let rewrites = 0;
+    const counted = { isIdle: pending.isIdle, snapshot: () => (rewrites++, pending.snapshot()) };
+    const { log } = await AcceptedRecordLog.open(file, counted, 2_000);
+    // 200 records of about 80 bytes, none delivered: 16 KB pending, eight times the threshold.
+    for (let i = 0; i < 200; i++) {
+      const accepted = record(`r${i}`);
+      await log.accepted([accepted], () => pending.state.buffered.push(accepted));
+    }
+    // One rewrite per 2,000 bytes of growth at most, not one per line past the first 2,000 bytes.
+    expect(rewrites).toBeGreaterThan(0);
+    expect(rewrites).toBeLessThanOrEqual(10);
+    expect(recoverPendingRecords(await readFile(file, 'utf8'), file).buffered).toHaveLength(200);
+    await log.close();
+  });
+
   it('refuses a damaged line that is not the last, rather than lose what follows it', () => {
     expect(() => recoverPendingRecords('{"accepted":[]}\n{"acc\n{"delivered":"k"}\n', file)).toThrow(
       /line 2 is not JSON/,
