@@ -30,6 +30,7 @@ export interface WarehouseDeployment {
   adminSecretArn: string;
   loaderSecretArn: string;
   mergeSecretArn: string;
+  glueSecretArn: string;
   stagingBucket: string;
 }
 
@@ -78,6 +79,21 @@ export function mergeRunnerStatements(username: string, password: string, userEx
   ];
 }
 
+/**
+ * The Glue job's user (resources/glue-warehouse.yml): it COPYs into the landing table and runs merge-landing.sql as
+ * its postactions, so it reads and writes what the merge does (its temporary batch table included), nothing else.
+ */
+export function glueBatchStatements(username: string, password: string, userExists: boolean): string[] {
+  return [
+    userStatement(username, password, userExists),
+    `GRANT USAGE ON SCHEMA retail TO ${username}`,
+    `GRANT SELECT, INSERT ON retail.invoice_line_landing TO ${username}`,
+    `GRANT SELECT, INSERT, UPDATE ON retail.fact_invoice_line TO ${username}`,
+    `GRANT SELECT, UPDATE ON retail.merge_watermark TO ${username}`,
+    `GRANT TEMP ON DATABASE retail TO ${username}`,
+  ];
+}
+
 function userStatement(username: string, password: string, userExists: boolean): string {
   if (!/^[a-z_][a-z0-9_]*$/.test(username))
     throw new Error(`The secret's username ${username} is no Redshift user name.`);
@@ -122,14 +138,16 @@ export async function migrateWarehouse(
     };
     const loader = await credentials(deployment.loaderSecretArn);
     const mergeRunner = await credentials(deployment.mergeSecretArn);
+    const glueBatch = await credentials(deployment.glueSecretArn);
     const roleExists = await exists(data, deployment, `SELECT 1 FROM svv_roles WHERE role_name = '${BI_ROLE}'`);
     await run([
       ...loaderStatements(loader.username, loader.password, loader.userExists),
       ...mergeRunnerStatements(mergeRunner.username, mergeRunner.password, mergeRunner.userExists),
+      ...glueBatchStatements(glueBatch.username, glueBatch.password, glueBatch.userExists),
       ...biRoleStatements(roleExists),
     ]);
     log(
-      `  users: ${loader.username} (INSERT on retail.invoice_line_landing), ${mergeRunner.username} (EXECUTE on retail.merge_landing()), role ${BI_ROLE} (SELECT on retail)`,
+      `  users: ${loader.username} (INSERT on retail.invoice_line_landing), ${mergeRunner.username} (EXECUTE on retail.merge_landing()), ${glueBatch.username} (the Glue job: landing INSERT and the merge), role ${BI_ROLE} (SELECT on retail)`,
     );
   } finally {
     s3.destroy();
@@ -160,6 +178,7 @@ async function readWarehouseDeployment(stackName: string, region: string): Promi
       adminSecretArn: namespace.adminPasswordSecretArn,
       loaderSecretArn: output('WarehouseLoaderSecretArn'),
       mergeSecretArn: output('WarehouseMergeSecretArn'),
+      glueSecretArn: output('WarehouseGlueSecretArn'),
       stagingBucket: output('WarehouseStagingBucketName'),
     };
   } finally {

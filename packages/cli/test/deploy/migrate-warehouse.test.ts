@@ -5,6 +5,7 @@ import {
   loaderStatements,
   mergeProcedureStatement,
   mergeRunnerStatements,
+  glueBatchStatements,
 } from '../../src/deploy/migrate-warehouse';
 
 describe('the warehouse migration run by the deploy', () => {
@@ -37,5 +38,17 @@ describe('the warehouse migration run by the deploy', () => {
       'REVOKE EXECUTE ON PROCEDURE retail.merge_landing() FROM PUBLIC',
       'GRANT EXECUTE ON PROCEDURE retail.merge_landing() TO merge_runner',
     ]);
+  });
+
+  it("grants the Glue job's user the landing table and what the merge reads and writes, nothing more", () => {
+    expect(glueBatchStatements('glue_batch', 'x', false)).toEqual([
+      "CREATE USER glue_batch PASSWORD 'x'",
+      'GRANT USAGE ON SCHEMA retail TO glue_batch',
+      'GRANT SELECT, INSERT ON retail.invoice_line_landing TO glue_batch',
+      'GRANT SELECT, INSERT, UPDATE ON retail.fact_invoice_line TO glue_batch',
+      'GRANT SELECT, UPDATE ON retail.merge_watermark TO glue_batch',
+      'GRANT TEMP ON DATABASE retail TO glue_batch',
+    ]);
+    expect(() => glueBatchStatements('glue batch', 'x', false)).toThrow(/no Redshift user name/);
   });
 });
