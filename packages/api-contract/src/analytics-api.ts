@@ -217,5 +217,8 @@ export const ANALYTICS_BODY_SCHEMAS = Object.fromEntries(
 ) as AnalyticsBodySchemas;
 
 export type AnalyticsRow<View extends AnalyticsViewName> = z.output<(typeof ANALYTICS_VIEWS)[View]['row']>;
-export type AnalyticsBody<View extends AnalyticsViewName> = z.output<AnalyticsBodySchemas[View]>;
 export type AnalyticsFilters = z.output<typeof AnalyticsFiltersSchema>;
+export interface AnalyticsBody<View extends AnalyticsViewName> {
+  filters: AnalyticsFilters;
+  rows: AnalyticsRow<View>[];
+}
