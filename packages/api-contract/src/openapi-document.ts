@@ -167,6 +167,21 @@ export function buildOpenApiDocument(version: string, servers: OpenApiServers): 
         }),
       },
       ...Object.fromEntries(ANALYTICS_VIEW_NAMES.map((view) => [`/analytics/${view}`, { get: getAnalytics(view) }])),
+      '/dashboard': { get: getDashboardAsset('getDashboard', 'The dashboard page', 'text/html') },
+      '/dashboard/{asset}': {
+        get: {
+          ...getDashboardAsset('getDashboardAsset', "The dashboard page's script", 'text/javascript'),
+          parameters: [
+            {
+              name: 'asset',
+              in: 'path',
+              required: true,
+              description: 'The file the page loads.',
+              schema: { type: 'string', enum: ['dashboard.js'] },
+            },
+          ],
+        },
+      },
       '/openapi.json': {
         get: {
           operationId: 'getOpenApiDocument',
@@ -249,6 +264,22 @@ function getAnalytics(view: AnalyticsViewName): OpenApiOperation {
       ...gatewayResponses(),
     },
   });
+}
+
+/** The page and its script hold no data (every figure comes from the /analytics routes, with the key): no key. */
+function getDashboardAsset(operationId: string, summary: string, mediaType: string): OpenApiOperation {
+  return {
+    operationId,
+    tags: ['analytics'],
+    summary,
+    description:
+      'Open /dashboard in a browser; the page asks for the API key (or takes it from the URL fragment #apiKey=).',
+    security: [],
+    responses: {
+      '200': { description: summary, content: { [mediaType]: { schema: { type: 'string' } } } },
+      '404': jsonResponse('No such file of the dashboard.', 'Error'),
+    },
+  };
 }
 
 function getInvoiceItemsByQuery(operationId: string, summary: string): OpenApiOperation {

@@ -117,7 +117,7 @@ describe('services/visualization-api/serverless.yml', () => {
     });
   });
 
-  it('makes every route but the OpenAPI document private, under a throttled usage plan with its own key', () => {
+  it('makes every route but the OpenAPI document and the dashboard page private, under a throttled usage plan with its own key', () => {
     const routes = Object.values(dev.functions).flatMap((declaration) =>
       declaration.events.map(({ http }) => `${http.method} /${http.path} ${http.private === true}`),
     );
@@ -125,6 +125,9 @@ describe('services/visualization-api/serverless.yml', () => {
     expect(routes.sort()).toEqual([
       ...ANALYTICS_VIEW_NAMES.map((view) => `get /analytics/${view} true`).sort(),
       'get /customers/{customerId}/invoices true',
+      // The page and its script hold no data: every figure comes from the private routes, with the key.
+      'get /dashboard false',
+      'get /dashboard/{asset} false',
       'get /invoice-lines true',
       'get /invoices true',
       'get /invoices/{invoiceNo}/items true',
