@@ -90,6 +90,7 @@ function expectedTables(expected: SampleAnalytics): Record<string, string[][]> {
     'top-customers': expected.topCustomers.map((row) =>
       [row.customerId, row.revenue, row.invoices, row.lines].map(text),
     ),
+    'rfm-segments': expected.rfmSegments.map((row) => [row.segment, row.customers, row.revenue].map(text)),
     'new-vs-returning': expected.newVsReturning.map((row) =>
       [row.yearMonth, row.newCustomers, row.returningCustomers].map(text),
     ),

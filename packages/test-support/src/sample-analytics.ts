@@ -27,6 +27,74 @@ export interface SampleAnalytics {
   hourWeekday: { dayOfWeek: number; hourOfDay: number; invoices: number; revenue: number }[];
   cohortRetention: { cohortMonth: string; monthsSince: number; activeCustomers: number }[];
   newVsReturning: { yearMonth: string; newCustomers: number; returningCustomers: number }[];
+  rfmSegments: { segment: string; customers: number; revenue: number }[];
+}
+
+/** SQL's NTILE(k) of the row at `index` (0-based) of `count` ordered rows: the first count % k tiles get one more. */
+function ntile(index: number, count: number, tiles = 5): number {
+  const base = Math.floor(count / tiles);
+  const larger = count % tiles;
+  if (index < larger * (base + 1)) return Math.floor(index / (base + 1)) + 1;
+  return larger + Math.floor((index - larger * (base + 1)) / base) + 1;
+}
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const dayNumber = (day: string) =>
+  Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10))) / 86_400_000;
+
+/** The scoring of resources/warehouse/analytics/rfm-segments.sql: quintiles of recency and frequency, then segments. */
+function rfmSegments(lines: readonly InvoiceLineEvent[]): SampleAnalytics['rfmSegments'] {
+  if (lines.length === 0) return [];
+  const lastDay = dayNumber(lines.map(dayOf).reduce((a, b) => (a > b ? a : b)));
+  const customers = [
+    ...groupBy(
+      lines.filter((line) => line.customerId !== null),
+      (line) => line.customerId!,
+    ),
+  ]
+    .map(([customerId, group]) => {
+      const latest = lines
+        .filter((line) => line.customerId === customerId)
+        .map(dayOf)
+        .reduce((a, b) => (a > b ? a : b));
+      return {
+        customerId,
+        recency: lastDay - dayNumber(latest) + 1,
+        frequency: group.invoices.size,
+        monetary: group.revenue,
+      };
+    })
+    .filter((customer) => customer.frequency > 0);
+  const scored = new Map(customers.map((customer) => [customer.customerId, { recency: 0, frequency: 0 }]));
+  [...customers]
+    .sort((a, b) => b.recency - a.recency || compareText(a.customerId, b.customerId))
+    .forEach((customer, index) => (scored.get(customer.customerId)!.recency = ntile(index, customers.length)));
+  [...customers]
+    .sort((a, b) => a.frequency - b.frequency || compareText(a.customerId, b.customerId))
+    .forEach((customer, index) => (scored.get(customer.customerId)!.frequency = ntile(index, customers.length)));
+  const segments = new Map<string, { customers: number; revenue: number }>();
+  for (const customer of customers) {
+    const { recency: r, frequency: f } = scored.get(customer.customerId)!;
+    const segment =
+      r >= 4 && f >= 4
+        ? 'champions'
+        : f >= 4
+          ? 'loyal'
+          : r >= 4 && f <= 2
+            ? 'new or promising'
+            : r <= 2 && f >= 3
+              ? 'at risk'
+              : r <= 2
+                ? 'hibernating'
+                : 'needs attention';
+    const sum = segments.get(segment) ?? { customers: 0, revenue: 0 };
+    sum.customers += 1;
+    sum.revenue += customer.monetary;
+    segments.set(segment, sum);
+  }
+  return [...segments]
+    .map(([segment, sum]) => ({ segment, customers: sum.customers, revenue: pounds(sum.revenue) }))
+    .sort((a, b) => b.customers - a.customers || compareText(a.segment, b.segment));
 }
 
 const milli = (amount: number) => Math.round(amount * 1000);
@@ -192,6 +260,7 @@ export function sampleAnalytics(
       .sort((a, b) =>
         a.cohortMonth < b.cohortMonth ? -1 : a.cohortMonth > b.cohortMonth ? 1 : a.monthsSince - b.monthsSince,
       ),
+    rfmSegments: rfmSegments(lines),
     newVsReturning: [...newReturning]
       .map(([yearMonth, counts]) => ({ yearMonth, ...counts }))
       .sort((a, b) => (a.yearMonth < b.yearMonth ? -1 : 1)),

@@ -78,20 +78,8 @@ async function expectViewsToMatchTheSample(query: Record<string, string>, filter
   expect(await rows('hour-weekday')).toEqual(expected.hourWeekday);
   expect(await rows('cohort-retention')).toEqual(expected.cohortRetention);
   expect(await rows('new-vs-returning')).toEqual(expected.newVsReturning);
-  const segments = await rows('rfm-segments');
-  expect(segments.reduce((sum, row) => sum + (row.customers as number), 0)).toBe(
-    new Set(
-      lines
-        .filter((line) => sampleFilter(line, filters) && line.invoiceKind === 'sale' && line.customerId !== null)
-        .map((line) => line.customerId),
-    ).size,
-  );
+  expect(await rows('rfm-segments')).toEqual(expected.rfmSegments);
 }
-
-const sampleFilter = (line: InvoiceLineEvent, filters: SampleAnalyticsFilters) =>
-  (filters.country === undefined || line.country === filters.country) &&
-  (filters.from === undefined || line.invoiceDate.slice(0, 10) >= filters.from) &&
-  (filters.to === undefined || line.invoiceDate.slice(0, 10) <= filters.to);
 
 describe('GET /analytics/<view> on the warehouse holding the sample', () => {
   it('answers every view as the contract says, with the figures computed straight from the sample', async () => {
