@@ -59,6 +59,9 @@ export interface StackResources {
 export interface DeliveryStreamResource {
   name: string;
   arn: string;
+  /** Where it delivers: the raw archive's stream writes S3 objects, the warehouse's COPYs into Redshift. */
+  destination: 'S3' | 'Redshift';
+  /** The bucket it writes to: its objects (S3), or its staged batches and manifests (Redshift). */
   bucket: string;
   /** The logical id of the bucket it delivers to, when the platform declares that bucket. */
   bucketLogicalId?: string;

@@ -77,14 +77,16 @@ function staticPrefix(template: string): string {
 
 /**
  * The sinks of a running local platform, all from its stack file: its one table, and the bucket its one delivery
- * stream writes to, under the prefixes the stack file gives.
+ * stream to S3 writes to, under the prefixes the stack file gives.
  */
 export function targetsOfLocalStack(stack: StackFile): ReconcileTargets {
   const tables = Object.values(stack.resources.tables);
-  const deliveryStreams = Object.values(stack.resources.deliveryStreams ?? {});
+  const deliveryStreams = Object.values(stack.resources.deliveryStreams ?? {}).filter(
+    (stream) => stream.destination === 'S3',
+  );
   if (tables.length > 1 || deliveryStreams.length > 1)
     throw new Error(
-      `the stack file lists ${tables.length} tables and ${deliveryStreams.length} delivery streams; reconcile expects one of each`,
+      `the stack file lists ${tables.length} tables and ${deliveryStreams.length} delivery streams to S3; reconcile expects one of each`,
     );
   const [table] = tables;
   const [stream] = deliveryStreams;

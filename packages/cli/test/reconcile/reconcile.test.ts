@@ -97,7 +97,27 @@ async function putRawObject(key: string, objectLines: readonly InvoiceLineEvent[
 /** The raw events delivery stream as `npm start` lists it in stack.json: into BUCKET, under its declared prefixes. */
 function rawDeliveryStreamResource() {
   const { name, arn, prefix, errorOutputPrefix } = rawEventsDeliveryStream();
-  return { name, arn, bucket: BUCKET, bucketLogicalId: 'RawEventsBucket', prefix, errorOutputPrefix };
+  return {
+    name,
+    arn,
+    destination: 'S3' as const,
+    bucket: BUCKET,
+    bucketLogicalId: 'RawEventsBucket',
+    prefix,
+    errorOutputPrefix,
+  };
+}
+
+/** The warehouse's delivery stream as stack.json lists it: reconcile must look past it for the raw archive's. */
+function warehouseDeliveryStreamResource() {
+  return {
+    name: 'retail-test-warehouse',
+    arn: `arn:aws:firehose:${TEST_REGION}:${TEST_ACCOUNT_ID}:deliverystream/retail-test-warehouse`,
+    destination: 'Redshift' as const,
+    bucket: 'retail-test-warehouse-staging',
+    prefix: 'warehouse-staging/',
+    errorOutputPrefix: 'warehouse-staging-errors/',
+  };
 }
 
 /** What `npm start` would write for a platform holding this table and the raw bucket, built by hand. */
@@ -123,7 +143,10 @@ function localStack(
         },
       },
       buckets,
-      deliveryStreams: { RawEventsDeliveryStream: rawDeliveryStreamResource() },
+      deliveryStreams: {
+        WarehouseDeliveryStream: warehouseDeliveryStreamResource(),
+        RawEventsDeliveryStream: rawDeliveryStreamResource(),
+      },
     },
     routes: [],
     environment: {},

@@ -83,10 +83,21 @@ export function localFirehoseComponent(port: number, settings: LocalFirehoseSett
       });
       const buckets = declaredBuckets(platform.template, platform.accountId);
       const resources = Object.fromEntries(
-        [...declared, ...kinesisSourcedStreams].map(
-          ({ logicalId, name, arn, bucket, prefix, errorOutputPrefix }): [string, DeliveryStreamResource] => {
+        [
+          ...declared.map((stream) => ({ ...stream, destination: 'S3' as const })),
+          ...kinesisSourcedStreams.map((stream) => ({ ...stream, destination: 'Redshift' as const })),
+        ].map(
+          ({
+            logicalId,
+            name,
+            arn,
+            destination,
+            bucket,
+            prefix,
+            errorOutputPrefix,
+          }): [string, DeliveryStreamResource] => {
             const bucketLogicalId = buckets.find((candidate) => candidate.name === bucket)?.logicalId;
-            return [logicalId, { name, arn, bucket, bucketLogicalId, prefix, errorOutputPrefix }];
+            return [logicalId, { name, arn, destination, bucket, bucketLogicalId, prefix, errorOutputPrefix }];
           },
         ),
       );
