@@ -42,12 +42,9 @@ export async function readAnalyticsView<View extends AnalyticsViewName>(
   const rows = contractRows(result);
   return {
     filters: { from: query.from, to: query.to, country: query.country ?? null },
-    rows: view === 'headline' ? rows.map(withZeroCounts) : rows,
+    rows: view === 'headline' ? rows.map(withZeroSums) : rows,
   } as AnalyticsBody<View>;
 }
-
-/** The SQL of every view, for the benchmark that runs it straight on the warehouse. */
-export const analyticsSql = (view: AnalyticsViewName): string => ANALYTICS_SQL[view];
 
 function contractRows({ columns, rows }: WarehouseQueryResult): Record<string, unknown>[] {
   const numeric = new Set(columns.filter((column) => NUMERIC_TYPE.test(column.typeName)).map((column) => column.name));
@@ -62,7 +59,7 @@ function contractRows({ columns, rows }: WarehouseQueryResult): Record<string, u
 }
 
 // An empty range sums to NULL: the headline says 0 revenue and units instead.
-function withZeroCounts(row: Record<string, unknown>): Record<string, unknown> {
+function withZeroSums(row: Record<string, unknown>): Record<string, unknown> {
   return { ...row, revenue: row.revenue ?? 0, units: row.units ?? 0 };
 }
 
