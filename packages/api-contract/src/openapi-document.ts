@@ -1,4 +1,12 @@
 import * as z from 'zod';
+import {
+  ANALYTICS_BODY_SCHEMAS,
+  ANALYTICS_VIEW_NAMES,
+  ANALYTICS_VIEWS,
+  AnalyticsFiltersSchema,
+  AnalyticsQuerySchema,
+  type AnalyticsViewName,
+} from './analytics-api';
 import { ErrorBodySchema, InvalidParametersBodySchema, ParameterProblemSchema } from './error-bodies';
 import {
   INGEST_MEDIA_TYPES,
@@ -57,7 +65,14 @@ const RESPONSE_SCHEMAS = {
   InvoiceItems: InvoiceItemsBodySchema,
   CustomerInvoice: CustomerInvoiceSchema,
   CustomerInvoices: CustomerInvoicesBodySchema,
-};
+  AnalyticsFilters: AnalyticsFiltersSchema,
+  ...Object.fromEntries(ANALYTICS_VIEW_NAMES.map((view) => [analyticsSchemaName(view), ANALYTICS_BODY_SCHEMAS[view]])),
+} as Record<string, z.ZodType>;
+
+/** Analytics<View> in components.schemas, e.g. AnalyticsMonthlyRevenue for /analytics/monthly-revenue. */
+function analyticsSchemaName(view: AnalyticsViewName): string {
+  return `Analytics${view.replace(/(^|-)([a-z])/g, (_match, _dash, letter: string) => letter.toUpperCase())}`;
+}
 
 export interface OpenApiServers {
   /** The local platform's base URL, stage included. */
@@ -97,6 +112,11 @@ export function buildOpenApiDocument(version: string, servers: OpenApiServers): 
     tags: [
       { name: 'ingest', description: 'Invoice lines in: validated, then put on the Kinesis stream.' },
       { name: 'visualization', description: 'Invoices and customers out, from DynamoDB.' },
+      {
+        name: 'analytics',
+        description:
+          "The dashboard's figures, from the warehouse (Redshift; locally PostgreSQL), filtered by dates and country.",
+      },
       { name: 'contract', description: 'This document.' },
     ],
     paths: {
@@ -145,6 +165,22 @@ export function buildOpenApiDocument(version: string, servers: OpenApiServers): 
             ...gatewayResponses(),
           },
         }),
+      },
+      ...Object.fromEntries(ANALYTICS_VIEW_NAMES.map((view) => [`/analytics/${view}`, { get: getAnalytics(view) }])),
+      '/dashboard': { get: getDashboardAsset('getDashboard', 'The dashboard page', 'text/html') },
+      '/dashboard/{asset}': {
+        get: {
+          ...getDashboardAsset('getDashboardAsset', "The dashboard page's script", 'text/javascript'),
+          parameters: [
+            {
+              name: 'asset',
+              in: 'path',
+              required: true,
+              description: 'The file the page loads.',
+              schema: { type: 'string', enum: ['dashboard.js'] },
+            },
+          ],
+        },
       },
       '/openapi.json': {
         get: {
@@ -210,6 +246,42 @@ function putInvoiceLines(): OpenApiOperation {
   });
 }
 
+function getAnalytics(view: AnalyticsViewName): OpenApiOperation {
+  const { from, to, country } = AnalyticsQuerySchema.shape;
+  return operation({
+    operationId: `getAnalytics${analyticsSchemaName(view).slice('Analytics'.length)}`,
+    tags: ['analytics'],
+    summary: ANALYTICS_VIEWS[view].summary,
+    description: `${ANALYTICS_VIEWS[view].description} SQL: resources/warehouse/analytics/${view}.sql.`,
+    parameters: [
+      parameter('from', 'query', from, false),
+      parameter('to', 'query', to, false),
+      parameter('country', 'query', country, false),
+    ],
+    responses: {
+      '200': jsonResponse('The filters applied and the rows.', analyticsSchemaName(view)),
+      '400': jsonResponse('A malformed day or country, or from after to.', 'InvalidParameters'),
+      ...gatewayResponses(),
+    },
+  });
+}
+
+/** The page and its script hold no data (every figure comes from the /analytics routes, with the key): no key. */
+function getDashboardAsset(operationId: string, summary: string, mediaType: string): OpenApiOperation {
+  return {
+    operationId,
+    tags: ['analytics'],
+    summary,
+    description:
+      'Open /dashboard in a browser; the page asks for the API key (or takes it from the URL fragment #apiKey=).',
+    security: [],
+    responses: {
+      '200': { description: summary, content: { [mediaType]: { schema: { type: 'string' } } } },
+      '404': jsonResponse('No such file of the dashboard.', 'Error'),
+    },
+  };
+}
+
 function getInvoiceItemsByQuery(operationId: string, summary: string): OpenApiOperation {
   return operation({
     operationId,
@@ -258,12 +330,12 @@ function parameter(
 
 function jsonResponse(
   description: string,
-  schemaName: keyof typeof RESPONSE_SCHEMAS,
+  schemaName: string,
 ): { description: string; content: Record<string, unknown> } {
   return { description, content: { 'application/json': { schema: ref(schemaName) } } };
 }
 
-function ref(name: keyof typeof REQUEST_SCHEMAS | keyof typeof RESPONSE_SCHEMAS): JsonSchema {
+function ref(name: string): JsonSchema {
   return { $ref: `#/components/schemas/${name}` };
 }
 

@@ -23,6 +23,7 @@ export function formatReadyBanner(stack: StackFile, stackFile: string, startupMs
     '',
     `  API        ${stack.apiUrl}`,
     `  API key    ${stack.apiKey}   (header x-api-key)`,
+    ...(stack.dashboardUrl !== undefined ? [`  Dashboard  ${stack.dashboardUrl}`] : []),
     ...(routes.length > 0 ? routes : ['      (no service declares http routes yet)']),
     `  Services`,
     ...(services.length > 0 ? services : ['      (none has functions yet)']),

@@ -85,6 +85,9 @@ export function addContribution(draft: StackDraft, contribution: StackContributi
 }
 
 /** The stack file once every component has started; fails if a component forgot its part. */
+/** Where a service serves the dashboard page (services/visualization-api). */
+const DASHBOARD_PATH = '/dashboard';
+
 export function completeStackFile(
   draft: StackDraft,
   facts: PlatformFacts & { apiKey: string; credentials: StackFile['credentials']; startedAt: Date },
@@ -102,6 +105,10 @@ export function completeStackFile(
     accountId: facts.accountId,
     apiUrl,
     ...(draft.warehouseUrl !== undefined && { warehouseUrl: draft.warehouseUrl }),
+    // The page a service serves at GET /dashboard; the key rides in the fragment, which no server or log sees.
+    ...(draft.routes.some((route) => route.method === 'GET' && route.path === DASHBOARD_PATH) && {
+      dashboardUrl: `${apiUrl}${DASHBOARD_PATH}#apiKey=${encodeURIComponent(facts.apiKey)}`,
+    }),
     apiKey: facts.apiKey,
     credentials: facts.credentials,
     endpoints: { ...draft.endpoints, kinesis, dynamodb, s3, services: draft.serviceEndpoints },

@@ -12,3 +12,4 @@ export * from './put-record-batch-failures';
 export * from './put-records-failures';
 export * from './raw-events-firehose';
 export * from './test-stage';
+export * from './sample-analytics';

@@ -1,8 +1,12 @@
 import {
+  ANALYTICS_VIEW_NAMES,
+  AnalyticsQuerySchema,
   CustomerInvoicesPathSchema,
   CustomerInvoicesQuerySchema,
   INVOICE_NO_QUERY_PARAMETER,
   InvoiceItemsPathSchema,
+  type AnalyticsQuery,
+  type AnalyticsViewName,
   type CustomerInvoicesQuery,
   type ParameterProblem,
 } from '@retail/api-contract';
@@ -71,4 +75,19 @@ function problemsOf(
     const name = String(issue.path[0] ?? '');
     return { in: location, name: sentNames[name] ?? name, message: issue.message };
   });
+}
+
+/** The date range and country of `GET /analytics/<view>`; every problem at once. */
+export function readAnalyticsQuery(request: HttpRequest): AnalyticsQuery {
+  return parsed(AnalyticsQuerySchema, request.queryStringParameters ?? {}, 'query');
+}
+
+/** The view of `GET /analytics/<view>`: the route's last segment (serverless.yml declares one route per view). */
+export function readAnalyticsViewName(request: Pick<APIGatewayProxyEvent, 'resource' | 'path'>): AnalyticsViewName {
+  const view = (request.resource || request.path).split('/').pop() ?? '';
+  if (!(ANALYTICS_VIEW_NAMES as readonly string[]).includes(view))
+    throw new Error(
+      `${request.path} is routed to the analytics function but names no view of ${ANALYTICS_VIEW_NAMES.join(', ')}`,
+    );
+  return view as AnalyticsViewName;
 }

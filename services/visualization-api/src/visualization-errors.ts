@@ -42,3 +42,17 @@ export class InvoiceNotFoundError extends HttpError {
     return { message: this.message };
   }
 }
+
+/** The dashboard has a page and a script; anything else under /dashboard/ is not there. */
+export class DashboardAssetNotFoundError extends HttpError {
+  override readonly name = 'DashboardAssetNotFoundError';
+  readonly statusCode = 404;
+
+  constructor(readonly asset: string) {
+    super(`the dashboard has no file ${asset}: open /dashboard for the page`);
+  }
+
+  override responseBody(): ErrorBody {
+    return { message: this.message };
+  }
+}

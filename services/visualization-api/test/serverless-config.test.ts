@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { ANALYTICS_VIEW_NAMES } from '@retail/api-contract';
 import { INVOICE_TABLE_KEYS } from '@retail/adapters';
 import { printServerlessConfiguration } from '@retail/local-platform';
 
@@ -83,13 +84,50 @@ describe('services/visualization-api/serverless.yml', () => {
     expect(dev.functions.openapi!.environment?.INVOICE_TABLE_NAME).toBeUndefined();
   });
 
-  it('makes every route but the OpenAPI document private, under a throttled usage plan with its own key', () => {
+  it('lets the analytics function run statements on the warehouse workgroup and read only its own, nothing else', () => {
+    const workgroupArn = { 'Fn::ImportValue': 'retail-platform-dev-WarehouseWorkgroupArn' };
+    expect(statementsOf(dev, 'getAnalytics')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': ['GetAnalyticsLogGroup', 'Arn'] },
+      },
+      { Effect: 'Allow', Action: 'redshift-data:ExecuteStatement', Resource: workgroupArn },
+      { Effect: 'Allow', Action: 'redshift-serverless:GetCredentials', Resource: workgroupArn },
+      {
+        Effect: 'Allow',
+        Action: [
+          'redshift-data:DescribeStatement',
+          'redshift-data:GetStatementResult',
+          'redshift-data:CancelStatement',
+        ],
+        Resource: '*',
+        Condition: {
+          StringEquals: { 'redshift-data:statement-owner-iam-userid': { 'Fn::Join': ['', ['$', '{aws:userid}']] } },
+        },
+      },
+    ]);
+    expect(dev.functions.getAnalytics!.environment).toEqual({
+      WAREHOUSE_WORKGROUP_NAME: { 'Fn::ImportValue': 'retail-platform-dev-WarehouseWorkgroupName' },
+      WAREHOUSE_DATABASE: 'retail',
+    });
+    expect(local.functions.getAnalytics!.environment).toEqual({
+      WAREHOUSE_WORKGROUP_NAME: 'retail-local',
+      WAREHOUSE_DATABASE: 'retail',
+    });
+  });
+
+  it('makes every route but the OpenAPI document and the dashboard page private, under a throttled usage plan with its own key', () => {
     const routes = Object.values(dev.functions).flatMap((declaration) =>
       declaration.events.map(({ http }) => `${http.method} /${http.path} ${http.private === true}`),
     );
 
     expect(routes.sort()).toEqual([
+      ...ANALYTICS_VIEW_NAMES.map((view) => `get /analytics/${view} true`).sort(),
       'get /customers/{customerId}/invoices true',
+      // The page and its script hold no data: every figure comes from the private routes, with the key.
+      'get /dashboard false',
+      'get /dashboard/{asset} false',
       'get /invoice-lines true',
       'get /invoices true',
       'get /invoices/{invoiceNo}/items true',

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ANALYTICS_BODY_SCHEMAS, ANALYTICS_VIEW_NAMES } from '../analytics-api';
 import { ErrorBodySchema, InvalidParametersBodySchema } from '../error-bodies';
 import { FIRST_LINE_OF_THE_DATA_SET, InvalidRowsBodySchema, InvoiceLinesAcceptedBodySchema } from '../ingest-api';
 import { API_KEY_HEADER } from '../openapi-document';
@@ -56,6 +57,7 @@ export function buildPostmanCollection(defaults: ApiTarget): PostmanCollection {
       folder('ingest: POST /invoice-lines', ingestRequests(), apiKeyAuth(API_KEY.ingest)),
       folder('visualization: invoices', invoiceRequests()),
       folder('visualization: customers', customerRequests()),
+      folder('analytics: the dashboard (needs the warehouse loaded)', analyticsRequests()),
       folder('contract', [
         request({
           name: 'GET /openapi.json (no key needed)',
@@ -308,6 +310,96 @@ if (body.nextToken !== null && paged.length <= 1000) {
       method: 'GET',
       base: 'visualization',
       path: '/customers/17850/invoices',
+      withoutKey: true,
+      tests: forbiddenTests(),
+    }),
+  ];
+}
+
+function analyticsRequests(): unknown[] {
+  const everyView = ANALYTICS_VIEW_NAMES.map((view) =>
+    request({
+      name: `GET /analytics/${view}?country=United Kingdom`,
+      method: 'GET',
+      base: 'visualization',
+      path: `/analytics/${view}`,
+      query: [['country', 'United Kingdom']],
+      tests: `
+${schemaConstant(ANALYTICS_BODY_SCHEMAS[view])}
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('body matches the view', () => pm.response.to.have.jsonSchema(schema));
+pm.test('applied the country and the whole range', () => {
+  pm.expect(pm.response.json().filters).to.eql({ from: '2010-12-01', to: '2011-12-09', country: 'United Kingdom' });
+});`,
+    }),
+  );
+  return [
+    request({
+      name: 'GET /analytics/headline?from=2010-12-01&to=2010-12-01: one day',
+      method: 'GET',
+      base: 'visualization',
+      path: '/analytics/headline',
+      query: [
+        ['from', '2010-12-01'],
+        ['to', '2010-12-01'],
+      ],
+      tests: `
+${schemaConstant(ANALYTICS_BODY_SCHEMAS.headline)}
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('body matches the headline view', () => pm.response.to.have.jsonSchema(schema));
+// The warehouse fills after the stream's delivery buffer: one row always, zeros until then.
+pm.test('one row for the one day asked', () => {
+  const body = pm.response.json();
+  pm.expect(body.rows).to.have.length(1);
+  pm.expect(body.filters).to.eql({ from: '2010-12-01', to: '2010-12-01', country: null });
+});`,
+    }),
+    ...everyView,
+    request({
+      name: 'GET /analytics/headline?from=2011-02-30: 400',
+      method: 'GET',
+      base: 'visualization',
+      path: '/analytics/headline',
+      query: [['from', '2011-02-30']],
+      tests: invalidParameterTests('query', 'from'),
+    }),
+    request({
+      name: 'GET /analytics/revenue-by-country?country=<script>: 400',
+      method: 'GET',
+      base: 'visualization',
+      path: '/analytics/revenue-by-country',
+      query: [['country', '<script>']],
+      tests: invalidParameterTests('query', 'country'),
+    }),
+    request({
+      name: 'GET /dashboard (no key needed): the page',
+      method: 'GET',
+      base: 'visualization',
+      path: '/dashboard',
+      withoutKey: true,
+      tests: `
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('is the HTML page, loading its script from this origin only', () => {
+  pm.expect(pm.response.headers.get('content-type')).to.include('text/html');
+  pm.expect(pm.response.text()).to.include('./dashboard/dashboard.js');
+  pm.expect(pm.response.headers.get('content-security-policy')).to.include("script-src 'self'");
+});`,
+    }),
+    request({
+      name: 'GET /dashboard/dashboard.js (no key needed): the script',
+      method: 'GET',
+      base: 'visualization',
+      path: '/dashboard/dashboard.js',
+      withoutKey: true,
+      tests: `
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('is JavaScript', () => pm.expect(pm.response.headers.get('content-type')).to.include('text/javascript'));`,
+    }),
+    request({
+      name: 'GET /analytics/headline without the API key: 403',
+      method: 'GET',
+      base: 'visualization',
+      path: '/analytics/headline',
       withoutKey: true,
       tests: forbiddenTests(),
     }),

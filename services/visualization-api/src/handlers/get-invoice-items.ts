@@ -1,6 +1,6 @@
 import type { InvoiceStore } from '@retail/adapters';
 import { okResponse, type HttpHandler } from '@retail/lambda-plumbing';
-import { handleHttpRequest, invoiceStore } from '../composition';
+import { handleHttpRequest, invoiceStoreFromEnvironment } from '../composition';
 import { lookUpInvoiceItems } from '../look-up-invoices';
 import { readInvoiceNo } from '../request-parameters';
 
@@ -9,4 +9,4 @@ export function getInvoiceItemsHandler(store: InvoiceStore): HttpHandler {
   return handleHttpRequest(async (event) => okResponse(await lookUpInvoiceItems(store, readInvoiceNo(event))));
 }
 
-export const handler = getInvoiceItemsHandler(invoiceStore);
+export const handler = getInvoiceItemsHandler(invoiceStoreFromEnvironment());

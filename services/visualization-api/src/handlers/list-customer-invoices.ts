@@ -1,6 +1,6 @@
 import type { InvoiceStore } from '@retail/adapters';
 import { okResponse, type HttpHandler } from '@retail/lambda-plumbing';
-import { handleHttpRequest, invoiceStore } from '../composition';
+import { handleHttpRequest, invoiceStoreFromEnvironment } from '../composition';
 import { lookUpCustomerInvoices } from '../look-up-invoices';
 import { readCustomerInvoicesRequest } from '../request-parameters';
 
@@ -11,4 +11,4 @@ export function listCustomerInvoicesHandler(store: InvoiceStore): HttpHandler {
   );
 }
 
-export const handler = listCustomerInvoicesHandler(invoiceStore);
+export const handler = listCustomerInvoicesHandler(invoiceStoreFromEnvironment());

@@ -1,0 +1,154 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { parseArgs } from 'node:util';
+import { ANALYTICS_VIEW_NAMES, EVERY_COUNTRY, type AnalyticsViewName } from '@retail/api-contract';
+import { findFullDataFile, REPOSITORY_ROOT, runCommand, SAMPLE_DATA_FILE } from '@retail/cli';
+import type { StackFile } from '@retail/local-platform';
+import { Client } from 'pg';
+import { withThrowAwayPlatform } from './throw-away-platform';
+
+/**
+ * `npm run bench:dashboard`: each dashboard view through its endpoint (GET /analytics/<view>: API gateway,
+ * serverless-offline, the Data API adapter, the local Data API) against the same SQL straight on the warehouse with
+ * pg, side by side in one run, on a fresh platform loaded with the file through the ingest API. Goal: within 2x.
+ */
+
+const USAGE = `Usage: npm run bench:dashboard -- [file] [--rounds N] [--country NAME]
+
+  file            a .csv or .csv.gz to load first (default: the full data set if present, else the sample)
+  --rounds N      timed calls of each view on each side, after one warm-up (default 5); the median is reported
+  --country NAME  also filter by this country (default: every country)`;
+
+const GOAL_RATIO = 2;
+const SQL_DIR = join(REPOSITORY_ROOT, 'resources', 'warehouse', 'analytics');
+const run = promisify(execFile);
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+};
+
+async function timed(rounds: number, call: () => Promise<unknown>): Promise<number> {
+  await call();
+  const times: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const started = performance.now();
+    await call();
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+/** The Data API's :name parameters as pg's $n, in order of first use (the same rule as the local Data API). */
+function positional(sql: string, parameters: Record<string, string>): { text: string; values: string[] } {
+  const names: string[] = [];
+  const text = sql.replace(/(?<![:\w]):([a-z_]\w*)/g, (_match, name: string) => {
+    if (!names.includes(name)) names.push(name);
+    return `$${names.indexOf(name) + 1}`;
+  });
+  return { text, values: names.map((name) => parameters[name]!) };
+}
+
+async function loadedLines(stack: StackFile): Promise<number> {
+  const client = new Client({ connectionString: stack.warehouseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ lines: string }>('SELECT COUNT(*) AS lines FROM retail.fact_invoice_line');
+    return Number(rows[0]!.lines);
+  } finally {
+    await client.end();
+  }
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      rounds: { type: 'string', default: '5' },
+      country: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const rounds = Number(values.rounds);
+  if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 100)) {
+    console.error(`--rounds must be a whole number from 1 to 100, got ${values.rounds}\n\n${USAGE}`);
+    return 2;
+  }
+  const file = positionals[0] ?? findFullDataFile() ?? SAMPLE_DATA_FILE;
+  const log = (line: string) => console.log(line);
+  return withThrowAwayPlatform(
+    { stateDirPrefix: 'retail-bench-dashboard-', platform: { quiet: true }, describe: 'with every service', log },
+    async ({ stack }) => {
+      log(`loading ${file} through the ingest API`);
+      const loaded = await run(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(REPOSITORY_ROOT, 'packages/cli/src/load/load.ts'),
+          file,
+          '--api-url',
+          stack.apiUrl,
+          '--api-key',
+          stack.apiKey,
+        ],
+        { cwd: REPOSITORY_ROOT, maxBuffer: 64 * 1024 * 1024 },
+      );
+      const accepted = Number(/accepted\s+([\d,]+)/.exec(loaded.stdout)?.[1]?.replace(/,/g, '') ?? NaN);
+      if (!Number.isFinite(accepted)) throw new Error(`the loader printed no accepted count:\n${loaded.stdout}`);
+      const deadline = Date.now() + 30 * 60_000;
+      while ((await loadedLines(stack)) < accepted) {
+        if (Date.now() > deadline) throw new Error(`the warehouse did not reach ${accepted} lines in 30 minutes`);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+      log(`warehouse holds ${accepted.toLocaleString('en-GB')} lines; ${rounds} timed rounds per view and side`);
+
+      const filters = { from: '2010-12-01', to: '2011-12-09', ...(values.country ? { country: values.country } : {}) };
+      const parameters = { date_from: filters.from, date_to: filters.to, country: values.country ?? EVERY_COUNTRY };
+      const query = new URLSearchParams(filters).toString();
+      const client = new Client({ connectionString: stack.warehouseUrl });
+      await client.connect();
+      const results: { view: AnalyticsViewName; endpointMs: number; directMs: number }[] = [];
+      try {
+        for (const view of ANALYTICS_VIEW_NAMES) {
+          const sql = positional(await readFile(join(SQL_DIR, `${view}.sql`), 'utf8'), parameters);
+          const endpointMs = await timed(rounds, async () => {
+            const response = await fetch(`${stack.apiUrl}/analytics/${view}?${query}`, {
+              headers: { 'x-api-key': stack.apiKey },
+            });
+            if (!response.ok)
+              throw new Error(`GET /analytics/${view} answered ${response.status}: ${await response.text()}`);
+            await response.json();
+          });
+          const directMs = await timed(rounds, () => client.query(sql.text, sql.values));
+          results.push({ view, endpointMs, directMs });
+        }
+      } finally {
+        await client.end();
+      }
+      log('');
+      log(
+        `${'view'.padEnd(20)} ${'endpoint ms'.padStart(12)} ${'pg ms'.padStart(10)} ${'ratio'.padStart(7)}  goal <= ${GOAL_RATIO}x`,
+      );
+      for (const { view, endpointMs, directMs } of results) {
+        const ratio = endpointMs / directMs;
+        log(
+          `${view.padEnd(20)} ${endpointMs.toFixed(1).padStart(12)} ${directMs.toFixed(1).padStart(10)} ${ratio.toFixed(2).padStart(7)}  ${ratio <= GOAL_RATIO ? 'met' : 'NOT met'}`,
+        );
+      }
+      const missed = results.filter(({ endpointMs, directMs }) => endpointMs / directMs > GOAL_RATIO);
+      log('');
+      log(missed.length === 0 ? `every view within ${GOAL_RATIO}x` : `${missed.length} view(s) above ${GOAL_RATIO}x`);
+      return missed.length === 0 ? 0 : 1;
+    },
+  );
+}
+
+runCommand(main);

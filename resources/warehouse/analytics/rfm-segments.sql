@@ -1,0 +1,47 @@
+-- Customers and revenue per RFM segment over the range: the scoring and segments of retail.rfm_segments
+-- (0050-analytics.sql), with recency measured to the day after the range's last invoice.
+SELECT
+  segment,
+  COUNT(*) AS customers,
+  SUM(monetary) AS revenue
+FROM (
+  SELECT
+    monetary,
+    CASE
+      WHEN recency_score >= 4 AND frequency_score >= 4 THEN 'champions'
+      WHEN frequency_score >= 4 THEN 'loyal'
+      WHEN recency_score >= 4 AND frequency_score <= 2 THEN 'new or promising'
+      WHEN recency_score <= 2 AND frequency_score >= 3 THEN 'at risk'
+      WHEN recency_score <= 2 THEN 'hibernating'
+      ELSE 'needs attention'
+    END AS segment
+  FROM (
+    SELECT
+      monetary,
+      NTILE(5) OVER (ORDER BY recency_days DESC, customer_id) AS recency_score,
+      NTILE(5) OVER (ORDER BY frequency, customer_id) AS frequency_score
+    FROM (
+      SELECT
+        lines.customer_id,
+        reference.last_day - CAST(MAX(lines.invoice_date) AS DATE) + 1 AS recency_days,
+        COUNT(DISTINCT CASE WHEN lines.invoice_kind = 'sale' THEN lines.invoice_no END) AS frequency,
+        SUM(lines.line_total) AS monetary
+      FROM retail.fact_invoice_line lines
+      CROSS JOIN (
+        SELECT CAST(MAX(invoice_date) AS DATE) AS last_day
+        FROM retail.fact_invoice_line
+        WHERE invoice_date >= CAST(:date_from AS DATE)
+          AND invoice_date < CAST(:date_to AS DATE) + 1
+          AND (:country = '*' OR country = :country)
+      ) reference
+      WHERE lines.customer_id IS NOT NULL
+        AND lines.invoice_date >= CAST(:date_from AS DATE)
+        AND lines.invoice_date < CAST(:date_to AS DATE) + 1
+        AND (:country = '*' OR lines.country = :country)
+      GROUP BY lines.customer_id, reference.last_day
+    ) measured
+    WHERE frequency > 0
+  ) scored
+) segmented
+GROUP BY segment
+ORDER BY customers DESC, segment;

@@ -1,0 +1,14 @@
+-- The 10 known customers with the most net revenue; ties by customer id.
+SELECT
+  customer_id,
+  SUM(line_total) AS revenue,
+  COUNT(DISTINCT CASE WHEN invoice_kind = 'sale' THEN invoice_no END) AS invoices,
+  COUNT(*) AS lines
+FROM retail.fact_invoice_line
+WHERE customer_id IS NOT NULL
+  AND invoice_date >= CAST(:date_from AS DATE)
+  AND invoice_date < CAST(:date_to AS DATE) + 1
+  AND (:country = '*' OR country = :country)
+GROUP BY customer_id
+ORDER BY revenue DESC, customer_id
+LIMIT 10;

@@ -1,0 +1,116 @@
+import { ANALYTICS_BODY_SCHEMAS, ANALYTICS_VIEW_NAMES, type AnalyticsViewName } from '@retail/api-contract';
+import type { InvoiceLineEvent } from '@retail/domain';
+import {
+  lambdaContext,
+  readSampleRows,
+  useHandlerEnvironment,
+  sampleAnalytics,
+  sampleLines,
+  type SampleAnalyticsFilters,
+} from '@retail/test-support';
+import { awsEnvironmentOf } from '@retail/adapters';
+import type { HttpHandler } from '@retail/lambda-plumbing';
+import { getRequest, visualizationApiFunction } from './support/api-gateway-event';
+import { startSampleWarehouse, type SampleWarehouse } from './support/sample-warehouse';
+
+let lines: InvoiceLineEvent[];
+let warehouse: SampleWarehouse;
+let handler: HttpHandler;
+let restoreEnvironment: () => void;
+
+beforeAll(async () => {
+  lines = sampleLines(await readSampleRows());
+  warehouse = await startSampleWarehouse(lines);
+  // The deployed handler, composed from the environment serverless.yml and the local platform give it.
+  restoreEnvironment = useHandlerEnvironment({
+    ...awsEnvironmentOf({
+      region: 'eu-west-2',
+      endpoints: { redshiftData: warehouse.dataApiEndpoint },
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+    WAREHOUSE_WORKGROUP_NAME: 'retail-test',
+    WAREHOUSE_DATABASE: 'retail',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+  ({ handler } = await import('../src/handlers/get-analytics'));
+});
+
+afterAll(async () => {
+  restoreEnvironment?.();
+  await warehouse?.stop();
+});
+
+async function get(view: AnalyticsViewName, query: Record<string, string> = {}) {
+  const answer = await handler(
+    getRequest({ resource: `/analytics/${view}`, queryStringParameters: query }),
+    lambdaContext(visualizationApiFunction('getAnalytics')),
+  );
+  return { statusCode: answer.statusCode, body: JSON.parse(answer.body) as Record<string, unknown> };
+}
+
+const close = (value: number) => expect.closeTo(value, 6);
+
+async function expectViewsToMatchTheSample(query: Record<string, string>, filters: SampleAnalyticsFilters) {
+  const expected = sampleAnalytics(lines, filters);
+  const rows = async (view: AnalyticsViewName) => {
+    const { statusCode, body } = await get(view, query);
+    expect(statusCode).toBe(200);
+    expect(ANALYTICS_BODY_SCHEMAS[view].safeParse(body).error).toBeUndefined();
+    return body.rows as Record<string, unknown>[];
+  };
+  const { averageOrderValue, cancellationRate, ...exact } = expected.headline;
+  const [headline] = await rows('headline');
+  expect(headline).toMatchObject(exact);
+  expect(headline).toEqual(
+    expect.objectContaining({
+      averageOrderValue: averageOrderValue === null ? null : close(averageOrderValue),
+      cancellationRate: cancellationRate === null ? null : close(cancellationRate),
+    }),
+  );
+  expect(await rows('monthly-revenue')).toEqual(expected.monthlyRevenue);
+  expect((await rows('revenue-by-country')).map(({ revenueShare: _share, ...row }) => row)).toEqual(
+    expected.revenueByCountry,
+  );
+  expect((await rows('top-products')).map(({ description: _description, ...row }) => row)).toEqual(
+    expected.topProducts,
+  );
+  expect(await rows('top-customers')).toEqual(expected.topCustomers);
+  expect(await rows('hour-weekday')).toEqual(expected.hourWeekday);
+  expect(await rows('cohort-retention')).toEqual(expected.cohortRetention);
+  expect(await rows('new-vs-returning')).toEqual(expected.newVsReturning);
+  expect(await rows('rfm-segments')).toEqual(expected.rfmSegments);
+}
+
+describe('GET /analytics/<view> on the warehouse holding the sample', () => {
+  it('answers every view as the contract says, with the figures computed straight from the sample', async () => {
+    await expectViewsToMatchTheSample({}, {});
+  });
+
+  it('obeys the country filter and the date range in every view', async () => {
+    await expectViewsToMatchTheSample({ country: 'France' }, { country: 'France' });
+    await expectViewsToMatchTheSample(
+      { from: '2010-12-02', to: '2010-12-05', country: 'United Kingdom' },
+      { from: '2010-12-02', to: '2010-12-05', country: 'United Kingdom' },
+    );
+  });
+
+  it('answers zeros, not nothing, for a range without lines', async () => {
+    const { body } = await get('headline', { from: '2009-01-01', to: '2009-01-31' });
+    expect(body.rows).toEqual([
+      { revenue: 0, invoices: 0, customers: 0, averageOrderValue: null, units: 0, cancellationRate: null },
+    ]);
+  });
+
+  it.each([
+    [{ from: '2011-02-30' }, 'from', /'2011-02-30' is not a day: expected a calendar date as YYYY-MM-DD/],
+    [{ to: 'yesterday' }, 'to', /'yesterday' is not a day/],
+    [{ from: '2011-06-01', to: '2011-05-01' }, 'from', /is after to '2011-05-01'/],
+    [{ country: "France'; DROP TABLE x; --" }, 'country', /is not a country name/],
+  ])('refuses %j with a 400 naming %s and what was wrong', async (query, name, message) => {
+    for (const view of ANALYTICS_VIEW_NAMES) {
+      const { statusCode, body } = await get(view, query);
+      expect(statusCode).toBe(400);
+      expect(body.problems).toEqual([{ in: 'query', name, message: expect.stringMatching(message) }]);
+    }
+  });
+});
