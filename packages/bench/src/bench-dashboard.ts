@@ -1,14 +1,21 @@
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import { ANALYTICS_VIEW_NAMES, EVERY_COUNTRY, type AnalyticsViewName } from '@retail/api-contract';
-import { findFullDataFile, REPOSITORY_ROOT, runCommand, SAMPLE_DATA_FILE } from '@retail/cli';
-import type { StackFile } from '@retail/local-platform';
+import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_CONCURRENCY,
+  findFullDataFile,
+  REPOSITORY_ROOT,
+  runCommand,
+  SAMPLE_DATA_FILE,
+} from '@retail/cli';
+import { bindNamedParameters } from '@retail/local-platform/redshift-data';
 import { Client } from 'pg';
+import { measureApiLoad } from './ingest-benchmarks';
 import { withThrowAwayPlatform } from './throw-away-platform';
+import { WarehouseCounter } from './warehouse-copy-throughput';
 
 /**
  * `npm run bench:dashboard`: each dashboard view through its endpoint (GET /analytics/<view>: API gateway,
@@ -24,7 +31,6 @@ const USAGE = `Usage: npm run bench:dashboard -- [file] [--rounds N] [--country 
 
 const GOAL_RATIO = 2;
 const SQL_DIR = join(REPOSITORY_ROOT, 'resources', 'warehouse', 'analytics');
-const run = promisify(execFile);
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -40,27 +46,6 @@ async function timed(rounds: number, call: () => Promise<unknown>): Promise<numb
     times.push(performance.now() - started);
   }
   return median(times);
-}
-
-/** The Data API's :name parameters as pg's $n, in order of first use (the same rule as the local Data API). */
-function positional(sql: string, parameters: Record<string, string>): { text: string; values: string[] } {
-  const names: string[] = [];
-  const text = sql.replace(/(?<![:\w]):([a-z_]\w*)/g, (_match, name: string) => {
-    if (!names.includes(name)) names.push(name);
-    return `$${names.indexOf(name) + 1}`;
-  });
-  return { text, values: names.map((name) => parameters[name]!) };
-}
-
-async function loadedLines(stack: StackFile): Promise<number> {
-  const client = new Client({ connectionString: stack.warehouseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ lines: string }>('SELECT COUNT(*) AS lines FROM retail.fact_invoice_line');
-    return Number(rows[0]!.lines);
-  } finally {
-    await client.end();
-  }
 }
 
 async function main(): Promise<number> {
@@ -87,26 +72,21 @@ async function main(): Promise<number> {
     { stateDirPrefix: 'retail-bench-dashboard-', platform: { quiet: true }, describe: 'with every service', log },
     async ({ stack }) => {
       log(`loading ${file} through the ingest API`);
-      const loaded = await run(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          join(REPOSITORY_ROOT, 'packages/cli/src/load/load.ts'),
-          file,
-          '--api-url',
-          stack.apiUrl,
-          '--api-key',
-          stack.apiKey,
-        ],
-        { cwd: REPOSITORY_ROOT, maxBuffer: 64 * 1024 * 1024 },
+      const { accepted } = await measureApiLoad(
+        { apiUrl: stack.apiUrl, apiKey: stack.apiKey },
+        file,
+        DEFAULT_BATCH_SIZE,
+        DEFAULT_CONCURRENCY,
       );
-      const accepted = Number(/accepted\s+([\d,]+)/.exec(loaded.stdout)?.[1]?.replace(/,/g, '') ?? NaN);
-      if (!Number.isFinite(accepted)) throw new Error(`the loader printed no accepted count:\n${loaded.stdout}`);
       const deadline = Date.now() + 30 * 60_000;
-      while ((await loadedLines(stack)) < accepted) {
-        if (Date.now() > deadline) throw new Error(`the warehouse did not reach ${accepted} lines in 30 minutes`);
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const warehouse = await WarehouseCounter.connect(stack.warehouseUrl!);
+      try {
+        while ((await warehouse.count()).factLines < accepted) {
+          if (Date.now() > deadline) throw new Error(`the warehouse did not reach ${accepted} lines in 30 minutes`);
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        }
+      } finally {
+        await warehouse.close();
       }
       log(`warehouse holds ${accepted.toLocaleString('en-GB')} lines; ${rounds} timed rounds per view and side`);
 
@@ -118,7 +98,12 @@ async function main(): Promise<number> {
       const results: { view: AnalyticsViewName; endpointMs: number; directMs: number }[] = [];
       try {
         for (const view of ANALYTICS_VIEW_NAMES) {
-          const sql = positional(await readFile(join(SQL_DIR, `${view}.sql`), 'utf8'), parameters);
+          const sql = bindNamedParameters(
+            await readFile(join(SQL_DIR, `${view}.sql`), 'utf8'),
+            Object.entries(parameters).map(([name, value]) => ({ name, value })),
+          );
+          if (sql.missing.length > 0)
+            throw new Error(`${view}.sql uses parameters the bench gives no value: ${sql.missing.join(', ')}`);
           const endpointMs = await timed(rounds, async () => {
             const response = await fetch(`${stack.apiUrl}/analytics/${view}?${query}`, {
               headers: { 'x-api-key': stack.apiKey },
