@@ -1,13 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { Client } from 'pg';
 import type { InvoiceLineEvent } from '@retail/domain';
-import { startLocalPlatform, type LocalPlatform, type StackFile } from '@retail/local-platform';
+import type { LocalPlatform, StackFile } from '@retail/local-platform';
 import { waitForReconciliation } from '@retail/cli';
-import { eventually } from '@retail/test-support';
 import { runCli } from './support/run-cli';
-import { SAMPLE_FILE, sampleLines } from './support/sample-lines';
+import { startPlatformWithSample } from './support/platform-with-sample';
+import { SAMPLE_FILE } from './support/sample-lines';
 
 // The batch pipeline on the platform as `npm start` runs it: the sample comes in through the API, the stream fills
 // the warehouse and the raw bucket, then `npm run batch` crawls the raw bucket and loads it into the same warehouse.
@@ -16,6 +13,7 @@ let platform: LocalPlatform;
 let stack: StackFile;
 let stateDir: string;
 let lines: InvoiceLineEvent[];
+let stop: (() => Promise<void>) | undefined;
 
 interface BatchSummary {
   jobRunState: string;
@@ -63,32 +61,14 @@ const sourceRevenue = () => (lines.reduce((sum, line) => sum + Math.round(line.l
 const sampleDays = () => new Set(lines.map((line) => line.invoiceDate.slice(0, 10))).size;
 
 beforeAll(async () => {
-  stateDir = await mkdtemp(path.join(os.tmpdir(), 'retail-batch-e2e-'));
-  [platform, lines] = await Promise.all([
-    startLocalPlatform({ stateDir, fresh: true, quiet: true, firehoseBufferIntervalSeconds: 2 }),
-    sampleLines(),
-  ]);
+  ({ platform, lines, stateDir, stop } = await startPlatformWithSample('batch'));
   stack = platform.stack;
-  const loaded = await runCli('packages/cli/src/load/load.ts', [
-    SAMPLE_FILE,
-    '--api-url',
-    stack.apiUrl,
-    '--api-key',
-    stack.apiKey,
-  ]);
-  expect(loaded.code).toBe(0);
-  // DynamoDB and the raw bucket hold the sample; then the warehouse, through its own delivery stream.
+  // DynamoDB and the raw bucket hold the sample too: the raw bucket is what the batch reads.
   const reconciled = await waitForReconciliation({ file: SAMPLE_FILE, stack, timeoutMs: 180_000, intervalMs: 1_000 });
   expect(reconciled.differences).toEqual([]);
-  await eventually(async () => expect((await warehouseFigures()).totals.lines).toBe(String(lines.length)), {
-    timeoutMs: 180_000,
-  });
 }, 600_000);
 
-afterAll(async () => {
-  await platform?.stop();
-  await rm(stateDir, { recursive: true, force: true });
-});
+afterAll(() => stop?.());
 
 describe('npm run batch on the running platform, after the stream', () => {
   let streamed: Awaited<ReturnType<typeof warehouseFigures>>;

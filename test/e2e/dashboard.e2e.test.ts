@@ -1,14 +1,12 @@
 import AxeBuilder from '@axe-core/playwright';
-import { startLocalPlatform, type LocalPlatform, type StackFile } from '@retail/local-platform';
-import { eventually, sampleAnalytics, type SampleAnalytics, type SampleAnalyticsFilters } from '@retail/test-support';
+import type { LocalPlatform, StackFile } from '@retail/local-platform';
+import { sampleAnalytics, type SampleAnalytics, type SampleAnalyticsFilters } from '@retail/test-support';
 import type { InvoiceLineEvent } from '@retail/domain';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Client } from 'pg';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { runCli } from './support/run-cli';
-import { REPO_ROOT, SAMPLE_FILE, sampleLines } from './support/sample-lines';
+import { startPlatformWithSample } from './support/platform-with-sample';
+import { REPO_ROOT } from './support/sample-lines';
 
 // Debian's chromium (`apt-get install chromium`; .ci/run installs it): /usr/bin/chromium is a wrapper script.
 const CHROMIUM = '/usr/lib/chromium/chromium';
@@ -16,40 +14,15 @@ const ARTEFACTS = path.join(REPO_ROOT, 'test-artefacts', 'dashboard');
 
 let platform: LocalPlatform;
 let stack: StackFile;
-let stateDir: string;
+let stop: (() => Promise<void>) | undefined;
 let lines: InvoiceLineEvent[];
 let browser: Browser;
 let page: Page;
 const consoleErrors: string[] = [];
 
-async function warehouseLineCount(): Promise<number> {
-  const client = new Client({ connectionString: stack.warehouseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ lines: string }>('SELECT COUNT(*) AS lines FROM retail.fact_invoice_line');
-    return Number(rows[0]!.lines);
-  } finally {
-    await client.end();
-  }
-}
-
 beforeAll(async () => {
-  stateDir = await mkdtemp(path.join(os.tmpdir(), 'retail-dashboard-e2e-'));
-  [platform, lines] = await Promise.all([
-    startLocalPlatform({ stateDir, fresh: true, quiet: true, firehoseBufferIntervalSeconds: 2 }),
-    sampleLines(),
-  ]);
+  ({ platform, lines, stop } = await startPlatformWithSample('dashboard'));
   stack = platform.stack;
-  const loaded = await runCli('packages/cli/src/load/load.ts', [
-    SAMPLE_FILE,
-    '--api-url',
-    stack.apiUrl,
-    '--api-key',
-    stack.apiKey,
-  ]);
-  expect(loaded.code).toBe(0);
-  // Stream -> warehouse delivery stream -> COPY -> merge: the sample is in the fact table.
-  await eventually(async () => expect(await warehouseLineCount()).toBe(lines.length), { timeoutMs: 180_000 });
   browser = await chromium.launch({ executablePath: CHROMIUM });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, reducedMotion: 'reduce' });
   page = await context.newPage();
@@ -62,8 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await platform?.stop();
-  await rm(stateDir, { recursive: true, force: true });
+  await stop?.();
 });
 
 const cellValues = (view: string) =>
