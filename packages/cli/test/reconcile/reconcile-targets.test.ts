@@ -1,15 +1,25 @@
 import {
   deployedNamePatterns,
   pickDeployedBucket,
-  readSinkDeclarations,
+  sinkDeclarationsOf,
+  warehouseDeclarationOf,
   type SinkDeclarations,
+  type WarehouseDeclaration,
 } from '../../src/reconcile/reconcile-targets';
+import { readPlatformTemplate } from '@retail/local-platform';
 
 describe("the sinks reconcile reads, as the stage's platform template declares them", () => {
   let declarations: SinkDeclarations;
+  let warehouse: WarehouseDeclaration | undefined;
   beforeAll(async () => {
-    declarations = await readSinkDeclarations('dev');
+    const template = await readPlatformTemplate('dev');
+    declarations = sinkDeclarationsOf(template);
+    warehouse = warehouseDeclarationOf(template);
   }, 180_000);
+
+  it("takes the warehouse's workgroup and its namespace's database, which the Data API queries name", () => {
+    expect(warehouse).toEqual({ workgroupName: 'retail-dev', database: 'retail' });
+  });
 
   it('takes the invoice table, the raw bucket the delivery stream writes to, and its prefixes up to the first expression', () => {
     expect(declarations).toEqual({
