@@ -51,8 +51,7 @@ export interface ReconcileReport {
 export interface SinkFigures {
   dynamodb: InvoiceTableFigures | undefined;
   rawS3: RawBucketFigures | undefined;
-  /** Absent for a platform without a warehouse; optional so that callers that predate it need not name it. */
-  warehouse?: WarehouseFigures | undefined;
+  warehouse: WarehouseFigures | undefined;
   notChecked: string[];
 }
 

@@ -32,11 +32,13 @@ export interface ReconcileTargets {
   close(): void;
 }
 
-/** What a stage's platform template declares about the two sinks: read from it, so no name or prefix is written twice. */
+/** What a stage's platform template declares about the sinks: read from it, so no name or prefix is written twice. */
 export interface SinkDeclarations {
   invoiceTable: { logicalId: string; tableName: string };
   /** bucketName keeps `${AWS::AccountId}`: the account fills it in on deploy. */
   rawBucket: { logicalId: string; bucketName: string; linesPrefix: string; errorsPrefix: string };
+  /** Undefined for a template without a Redshift Serverless workgroup. */
+  warehouse: WarehouseDeclaration | undefined;
 }
 
 // Stands for the account in names resolved without one: a deployed bucket's name ends in its account id.
@@ -44,7 +46,8 @@ const ACCOUNT_ID = '${AWS::AccountId}';
 
 /**
  * The invoice table is the template's one DynamoDB table; the raw bucket is the one the raw events delivery stream
- * writes to (its BucketARN), under its Prefix, with failures under its ErrorOutputPrefix.
+ * writes to (its BucketARN), under its Prefix, with failures under its ErrorOutputPrefix; the warehouse is its one
+ * Redshift Serverless workgroup.
  */
 export function sinkDeclarationsOf(template: PlatformTemplate): SinkDeclarations {
   const tables = declaredTables(template, ACCOUNT_ID);
@@ -70,6 +73,7 @@ export function sinkDeclarationsOf(template: PlatformTemplate): SinkDeclarations
       linesPrefix: staticPrefix(stream.prefix),
       errorsPrefix: staticPrefix(stream.errorOutputPrefix),
     },
+    warehouse: warehouseDeclarationOf(template),
   };
 }
 
@@ -79,8 +83,8 @@ export interface WarehouseDeclaration {
   database: string;
 }
 
-/** The template's one Redshift Serverless workgroup and the DbName of the namespace it names; undefined without one. */
-export function warehouseDeclarationOf(template: PlatformTemplate): WarehouseDeclaration | undefined {
+/** The template's one Redshift Serverless workgroup and its namespace's DbName; undefined without one. */
+function warehouseDeclarationOf(template: PlatformTemplate): WarehouseDeclaration | undefined {
   const ofType = (type: string) =>
     Object.entries(template.resources).flatMap(([logicalId, resource]) => (resource.Type === type ? [logicalId] : []));
   const workgroups = ofType('AWS::RedshiftServerless::Workgroup');
@@ -172,7 +176,7 @@ function localWarehouseTarget(
     endpoints: { redshiftData: stack.endpoints.redshiftData },
   });
   const database = decodeURIComponent(new URL(stack.warehouseUrl).pathname.slice(1));
-  // The local Data API serves its one warehouse whatever the workgroup: the stage names it, as on AWS.
+  // The local Data API serves its one warehouse under any workgroup name: this one only labels the statements.
   const workgroupName = `local-${stack.stage}`;
   return {
     target: {
@@ -187,8 +191,6 @@ function localWarehouseTarget(
 export interface DeployedStageOptions {
   /** Default: read from the stage's template (`sls print`). */
   declarations?: SinkDeclarations;
-  /** Default: read from the stage's template with `declarations` (given `declarations` alone, it is not checked). */
-  warehouse?: WarehouseDeclaration;
   /** Default: the SDK's own chain (AWS_PROFILE, AWS_REGION, ...), as a user's shell sets it. */
   clients?: AwsClientSettings;
 }
@@ -210,9 +212,8 @@ export async function targetsOfDeployedStage(
     redshiftData.destroy();
   };
   try {
-    const template = options.declarations === undefined ? await readPlatformTemplate(stage) : undefined;
-    const declarations = options.declarations ?? sinkDeclarationsOf(template!);
-    const warehouse = options.warehouse ?? (template && warehouseDeclarationOf(template));
+    const declarations = options.declarations ?? (await readSinkDeclarations(stage));
+    const { warehouse } = declarations;
     const names = deployedNamePatterns(declarations);
     const bucketNames: string[] = [];
     let token: string | undefined;

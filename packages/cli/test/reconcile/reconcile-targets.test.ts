@@ -1,27 +1,17 @@
 import {
   deployedNamePatterns,
   pickDeployedBucket,
-  sinkDeclarationsOf,
-  warehouseDeclarationOf,
+  readSinkDeclarations,
   type SinkDeclarations,
-  type WarehouseDeclaration,
 } from '../../src/reconcile/reconcile-targets';
-import { readPlatformTemplate } from '@retail/local-platform';
 
 describe("the sinks reconcile reads, as the stage's platform template declares them", () => {
   let declarations: SinkDeclarations;
-  let warehouse: WarehouseDeclaration | undefined;
   beforeAll(async () => {
-    const template = await readPlatformTemplate('dev');
-    declarations = sinkDeclarationsOf(template);
-    warehouse = warehouseDeclarationOf(template);
+    declarations = await readSinkDeclarations('dev');
   }, 180_000);
 
-  it("takes the warehouse's workgroup and its namespace's database, which the Data API queries name", () => {
-    expect(warehouse).toEqual({ workgroupName: 'retail-dev', database: 'retail' });
-  });
-
-  it('takes the invoice table, the raw bucket the delivery stream writes to, and its prefixes up to the first expression', () => {
+  it("takes the invoice table, the raw bucket the delivery stream writes to, its prefixes up to the first expression, and the warehouse's workgroup and database, which the Data API queries name", () => {
     expect(declarations).toEqual({
       invoiceTable: { logicalId: 'InvoiceTable', tableName: 'retail-dev-invoices' },
       rawBucket: {
@@ -30,6 +20,7 @@ describe("the sinks reconcile reads, as the stage's platform template declares t
         linesPrefix: 'invoice-lines/',
         errorsPrefix: 'errors/',
       },
+      warehouse: { workgroupName: 'retail-dev', database: 'retail' },
     });
   });
 

@@ -1,22 +1,18 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import path from 'node:path';
-import {
-  createRedshiftDataClient,
-  RedshiftDataWarehouse,
-  type WarehouseQueries,
-  type WarehouseQueryResult,
-} from '@retail/adapters';
+import type { WarehouseQueries, WarehouseQueryResult } from '@retail/adapters';
 import type { InvoiceLineEvent } from '@retail/domain';
-import { readLandingColumns, type StackFile } from '@retail/local-platform';
-import { startLocalRedshiftData, type LocalRedshiftData } from '@retail/local-platform/redshift-data';
+import type { StackFile } from '@retail/local-platform';
+import { withWarehouseClient } from '@retail/local-platform/warehouse';
 import {
-  mergeLanding,
-  startLocalWarehouse,
-  withWarehouseClient,
-  type LocalWarehouse,
-} from '@retail/local-platform/warehouse';
-import { readSampleRows, sampleLines, TEST_ACCOUNT_ID, TEST_REGION, TEST_STAGE } from '@retail/test-support';
+  readSampleRows,
+  sampleLines,
+  startSampleWarehouse,
+  TEST_ACCOUNT_ID,
+  TEST_CREDENTIALS,
+  TEST_REGION,
+  TEST_STAGE,
+  type SampleWarehouse,
+} from '@retail/test-support';
 import { InvoiceLineTally, type ReconciledLine } from '../../src/reconcile/reconcile-figures';
 import { compareWithSource, formatReconcileReport } from '../../src/reconcile/reconcile-report';
 import { reconcile } from '../../src/reconcile/reconcile-sinks';
@@ -167,43 +163,9 @@ describe('reading the warehouse through the query port', () => {
 });
 
 describe('reconciling a real local warehouse through the local Redshift Data API', () => {
-  let stateDir: string;
-  let warehouse: LocalWarehouse;
-  let api: LocalRedshiftData;
+  let warehouse: SampleWarehouse;
   let lines: InvoiceLineEvent[];
   let stack: StackFile;
-
-  /** Appends lines to the landing table as a COPY would (through the Data API, as SQL), then runs the merge. */
-  async function land(events: readonly InvoiceLineEvent[]): Promise<void> {
-    const landing = await readLandingColumns();
-    const client = createRedshiftDataClient({
-      region: TEST_REGION,
-      credentials: stack.credentials,
-      endpoints: { redshiftData: api.endpoint },
-    });
-    const queries = new RedshiftDataWarehouse(client, { workgroupName: 'test', database: 'retail' });
-    const literal = (value: unknown) =>
-      value === null || value === undefined
-        ? 'NULL'
-        : typeof value === 'string'
-          ? `'${value.replaceAll("'", "''")}'`
-          : String(value);
-    try {
-      // The Data API takes up to 100,000 bytes of SQL per statement.
-      for (let start = 0; start < events.length; start += 250) {
-        const values = events.slice(start, start + 250).map((event) => {
-          const fields = event as unknown as Record<string, unknown>;
-          return `(${landing.columns.map((column) => literal(fields[column.jsonpath.slice(2)])).join(', ')})`;
-        });
-        await queries.query(
-          `INSERT INTO ${landing.table} (${landing.columns.map((column) => column.name).join(', ')}) VALUES ${values.join(', ')}`,
-        );
-      }
-    } finally {
-      client.destroy();
-    }
-    await withWarehouseClient(warehouse.url, (db) => mergeLanding(db));
-  }
 
   const deleteFact = (lineId: string) =>
     withWarehouseClient(warehouse.url, (db) =>
@@ -211,10 +173,9 @@ describe('reconciling a real local warehouse through the local Redshift Data API
     );
 
   beforeAll(async () => {
-    stateDir = await mkdtemp(path.join(tmpdir(), 'reconcile-warehouse-'));
-    warehouse = await startLocalWarehouse({ dataDir: path.join(stateDir, 'warehouse'), port: 0, log: () => undefined });
-    api = await startLocalRedshiftData({ warehouseUrl: warehouse.url, port: 0 });
-    lines = sampleLines(await readSampleRows()).map((event) => JSON.parse(JSON.stringify(event)) as InvoiceLineEvent);
+    lines = sampleLines(await readSampleRows());
+    warehouse = await startSampleWarehouse(lines);
+    // A stack file with the warehouse and its Data API alone: the other sinks are left out.
     stack = {
       stage: TEST_STAGE,
       region: TEST_REGION,
@@ -222,29 +183,26 @@ describe('reconciling a real local warehouse through the local Redshift Data API
       apiUrl: `http://127.0.0.1:9/${TEST_STAGE}`,
       apiKey: 'not-used-by-reconcile',
       warehouseUrl: warehouse.url,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: TEST_CREDENTIALS,
       endpoints: {
         kinesis: 'http://127.0.0.1:9',
         dynamodb: 'http://127.0.0.1:9',
         s3: 'http://127.0.0.1:9',
-        redshiftData: api.endpoint,
+        redshiftData: warehouse.dataApiEndpoint,
         services: {},
       },
       resources: { streams: {}, tables: {}, buckets: {} },
       routes: [],
       environment: {},
       processes: {},
-      stateDir,
+      stateDir: tmpdir(),
       pid: process.pid,
       startedAt: new Date().toISOString(),
     };
-    await land(lines);
   }, 180_000);
 
   afterAll(async () => {
-    await api?.stop();
     await warehouse?.stop();
-    await rm(stateDir, { recursive: true, force: true });
   });
 
   const reconcileSample = () => reconcile({ file: SAMPLE_DATA_FILE, stack });
@@ -269,7 +227,7 @@ describe('reconciling a real local warehouse through the local Redshift Data API
   });
 
   it('counts a second landing of the same lines once, then names a line the fact table lost', async () => {
-    await land(lines);
+    await warehouse.land(lines);
     const reloaded = await reconcileSample();
     expect(reloaded.differences).toEqual([]);
     expect(reloaded.warehouse).toMatchObject({ factRows: 3_953, landedRows: 2 * 3_953 });
