@@ -5,10 +5,10 @@ import type { InvoiceLineEvent } from '@retail/domain';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { runCli } from './support/run-cli';
 import { REPO_ROOT, SAMPLE_FILE, sampleLines } from './support/sample-lines';
+import { readFactLineIds } from './support/warehouse-contents';
 
 // Debian's chromium (`apt-get install chromium`; .ci/run installs it): /usr/bin/chromium is a wrapper script.
 const CHROMIUM = '/usr/lib/chromium/chromium';
@@ -21,17 +21,6 @@ let lines: InvoiceLineEvent[];
 let browser: Browser;
 let page: Page;
 const consoleErrors: string[] = [];
-
-async function warehouseLineCount(): Promise<number> {
-  const client = new Client({ connectionString: stack.warehouseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ lines: string }>('SELECT COUNT(*) AS lines FROM retail.fact_invoice_line');
-    return Number(rows[0]!.lines);
-  } finally {
-    await client.end();
-  }
-}
 
 beforeAll(async () => {
   stateDir = await mkdtemp(path.join(os.tmpdir(), 'retail-dashboard-e2e-'));
@@ -49,7 +38,7 @@ beforeAll(async () => {
   ]);
   expect(loaded.code).toBe(0);
   // Stream -> warehouse delivery stream -> COPY -> merge: the sample is in the fact table.
-  await eventually(async () => expect(await warehouseLineCount()).toBe(lines.length), { timeoutMs: 180_000 });
+  await eventually(async () => expect(await readFactLineIds(stack)).toHaveLength(lines.length), { timeoutMs: 180_000 });
   browser = await chromium.launch({ executablePath: CHROMIUM });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, reducedMotion: 'reduce' });
   page = await context.newPage();
