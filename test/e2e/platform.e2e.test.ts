@@ -6,10 +6,12 @@ import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { InvoiceLineEventSchema, type InvoiceLineEvent } from '@retail/domain';
 import { createLocalAwsClients, startLocalPlatform, type LocalPlatform, type StackFile } from '@retail/local-platform';
-import { waitForReconciliation, runPostmanCollection } from '@retail/cli';
+import { eventually, sampleAnalytics } from '@retail/test-support';
+import { reconcile, waitForReconciliation, runPostmanCollection } from '@retail/cli';
 import { readWholeStream } from './support/kinesis-stream-contents';
 import { runCli } from './support/run-cli';
 import { SAMPLE_FILE, sampleLines } from './support/sample-lines';
+import { readAnalyticsView, readFactLineIds } from './support/warehouse-contents';
 
 // The whole platform as `npm start` runs it, on free ports and a state directory of its own.
 let platform: LocalPlatform;
@@ -42,6 +44,15 @@ function post(body: string, headers: Record<string, string> = {}) {
     body,
     headers: { 'x-api-key': stack.apiKey, 'content-type': 'application/json', ...headers },
   });
+}
+
+/** Revenue by country and by month as the dashboard's API reads them from the warehouse (the share aside). */
+async function warehouseRevenue() {
+  const [byCountry, byMonth] = await Promise.all([
+    readAnalyticsView(stack, 'revenue-by-country'),
+    readAnalyticsView(stack, 'monthly-revenue'),
+  ]);
+  return { byCountry: byCountry.map(({ revenueShare: _share, ...row }) => row), byMonth };
 }
 
 async function scanTable(): Promise<string[]> {
@@ -117,17 +128,37 @@ describe('the local platform, end to end', () => {
     expect((await readWholeStream(stack)).length).toBe(before);
   }, 60_000);
 
-  it('fills DynamoDB and the raw bucket with exactly the sample, and a second load changes nothing', async () => {
+  it('fills DynamoDB, the raw bucket and the warehouse with exactly the sample, and a second load changes no figure', async () => {
     const first = await reconcileSample();
     expect(first.differences).toEqual([]);
+    expect(first.notChecked).toEqual([]); // every sink was read, the warehouse included
+    expect(first.warehouse).toMatchObject({ factRows: expected.length, landedRows: expected.length });
+    const sampleLineIds = expected.map((line) => line.lineId).sort();
+    expect(await readFactLineIds(stack)).toEqual(sampleLineIds);
+    // Revenue by country and by month, exact to the thousandth, against the figures summed from the CSV's lines.
+    const fromTheSample = sampleAnalytics(expected);
+    const revenueAfterFirstLoad = await warehouseRevenue();
+    expect(revenueAfterFirstLoad).toEqual({
+      byCountry: fromTheSample.revenueByCountry,
+      byMonth: fromTheSample.monthlyRevenue,
+    });
     const tableAfterFirstLoad = await scanTable();
 
     const again = await load(SAMPLE_FILE);
     expect(again.code).toBe(0);
     expect((await readWholeStream(stack)).length).toBe(2 * expected.length); // the stream has both loads...
+    // The warehouse has landed the second copy of every line before its figures are read again.
+    await eventually(
+      async () =>
+        expect((await reconcile({ file: SAMPLE_FILE, stack })).warehouse?.landedRows).toBe(2 * expected.length),
+      { timeoutMs: 120_000, intervalMs: 1_000 },
+    );
     const second = await reconcileSample();
     expect(second.differences).toEqual([]); // ...every sink holds each line once
+    expect(second.warehouse).toMatchObject({ factRows: expected.length, landedRows: 2 * expected.length });
     expect(await scanTable()).toEqual(tableAfterFirstLoad);
+    expect(await readFactLineIds(stack)).toEqual(sampleLineIds);
+    expect(await warehouseRevenue()).toEqual(revenueAfterFirstLoad);
   }, 300_000);
 
   it('passes the Postman collection against the loaded platform', async () => {

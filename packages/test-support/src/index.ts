@@ -13,3 +13,4 @@ export * from './put-records-failures';
 export * from './raw-events-firehose';
 export * from './test-stage';
 export * from './sample-analytics';
+export * from './sample-warehouse';

@@ -6,12 +6,13 @@ import {
   useHandlerEnvironment,
   sampleAnalytics,
   sampleLines,
+  startSampleWarehouse,
   type SampleAnalyticsFilters,
+  type SampleWarehouse,
 } from '@retail/test-support';
 import { awsEnvironmentOf } from '@retail/adapters';
 import type { HttpHandler } from '@retail/lambda-plumbing';
 import { getRequest, visualizationApiFunction } from './support/api-gateway-event';
-import { startSampleWarehouse, type SampleWarehouse } from './support/sample-warehouse';
 
 let lines: InvoiceLineEvent[];
 let warehouse: SampleWarehouse;

@@ -4,8 +4,9 @@ import { DEFAULT_SCAN_SEGMENTS } from './reconcile-dynamodb';
 
 export const RECONCILE_USAGE = `Usage: npm run reconcile -- [file] [--wait SECONDS] [--json] [--segments N] [--stack-file PATH | --stage STAGE]
 
-Compares the invoice lines of a file with what every sink holds (DynamoDB, the raw S3 archive): lines by line id,
-invoices, customers, exact revenue and each invoice's summary. Exit 0 only when all sinks agree with the file.
+Compares the invoice lines of a file with what every sink holds (DynamoDB, the raw S3 archive, the warehouse's fact
+table): lines by line id, invoices, customers, exact revenue and each invoice's summary or totals. Exit 0 only when
+all sinks agree with the file.
 
   file              the .csv or .csv.gz that was loaded; default: data/online-retail-sample.csv
   --wait SECONDS    read the sinks again until they agree or SECONDS have passed (for scripts and e2e tests)
@@ -13,8 +14,9 @@ invoices, customers, exact revenue and each invoice's summary. Exit 0 only when 
   --segments N      parallel Scan segments of the invoice table, 1-64 (default ${DEFAULT_SCAN_SEGMENTS})
   --stack-file PATH the local platform's stack file (default: .local/stack.json, written by \`npm start\`)
   --stage STAGE     a deployed stage instead of the local platform: the table's name from resources/names.yml,
-                    the raw bucket found by its name with ListBuckets; credentials and region from the AWS SDK's
-                    usual sources, e.g. AWS_PROFILE=retail AWS_REGION=eu-west-2 npm run reconcile -- --stage dev`;
+                    the raw bucket found by its name with ListBuckets, the warehouse through the Data API on the
+                    stage's workgroup as your IAM identity (it needs the bi_read_only role); credentials and region
+                    from the AWS SDK's usual sources, e.g. AWS_PROFILE=retail AWS_REGION=eu-west-2 npm run reconcile -- --stage dev`;
 
 export interface ReconcileCommandOptions {
   file: string | undefined;

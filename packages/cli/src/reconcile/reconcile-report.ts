@@ -3,9 +3,10 @@ import type { InvoiceTableFigures } from './reconcile-dynamodb';
 import { idsNotIn, type InvoiceLineTally, type InvoiceTotals } from './reconcile-figures';
 import type { RawBucketFigures } from './reconcile-raw-bucket';
 import type { SourceFigures } from './reconcile-source';
+import type { WarehouseFigures } from './reconcile-warehouse';
 
-export type SinkKey = 'dynamodb' | 'rawS3';
-export const SINK_LABELS: Record<SinkKey, string> = { dynamodb: 'dynamodb', rawS3: 'raw s3' };
+export type SinkKey = 'dynamodb' | 'rawS3' | 'warehouse';
+export const SINK_LABELS: Record<SinkKey, string> = { dynamodb: 'dynamodb', rawS3: 'raw s3', warehouse: 'warehouse' };
 const SINK_KEYS = Object.keys(SINK_LABELS) as SinkKey[];
 
 /**
@@ -37,6 +38,7 @@ export interface ReconcileReport {
   source: { rows: number; rejectedRows: number; elapsedMs: number };
   dynamodb: { tableName: string; scannedItems: number; segments: number; elapsedMs: number } | undefined;
   rawS3: { bucket: string; prefix: string; objects: number; records: number; elapsedMs: number } | undefined;
+  warehouse: { target: string; factRows: number; landedRows: number; elapsedMs: number } | undefined;
   /** Sinks the platform does not have, with why. */
   notChecked: string[];
   rows: FigureRow[];
@@ -49,6 +51,7 @@ export interface ReconcileReport {
 export interface SinkFigures {
   dynamodb: InvoiceTableFigures | undefined;
   rawS3: RawBucketFigures | undefined;
+  warehouse: WarehouseFigures | undefined;
   notChecked: string[];
 }
 
@@ -56,8 +59,12 @@ const EXAMPLES = 5;
 
 /** Puts each sink's figures beside the source's and says which differ. */
 export function compareWithSource(source: SourceFigures, sinks: SinkFigures, platform: string): ReconcileReport {
-  const { dynamodb, rawS3 } = sinks;
-  const linesOf: Partial<Record<SinkKey, InvoiceLineTally>> = { dynamodb: dynamodb?.lines, rawS3: rawS3?.lines };
+  const { dynamodb, rawS3, warehouse } = sinks;
+  const linesOf: Partial<Record<SinkKey, InvoiceLineTally>> = {
+    dynamodb: dynamodb?.lines,
+    rawS3: rawS3?.lines,
+    warehouse: warehouse?.lines,
+  };
   const expected = source.lines;
   const rows: FigureRow[] = [];
   const addRow = (
@@ -97,10 +104,12 @@ export function compareWithSource(source: SourceFigures, sinks: SinkFigures, pla
   addRow('invoices', 'count', expected.invoices.size, 'source', {
     dynamodb: dynamodb && { value: dynamodb.summaries.size },
     rawS3: rawS3 && { value: rawS3.lines.invoices.size },
+    warehouse: warehouse && { value: warehouse.invoiceTotals.size },
   });
   addRow('customers', 'count', expected.customers.size, 'source', {
     dynamodb: dynamodb && { value: dynamodb.summaryCustomers.size },
     rawS3: rawS3 && { value: rawS3.lines.customers.size },
+    warehouse: warehouse && { value: warehouse.lines.customers.size },
   });
   addRow(
     'revenue (sum of line totals)',
@@ -111,9 +120,11 @@ export function compareWithSource(source: SourceFigures, sinks: SinkFigures, pla
   );
   addRow('revenue of invoice summaries', 'money', expected.revenue, 'source', {
     dynamodb: dynamodb && { value: dynamodb.summaryRevenue },
+    warehouse: warehouse && { value: warehouse.invoiceTotalsRevenue },
   });
   addRow('invoice summaries that differ', 'count', undefined, 'zero', {
-    dynamodb: dynamodb && summaryMismatches(expected.invoices, dynamodb),
+    dynamodb: dynamodb && summaryMismatches(expected.invoices, dynamodb.summaries),
+    warehouse: warehouse && summaryMismatches(expected.invoices, warehouse.invoiceTotals),
   });
   addRow(
     'lines missing from the sink',
@@ -132,10 +143,18 @@ export function compareWithSource(source: SourceFigures, sinks: SinkFigures, pla
   addRow('unreadable items or records', 'count', undefined, 'zero', {
     dynamodb: dynamodb && { value: dynamodb.unreadableItems, examples: dynamodb.unreadableExamples },
     rawS3: rawS3 && { value: rawS3.unreadableRecords, examples: rawS3.unreadableExamples },
+    warehouse: warehouse && { value: warehouse.unreadableRows, examples: warehouse.unreadableExamples },
+  });
+  // The fact table keeps one row per line id (the merge's promise; on Redshift the key is not enforced).
+  addRow('fact rows of a line id already counted', 'count', undefined, 'zero', {
+    warehouse: warehouse && { value: warehouse.lines.repeatedLines },
   });
   addRow('duplicate deliveries', 'count', undefined, 'none', { rawS3: rawS3 && { value: rawS3.lines.repeatedLines } });
   addRow(`failed deliveries (records under ${rawS3?.errorsPrefix ?? 'errors/'})`, 'count', undefined, 'none', {
     rawS3: rawS3 && { value: rawS3.errorRecords },
+  });
+  addRow('landing rows (copies included, merged once)', 'count', undefined, 'none', {
+    warehouse: warehouse && { value: warehouse.landedRows },
   });
 
   const differences = rows.flatMap((row) =>
@@ -144,7 +163,7 @@ export function compareWithSource(source: SourceFigures, sinks: SinkFigures, pla
       return cell && !cell.agrees ? [describeDifference(key, row, cell)] : [];
     }),
   );
-  if (!dynamodb && !rawS3)
+  if (!dynamodb && !rawS3 && !warehouse)
     differences.push(`no sink to check: ${sinks.notChecked.join('; ') || 'the platform lists none'}`);
 
   return {
@@ -164,6 +183,12 @@ export function compareWithSource(source: SourceFigures, sinks: SinkFigures, pla
       records: rawS3.records,
       elapsedMs: rawS3.elapsedMs,
     },
+    warehouse: warehouse && {
+      target: warehouse.label,
+      factRows: warehouse.factRows,
+      landedRows: warehouse.landedRows,
+      elapsedMs: warehouse.elapsedMs,
+    },
     notChecked: sinks.notChecked,
     rows,
     differences,
@@ -171,10 +196,10 @@ export function compareWithSource(source: SourceFigures, sinks: SinkFigures, pla
   };
 }
 
-/** Invoices whose DynamoDB summary does not have the source's line count and total, or that only one side has. */
+/** Invoices whose summary (DynamoDB's, the warehouse's totals) lacks the source's line count and total, or that only one side has. */
 function summaryMismatches(
   sourceInvoices: ReadonlyMap<string, InvoiceTotals>,
-  table: InvoiceTableFigures,
+  summaries: ReadonlyMap<string, InvoiceTotals>,
 ): { value: number; examples: string[] } {
   const examples: string[] = [];
   let value = 0;
@@ -185,12 +210,12 @@ function summaryMismatches(
     if (examples.length < EXAMPLES) examples.push(example);
   };
   for (const [invoiceNo, expected] of sourceInvoices) {
-    const summary = table.summaries.get(invoiceNo);
+    const summary = summaries.get(invoiceNo);
     if (!summary) mismatch(`${invoiceNo}: no summary (source: ${totals(expected)})`);
     else if (summary.lineCount !== expected.lineCount || summary.total !== expected.total)
       mismatch(`${invoiceNo}: ${totals(summary)} (source: ${totals(expected)})`);
   }
-  for (const [invoiceNo, summary] of table.summaries) {
+  for (const [invoiceNo, summary] of summaries) {
     if (!sourceInvoices.has(invoiceNo)) mismatch(`${invoiceNo}: ${totals(summary)} (not in the source)`);
   }
   return { value, examples };
@@ -226,6 +251,12 @@ export function formatReconcileReport(report: ReconcileReport): string {
     const { bucket, prefix, objects, records, elapsedMs } = report.rawS3;
     heading.push(
       `  raw s3    s3://${bucket}/${prefix}: ${formatCount(objects)} objects, ${formatCount(records)} records read in ${seconds(elapsedMs)}`,
+    );
+  }
+  if (report.warehouse) {
+    const { target, factRows, landedRows, elapsedMs } = report.warehouse;
+    heading.push(
+      `  warehouse ${target}: ${formatCount(factRows)} fact rows (${formatCount(landedRows)} landed) read in ${seconds(elapsedMs)}`,
     );
   }
   for (const reason of report.notChecked) heading.push(`  not checked: ${reason}`);

@@ -5,6 +5,7 @@ import { readRawBucket } from './reconcile-raw-bucket';
 import { compareWithSource, type ReconcileReport, type SinkFigures } from './reconcile-report';
 import { readSourceFigures } from './reconcile-source';
 import { targetsOfLocalStack, type ReconcileTargets } from './reconcile-targets';
+import { readWarehouse } from './reconcile-warehouse';
 import { SAMPLE_DATA_FILE } from '../command/repository-paths';
 
 export type { ReconcileReport } from './reconcile-report';
@@ -68,12 +69,13 @@ async function withTargets<T>(options: ReconcileOptions, use: (targets: Reconcil
   }
 }
 
-/** Both sinks at once: the Scan waits on DynamoDB while the raw objects are parsed. */
+/** Every sink at once: the Scan and the warehouse's queries wait on their servers while the raw objects are parsed. */
 async function readSinks(targets: ReconcileTargets, scanSegments = DEFAULT_SCAN_SEGMENTS): Promise<SinkFigures> {
-  const { invoiceTable, rawBucket } = targets;
-  const [dynamodb, rawS3] = await Promise.all([
+  const { invoiceTable, rawBucket, warehouse } = targets;
+  const [dynamodb, rawS3, warehouseFigures] = await Promise.all([
     invoiceTable && scanInvoiceTable(invoiceTable.client, invoiceTable.tableName, scanSegments),
     rawBucket && readRawBucket(rawBucket.client, rawBucket.layout),
+    warehouse && readWarehouse(warehouse),
   ]);
-  return { dynamodb, rawS3, notChecked: targets.notChecked };
+  return { dynamodb, rawS3, warehouse: warehouseFigures, notChecked: targets.notChecked };
 }

@@ -65,7 +65,7 @@ describe('comparing the sinks with the source', () => {
     ]);
     const report = compareWithSource(
       source,
-      { dynamodb: invoiceTable(SOURCE_LINES, summaries), rawS3: undefined, notChecked: [] },
+      { dynamodb: invoiceTable(SOURCE_LINES, summaries), rawS3: undefined, warehouse: undefined, notChecked: [] },
       'a test',
     );
 
@@ -83,7 +83,7 @@ describe('comparing the sinks with the source', () => {
   it('is a difference to have no sink at all, said in words since there is no table', () => {
     const report = compareWithSource(
       source,
-      { dynamodb: undefined, rawS3: undefined, notChecked: ['dynamodb: none', 'raw s3: none'] },
+      { dynamodb: undefined, rawS3: undefined, warehouse: undefined, notChecked: ['dynamodb: none', 'raw s3: none'] },
       'a test',
     );
 

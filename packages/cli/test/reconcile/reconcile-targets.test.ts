@@ -11,7 +11,7 @@ describe("the sinks reconcile reads, as the stage's platform template declares t
     declarations = await readSinkDeclarations('dev');
   }, 180_000);
 
-  it('takes the invoice table, the raw bucket the delivery stream writes to, and its prefixes up to the first expression', () => {
+  it("takes the invoice table, the raw bucket the delivery stream writes to, its prefixes up to the first expression, and the warehouse's workgroup and database, which the Data API queries name", () => {
     expect(declarations).toEqual({
       invoiceTable: { logicalId: 'InvoiceTable', tableName: 'retail-dev-invoices' },
       rawBucket: {
@@ -20,6 +20,7 @@ describe("the sinks reconcile reads, as the stage's platform template declares t
         linesPrefix: 'invoice-lines/',
         errorsPrefix: 'errors/',
       },
+      warehouse: { workgroupName: 'retail-dev', database: 'retail' },
     });
   });
 

@@ -5,25 +5,31 @@ import {
   mergeLanding,
   readLandingColumns,
   startLocalWarehouse,
+  WAREHOUSE_DATABASE,
   withWarehouseClient,
 } from '@retail/local-platform/warehouse';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { TEST_CREDENTIALS, TEST_REGION } from './test-stage';
 
 const ROWS_PER_INSERT = 500;
 
 export interface SampleWarehouse {
+  /** The embedded PostgreSQL's postgres:// URL (what stack.json calls warehouseUrl). */
+  url: string;
   /** The local Data API's endpoint (AWS_ENDPOINT_URL_REDSHIFT_DATA of a function). */
   dataApiEndpoint: string;
   /** The warehouse query port on the local Data API. */
   queries: WarehouseQueries;
+  /** Appends `lines` to the landing table as a COPY lands them, then runs the merge, as a delivery does. */
+  land(lines: readonly InvoiceLineEvent[]): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** The embedded PostgreSQL with the schema, `lines` landed as a COPY lands them and merged; the local Data API over it. */
+/** The embedded PostgreSQL with the schema, `lines` landed and merged; the local Data API over it. */
 export async function startSampleWarehouse(lines: readonly InvoiceLineEvent[]): Promise<SampleWarehouse> {
-  const stateDir = await mkdtemp(path.join(os.tmpdir(), 'retail-analytics-'));
+  const stateDir = await mkdtemp(path.join(os.tmpdir(), 'retail-sample-warehouse-'));
   const warehouse = await startLocalWarehouse({
     dataDir: path.join(stateDir, 'warehouse'),
     port: 0,
@@ -32,27 +38,31 @@ export async function startSampleWarehouse(lines: readonly InvoiceLineEvent[]): 
   const api = await startLocalRedshiftData({ warehouseUrl: warehouse.url, port: 0 });
   const landing = await readLandingColumns();
   const fields = landing.columns.map(({ jsonpath }) => jsonpath.replace(/^\$\./, '') as keyof InvoiceLineEvent);
-  await withWarehouseClient(warehouse.url, async (client) => {
-    for (let start = 0; start < lines.length; start += ROWS_PER_INSERT) {
-      const batch = lines.slice(start, start + ROWS_PER_INSERT);
-      const values = batch.map(
-        (_line, row) => `(${fields.map((_field, column) => `$${row * fields.length + column + 1}`).join(', ')})`,
-      );
-      await client.query(
-        `INSERT INTO ${landing.table} (${landing.columns.map((column) => column.name).join(', ')}) VALUES ${values.join(', ')}`,
-        batch.flatMap((line) => fields.map((field) => line[field])),
-      );
-    }
-    await mergeLanding(client);
-  });
+  const land = (batchOfLines: readonly InvoiceLineEvent[]) =>
+    withWarehouseClient(warehouse.url, async (client) => {
+      for (let start = 0; start < batchOfLines.length; start += ROWS_PER_INSERT) {
+        const batch = batchOfLines.slice(start, start + ROWS_PER_INSERT);
+        const values = batch.map(
+          (_line, row) => `(${fields.map((_field, column) => `$${row * fields.length + column + 1}`).join(', ')})`,
+        );
+        await client.query(
+          `INSERT INTO ${landing.table} (${landing.columns.map((column) => column.name).join(', ')}) VALUES ${values.join(', ')}`,
+          batch.flatMap((line) => fields.map((field) => line[field])),
+        );
+      }
+      await mergeLanding(client);
+    });
+  await land(lines);
   const client = createRedshiftDataClient({
-    region: 'eu-west-2',
+    region: TEST_REGION,
     endpoints: { redshiftData: api.endpoint },
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: TEST_CREDENTIALS,
   });
   return {
+    url: warehouse.url,
     dataApiEndpoint: api.endpoint,
-    queries: new RedshiftDataWarehouse(client, { workgroupName: 'retail-test', database: 'retail' }),
+    queries: new RedshiftDataWarehouse(client, { workgroupName: 'retail-test', database: WAREHOUSE_DATABASE }),
+    land,
     async stop() {
       client.destroy();
       await api.stop();
