@@ -1,17 +1,19 @@
-import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { stacksInDependencyOrder } from '@retail/cli';
-import { SERVERLESS_CLI } from '@retail/local-platform';
+import {
+  AwsTemplateValidator,
+  formatFindings,
+  packageStacks,
+  validateStacks,
+  validateStage,
+  type PackagedStack,
+} from '@retail/cli';
 
-// What `npm run deploy -- --stage dev` would send to CloudFormation, packaged offline (`sls package` needs no AWS).
-const run = promisify(execFile);
+// What `npm run deploy -- --stage <stage>` would send to CloudFormation, packaged offline once per stage (`sls package`
+// needs no AWS): the checks below read dev's, and `npm run validate`'s checks run on both stages.
+const STAGES = ['dev', 'prod'] as const;
 
-interface Resource {
-  Type: string;
-  Properties?: Record<string, unknown>;
-}
 interface Statement {
   Effect: string;
   Action: string | string[];
@@ -30,19 +32,26 @@ const isOwnStatementGrant = (statement: Statement) =>
   [statement.Action].flat().every((action) => OWN_STATEMENT_ACTIONS.includes(action)) &&
   JSON.stringify(statement.Condition ?? {}).includes('redshift-data:statement-owner-iam-userid');
 
-let templates: { stack: string; resources: Record<string, Resource> }[];
+
+let outputDirectory: string;
+let validator: AwsTemplateValidator;
+const packaged = new Map<string, PackagedStack[]>();
+let templates: { stack: string; resources: PackagedStack['template']['Resources'] }[];
 
 beforeAll(async () => {
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: 'packaging-only', AWS_SECRET_ACCESS_KEY: 'packaging-only' };
-  templates = [];
-  for (const stack of stacksInDependencyOrder()) {
-    await run(process.execPath, [SERVERLESS_CLI, 'package', '--stage', 'dev'], { cwd: stack, env });
-    const template = JSON.parse(
-      await readFile(path.join(stack, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8'),
-    ) as { Resources: Record<string, Resource> };
-    templates.push({ stack: path.basename(stack), resources: template.Resources });
-  }
+  outputDirectory = await mkdtemp(path.join(tmpdir(), 'retail-packaged-stacks-'));
+  validator = AwsTemplateValidator.start();
+  for (const stage of STAGES) packaged.set(stage, await packageStacks(stage, path.join(outputDirectory, stage)));
+  templates = packaged.get('dev')!.map((stack) => ({
+    stack: stack.folder === '.' ? 'platform' : path.basename(stack.folder),
+    resources: stack.template.Resources,
+  }));
 }, 600_000);
+
+afterAll(async () => {
+  validator?.stop();
+  if (outputDirectory) await rm(outputDirectory, { recursive: true, force: true });
+});
 
 const resourcesOfType = (type: string) =>
   templates.flatMap(({ stack, resources }) =>
@@ -127,5 +136,66 @@ describe('what deploys is secure by default', () => {
         ParameterKey: 'require_ssl',
         ParameterValue: 'true',
       });
+  });
+});
+
+describe('npm run validate', () => {
+  it.each(STAGES)('finds nothing wrong with any stack of %s', async (stage) => {
+    const validation = await validateStacks(packaged.get(stage)!, validator);
+    expect(validation.stacks).toHaveLength(5);
+    expect(formatFindings(validation.findings, validation.stacks)).toMatch(/5 stacks checked .*: no findings$/);
+    // What AWS requires to be broad is accepted by name, and reported.
+    expect(new Set(validation.excused.map(({ exception }) => exception.name))).toContain(
+      'glue-connection-describes-its-network',
+    );
+  });
+
+  it('reports a broken template and an insecure one: which stack, which resource, which rule', async () => {
+    const platform = packaged.get('dev')!.find((stack) => stack.isPlatformStack)!;
+    const template = structuredClone(platform.template);
+    const resources = template.Resources;
+    // Broken: a misspelt property, a Ref to nothing.
+    resources.InvoiceLineStream.Properties = { ...resources.InvoiceLineStream.Properties, ShardCont: 2 };
+    resources.RawEventsCrawler.Properties = { ...resources.RawEventsCrawler.Properties, Role: { Ref: 'NoSuchRole' } };
+    // Insecure: an unencrypted bucket, a wildcard grant on everything, an action that does not exist.
+    delete resources.FailedRecordsBucket.Properties!.BucketEncryption;
+    resources.WideOpenPolicy = {
+      Type: 'AWS::IAM::Policy',
+      Properties: {
+        PolicyName: 'wide-open',
+        Roles: [{ Ref: 'RawEventsCrawlerRole' }],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: ['dynamodb:Get*', 'dynamodb:Frobnicate'], Resource: '*' }],
+        },
+      },
+    };
+    const templateFile = path.join(outputDirectory, 'broken-platform.json');
+    await writeFile(templateFile, JSON.stringify(template));
+    const validation = await validateStacks([{ ...platform, templateFile, template }], validator);
+    const where = validation.findings.map(({ stack, resource, rule }) => ({ stack, resource, rule }));
+    const stack = 'retail-platform-dev';
+    expect(where).toEqual(
+      expect.arrayContaining([
+        { stack, resource: 'InvoiceLineStream', rule: expect.stringMatching(/^aws-validator\//) },
+        { stack, resource: 'RawEventsCrawler', rule: expect.stringMatching(/^aws-validator\//) },
+        { stack, resource: 'FailedRecordsBucket', rule: 'security/s3-encryption' },
+        { stack, resource: 'WideOpenPolicy', rule: 'iam/wildcard-action' },
+        { stack, resource: 'WideOpenPolicy', rule: 'iam/wildcard-resource' },
+        { stack, resource: 'WideOpenPolicy', rule: 'iam/unknown-action' },
+      ]),
+    );
+    const report = formatFindings(validation.findings, validation.stacks);
+    expect(report).toMatch(/^retail-platform-dev:$/m);
+    expect(report).toMatch(/^ {2}FailedRecordsBucket {2}\[security\/s3-encryption\] {2}no BucketEncryption/m);
+    expect(report).toContain("'dynamodb:Frobnicate' is not an IAM action");
+    expect(report).toContain('ShardCont');
+  });
+
+  it('answers a missing stage with the usage and exit code 2', async () => {
+    const printed: string[] = [];
+    const output = { out: (text: string) => printed.push(text), err: (text: string) => printed.push(text) };
+    await expect(validateStage([], output)).resolves.toBe(2);
+    expect(printed.join('\n')).toMatch(/--stage <stage> is required[\s\S]*Usage: npm run validate/);
   });
 });
