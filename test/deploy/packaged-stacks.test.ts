@@ -32,7 +32,6 @@ const isOwnStatementGrant = (statement: Statement) =>
   [statement.Action].flat().every((action) => OWN_STATEMENT_ACTIONS.includes(action)) &&
   JSON.stringify(statement.Condition ?? {}).includes('redshift-data:statement-owner-iam-userid');
 
-
 let outputDirectory: string;
 let validator: AwsTemplateValidator;
 const packaged = new Map<string, PackagedStack[]>();
@@ -155,10 +154,12 @@ describe('npm run validate', () => {
     const template = structuredClone(platform.template);
     const resources = template.Resources;
     // Broken: a misspelt property, a Ref to nothing.
-    resources.InvoiceLineStream.Properties = { ...resources.InvoiceLineStream.Properties, ShardCont: 2 };
-    resources.RawEventsCrawler.Properties = { ...resources.RawEventsCrawler.Properties, Role: { Ref: 'NoSuchRole' } };
+    const stream = resources.InvoiceLineStream!;
+    const crawler = resources.RawEventsCrawler!;
+    stream.Properties = { ...stream.Properties, ShardCont: 2 };
+    crawler.Properties = { ...crawler.Properties, Role: { Ref: 'NoSuchRole' } };
     // Insecure: an unencrypted bucket, a wildcard grant on everything, an action that does not exist.
-    delete resources.FailedRecordsBucket.Properties!.BucketEncryption;
+    delete resources.FailedRecordsBucket!.Properties!.BucketEncryption;
     resources.WideOpenPolicy = {
       Type: 'AWS::IAM::Policy',
       Properties: {

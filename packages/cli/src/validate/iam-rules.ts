@@ -16,6 +16,8 @@ export interface IamException {
   resource: string;
   rule: string;
   actions: readonly string[];
+  /** A condition key the statement must carry for the exception to apply. */
+  conditionKey?: string;
   reason: string;
 }
 
@@ -60,6 +62,15 @@ export const IAM_EXCEPTIONS: readonly IamException[] = [
     reason: 'a key policy\'s Resource must be "*", which there means the key itself',
   },
   {
+    name: 'analytics-reads-its-own-statements',
+    resource: 'GetAnalyticsRole',
+    rule: 'iam/wildcard-resource',
+    actions: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult', 'redshift-data:CancelStatement'],
+    conditionKey: 'redshift-data:statement-owner-iam-userid',
+    reason:
+      'Data API statement ids have no ARN (AWS accepts only "*"); the redshift-data:statement-owner-iam-userid condition limits them to the statements the role ran',
+  },
+  {
     name: 'osls-stream-poller-list-streams',
     resource: 'IamRoleLambdaExecution',
     rule: 'iam/wildcard-only-action-on-arn',
@@ -84,6 +95,7 @@ interface Statement {
   NotAction?: unknown;
   Resource?: unknown;
   NotResource?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 
 interface PolicyDocumentAt {
@@ -240,6 +252,9 @@ async function statementFindings(
   return found;
 }
 
+const conditionKeys = (statement: Statement): string[] =>
+  Object.values(statement.Condition ?? {}).flatMap((operator) => Object.keys(operator));
+
 export async function checkIamPolicies(
   stacks: readonly PackagedStack[],
 ): Promise<{ findings: TemplateFinding[]; excused: { exception: IamException; finding: TemplateFinding }[] }> {
@@ -264,7 +279,8 @@ export async function checkIamPolicies(
                 candidate.resource === logicalId &&
                 candidate.rule === item.rule &&
                 item.action !== undefined &&
-                candidate.actions.includes(item.action),
+                candidate.actions.includes(item.action) &&
+                (candidate.conditionKey === undefined || conditionKeys(statement).includes(candidate.conditionKey)),
             );
             if (exception) excused.push({ exception, finding });
             else findings.push(finding);

@@ -17,8 +17,14 @@ const ALL_BLOCKED = {
   IgnorePublicAcls: true,
   RestrictPublicBuckets: true,
 };
-// The one method a browser or Postman may read without a key: the contract itself, no data.
-const METHODS_WITHOUT_API_KEY = /^ApiGatewayMethodOpenapijsonGet$/;
+// The methods a browser may read without a key, each with why: they hold no data.
+const METHODS_WITHOUT_API_KEY: readonly { method: RegExp; reason: string }[] = [
+  { method: /^ApiGatewayMethodOpenapijsonGet$/, reason: 'the contract itself (GET /openapi.json)' },
+  {
+    method: /^ApiGatewayMethodDashboard(AssetVar)?Get$/,
+    reason: 'the dashboard page and its script: every figure they show comes from the key-protected routes',
+  },
+];
 // Environment variables whose literal values would be credentials in the template.
 const SECRET_LOOKING_NAME = /PASSWORD|SECRET(?!_?ARN|_?ID)|TOKEN|API_?KEY|CREDENTIAL/i;
 
@@ -195,7 +201,9 @@ const RULES: readonly Rule[] = [
     rule: 'security/api-key-required',
     types: ['AWS::ApiGateway::Method'],
     check: (p, logicalId) =>
-      p.HttpMethod === 'OPTIONS' || METHODS_WITHOUT_API_KEY.test(logicalId) || p.ApiKeyRequired === true
+      p.HttpMethod === 'OPTIONS' ||
+      METHODS_WITHOUT_API_KEY.some(({ method }) => method.test(logicalId)) ||
+      p.ApiKeyRequired === true
         ? undefined
         : 'the method answers without an API key: mark its http event private: true',
   },
