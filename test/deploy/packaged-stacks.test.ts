@@ -7,6 +7,7 @@ import {
   packageStacks,
   validateStacks,
   validateStage,
+  type CloudFormationTemplate,
   type PackagedStack,
 } from '@retail/cli';
 
@@ -149,48 +150,145 @@ describe('npm run validate', () => {
     );
   });
 
-  it('reports a broken template and an insecure one: which stack, which resource, which rule', async () => {
-    const platform = packaged.get('dev')!.find((stack) => stack.isPlatformStack)!;
-    const template = structuredClone(platform.template);
-    const resources = template.Resources;
-    // Broken: a misspelt property, a Ref to nothing.
-    const stream = resources.InvoiceLineStream!;
-    const crawler = resources.RawEventsCrawler!;
-    stream.Properties = { ...stream.Properties, ShardCont: 2 };
-    crawler.Properties = { ...crawler.Properties, Role: { Ref: 'NoSuchRole' } };
-    // Insecure: an unencrypted bucket, a wildcard grant on everything, an action that does not exist.
-    delete resources.FailedRecordsBucket!.Properties!.BucketEncryption;
-    resources.WideOpenPolicy = {
-      Type: 'AWS::IAM::Policy',
-      Properties: {
-        PolicyName: 'wide-open',
-        Roles: [{ Ref: 'RawEventsCrawlerRole' }],
-        PolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Action: ['dynamodb:Get*', 'dynamodb:Frobnicate'], Resource: '*' }],
-        },
-      },
+  // A copy of dev's stacks with `change` applied to each template, written where the AWS validator reads it.
+  async function validateChanged(
+    name: string,
+    change: (template: CloudFormationTemplate, stack: PackagedStack) => void,
+  ) {
+    const stacks = await Promise.all(
+      packaged.get('dev')!.map(async (stack) => {
+        const template = structuredClone(stack.template);
+        change(template, stack);
+        const templateFile = path.join(
+          outputDirectory,
+          `${name}-${path.basename(stack.templateFile, '.json')}-${stack.stackName}.json`,
+        );
+        await writeFile(templateFile, JSON.stringify(template));
+        return { ...stack, templateFile, template };
+      }),
+    );
+    const validation = await validateStacks(stacks, validator);
+    return {
+      where: validation.findings.map(({ stack, resource, rule }) => ({ stack, resource, rule })),
+      report: formatFindings(validation.findings, validation.stacks),
     };
-    const templateFile = path.join(outputDirectory, 'broken-platform.json');
-    await writeFile(templateFile, JSON.stringify(template));
-    const validation = await validateStacks([{ ...platform, templateFile, template }], validator);
-    const where = validation.findings.map(({ stack, resource, rule }) => ({ stack, resource, rule }));
-    const stack = 'retail-platform-dev';
+  }
+  const platformStack = 'retail-platform-dev';
+  const ingestStack = 'retail-ingest-dev';
+
+  it('reports a broken template: which stack, which resource, which rule', async () => {
+    const { where, report } = await validateChanged('broken', (template, stack) => {
+      const resources = template.Resources;
+      if (stack.isPlatformStack) {
+        // A misspelt property, a value outside its enum, a Ref to nothing, a GetAtt of no such attribute.
+        const stream = resources.InvoiceLineStream!;
+        stream.Properties = { ...stream.Properties, ShardCont: 2, StreamModeDetails: { StreamMode: 'FAST' } };
+        const crawler = resources.RawEventsCrawler!;
+        crawler.Properties = { ...crawler.Properties, Role: { Ref: 'NoSuchRole' } };
+        template.Outputs!.InvoiceTableArn!.Value = { 'Fn::GetAtt': ['InvoiceTable', 'NoSuchAttribute'] };
+      } else if (stack.stackName === ingestStack) {
+        // An import of an export the platform stack does not have.
+        const putInvoiceLines = resources.PutInvoiceLinesLambdaFunction!.Properties!;
+        putInvoiceLines.Environment = {
+          Variables: { INVOICE_LINE_STREAM_NAME: { 'Fn::ImportValue': 'retail-dev-NoSuchStream' } },
+        };
+      }
+    });
     expect(where).toEqual(
       expect.arrayContaining([
-        { stack, resource: 'InvoiceLineStream', rule: expect.stringMatching(/^aws-validator\//) },
-        { stack, resource: 'RawEventsCrawler', rule: expect.stringMatching(/^aws-validator\//) },
-        { stack, resource: 'FailedRecordsBucket', rule: 'security/s3-encryption' },
-        { stack, resource: 'WideOpenPolicy', rule: 'iam/wildcard-action' },
-        { stack, resource: 'WideOpenPolicy', rule: 'iam/wildcard-resource' },
-        { stack, resource: 'WideOpenPolicy', rule: 'iam/unknown-action' },
+        { stack: platformStack, resource: 'InvoiceLineStream', rule: 'aws-validator/F3002' },
+        { stack: platformStack, resource: 'InvoiceLineStream', rule: 'aws-validator/W3030' },
+        { stack: platformStack, resource: 'RawEventsCrawler', rule: expect.stringMatching(/^aws-validator\//) },
+        { stack: platformStack, resource: 'InvoiceTableArn', rule: expect.stringMatching(/^aws-validator\//) },
+        { stack: ingestStack, resource: 'PutInvoiceLinesLambdaFunction', rule: 'cross-stack/unknown-export' },
       ]),
     );
-    const report = formatFindings(validation.findings, validation.stacks);
     expect(report).toMatch(/^retail-platform-dev:$/m);
+    expect(report).toContain('ShardCont');
+    expect(report).toContain('NoSuchRole');
+    expect(report).toContain("imports 'retail-dev-NoSuchStream', which retail-platform-dev does not export");
+    expect(report).toMatch(/\d+ finding\(s\) in 5 stacks checked$/);
+  });
+
+  it('reports an insecure template: which stack, which resource, which rule', async () => {
+    const { where, report } = await validateChanged('insecure', (template, stack) => {
+      const resources = template.Resources;
+      if (stack.isPlatformStack) {
+        delete resources.FailedRecordsBucket!.Properties!.BucketEncryption;
+        delete resources.RawEventsBucketTlsOnly;
+        resources.RawEventsBucket!.Properties!.PublicAccessBlockConfiguration = { BlockPublicAcls: true };
+        delete resources.InvoiceLineStream!.Properties!.StreamEncryption;
+        const table = resources.InvoiceTable!.Properties!;
+        delete table.SSESpecification;
+        delete table.PointInTimeRecoverySpecification;
+        delete resources.WarehouseNamespace!.Properties!.KmsKeyId;
+        resources.WarehouseLoaderSecret!.Properties = { Name: 'loader', SecretString: 'hunter2' };
+        delete resources.RawEventsDeliveryStreamLogGroup!.Properties!.RetentionInDays;
+        resources.WarehouseSecurityGroup!.Properties!.SecurityGroupIngress = [
+          { IpProtocol: 'tcp', FromPort: 5439, ToPort: 5439, CidrIp: '0.0.0.0/0' },
+        ];
+        resources.RawEventsCrawlerRole!.Properties!.ManagedPolicyArns = ['arn:aws:iam::aws:policy/AdministratorAccess'];
+        resources.WideOpenPolicy = {
+          Type: 'AWS::IAM::Policy',
+          Properties: {
+            PolicyName: 'wide-open',
+            Roles: [{ Ref: 'RawEventsCrawlerRole' }],
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                { Effect: 'Allow', Action: ['dynamodb:Get*', 'dynamodb:Frobnicate'], Resource: ['*'] },
+                { Effect: 'Allow', NotAction: 'iam:*', Resource: { 'Fn::GetAtt': ['InvoiceTable', 'Arn'] } },
+                {
+                  Effect: 'Allow',
+                  Action: 'kinesis:ListStreams',
+                  Resource: { 'Fn::GetAtt': ['InvoiceLineStream', 'Arn'] },
+                },
+                { Effect: 'Allow', Action: 's3:GetObject', NotResource: { 'Fn::GetAtt': ['ArtifactsBucket', 'Arn'] } },
+              ],
+            },
+          },
+        };
+      } else if (stack.stackName === ingestStack) {
+        delete resources.ApiGatewayUsagePlan!.Properties!.Throttle;
+        resources.ApiGatewayMethodInvoiceDashlinesPost!.Properties!.ApiKeyRequired = false;
+        resources.PutInvoiceLinesLambdaFunction!.Properties!.Environment = { Variables: { API_KEY: 'abc123' } };
+      }
+    });
+    const expected: [string, string, string][] = [
+      [platformStack, 'FailedRecordsBucket', 'security/s3-encryption'],
+      [platformStack, 'RawEventsBucket', 'security/s3-tls-only'],
+      [platformStack, 'RawEventsBucket', 'security/s3-public-access-blocked'],
+      [platformStack, 'InvoiceLineStream', 'security/kinesis-encryption'],
+      [platformStack, 'InvoiceTable', 'security/dynamodb-encryption'],
+      [platformStack, 'InvoiceTable', 'security/dynamodb-point-in-time-recovery'],
+      [platformStack, 'WarehouseNamespace', 'security/redshift-encryption'],
+      [platformStack, 'WarehouseLoaderSecret', 'security/secrets-encryption'],
+      [platformStack, 'WarehouseLoaderSecret', 'security/secrets-manager-only'],
+      [platformStack, 'RawEventsDeliveryStreamLogGroup', 'security/log-retention'],
+      [platformStack, 'WarehouseSecurityGroup', 'security/no-world-ingress'],
+      [platformStack, 'WarehouseWorkgroup', 'security/redshift-firehose-only'],
+      [platformStack, 'RawEventsCrawlerRole', 'iam/managed-policy'],
+      [platformStack, 'WideOpenPolicy', 'iam/wildcard-action'],
+      [platformStack, 'WideOpenPolicy', 'iam/wildcard-resource'],
+      [platformStack, 'WideOpenPolicy', 'iam/unknown-action'],
+      [platformStack, 'WideOpenPolicy', 'iam/not-action'],
+      [platformStack, 'WideOpenPolicy', 'iam/not-resource'],
+      [platformStack, 'WideOpenPolicy', 'iam/wildcard-only-action-on-arn'],
+      [ingestStack, 'ApiGatewayRestApi', 'security/throttled-usage-plan'],
+      [ingestStack, 'ApiGatewayMethodInvoiceDashlinesPost', 'security/api-key-required'],
+      [ingestStack, 'PutInvoiceLinesLambdaFunction', 'security/secrets-manager-only'],
+    ];
+    expect(where).toEqual(
+      expect.arrayContaining(expected.map(([stack, resource, rule]) => ({ stack, resource, rule }))),
+    );
     expect(report).toMatch(/^ {2}FailedRecordsBucket {2}\[security\/s3-encryption\] {2}no BucketEncryption/m);
     expect(report).toContain("'dynamodb:Frobnicate' is not an IAM action");
-    expect(report).toContain('ShardCont');
+    expect(report).toContain("grants 'dynamodb:Get*', a wildcard");
+    expect(report).toContain(
+      'grants \'kinesis:ListStreams\' on ${InvoiceLineStream.Arn}, but it takes only Resource "*"',
+    );
+    expect(report).toContain('arn:aws:iam::aws:policy/AdministratorAccess');
+    expect(report).toContain('environment API_KEY holds a literal credential');
   });
 
   it('answers a missing stage with the usage and exit code 2', async () => {

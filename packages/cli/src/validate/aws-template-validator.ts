@@ -24,6 +24,15 @@ export const EXCLUDED_AWS_VALIDATOR_RULES: readonly { ruleId: string; resourceTy
   },
 ];
 
+/** "'X' is not one of [every logical id of the template]" says enough with the first few. */
+const shortenChoices = (message: string): string =>
+  message.replace(/is not one of \[([^\]]*)\]/, (whole, choices: string) => {
+    const names = choices.split(', ');
+    return names.length <= 12
+      ? whole
+      : `is not one of the ${names.length} names allowed here (${names.slice(0, 12).join(', ')}, ...)`;
+  });
+
 export class AwsTemplateValidator {
   private constructor(private readonly engine: Engine) {}
 
@@ -44,7 +53,7 @@ export class AwsTemplateValidator {
       stack: stack.stackName,
       resource: diagnostic.entity?.logicalId ?? '(template)',
       rule: `aws-validator/${diagnostic.ruleId}`,
-      message: `${diagnostic.severity}: ${diagnostic.message}${diagnostic.propertyPath ? ` (at ${diagnostic.propertyPath})` : ''}`,
+      message: `${diagnostic.severity}: ${shortenChoices(diagnostic.message)}${diagnostic.propertyPath ? ` (at ${diagnostic.propertyPath})` : ''}`,
     }));
     if (report.status !== 'OK')
       findings.push({

@@ -122,6 +122,7 @@ function policyDocuments(resource: CloudFormationResource): PolicyDocumentAt[] {
       return [{ where: 'PolicyDocument', document: properties.PolicyDocument as never, kind: 'identity' }];
     case 'AWS::KMS::Key':
       return [{ where: 'KeyPolicy', document: properties.KeyPolicy as never, kind: 'resource' }];
+    case 'AWS::SNS::TopicPolicy':
     case 'AWS::S3::BucketPolicy':
       return [{ where: 'PolicyDocument', document: properties.PolicyDocument as never, kind: 'resource' }];
     default:
@@ -207,7 +208,7 @@ async function statementFindings(
           action,
           message: `${label}: '${action}' matches no ${service} action`,
         });
-      if (allow)
+      if (allow && statement.Action !== undefined)
         found.push({
           rule: 'iam/wildcard-action',
           action,
@@ -252,6 +253,12 @@ async function statementFindings(
   return found;
 }
 
+const IDENTITY_TYPES = ['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group'];
+
+/** A managed policy this stack declares (`${SomePolicy}`): its statements are checked here like inline ones. */
+const isManagedPolicyOf = (stack: PackagedStack, arn: string): boolean =>
+  stack.template.Resources[/^\$\{([^}.]+)\}$/.exec(arn)?.[1] ?? '']?.Type === 'AWS::IAM::ManagedPolicy';
+
 const conditionKeys = (statement: Statement): string[] =>
   Object.values(statement.Condition ?? {}).flatMap((operator) => Object.keys(operator));
 
@@ -262,12 +269,15 @@ export async function checkIamPolicies(
   const excused: { exception: IamException; finding: TemplateFinding }[] = [];
   for (const stack of stacks) {
     for (const [logicalId, resource] of Object.entries(stack.template.Resources)) {
-      if (resource.Type === 'AWS::IAM::Role' && resource.Properties?.ManagedPolicyArns !== undefined)
+      const foreignPolicies = asList(resource.Properties?.ManagedPolicyArns)
+        .map(valueText)
+        .filter((arn) => !isManagedPolicyOf(stack, arn));
+      if (IDENTITY_TYPES.includes(resource.Type) && foreignPolicies.length > 0)
         findings.push({
           stack: stack.stackName,
           resource: logicalId,
           rule: 'iam/managed-policy',
-          message: `attaches managed policies (${asList(resource.Properties.ManagedPolicyArns).map(valueText).join(', ')}): their grants are not in the template; write the statements inline`,
+          message: `attaches managed policies (${foreignPolicies.join(', ')}): their grants are not in the template; write the statements inline`,
         });
       for (const { where, document, kind } of policyDocuments(resource)) {
         for (const [index, statement] of (asList(document?.Statement) as Statement[]).entries()) {

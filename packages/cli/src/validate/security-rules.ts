@@ -263,6 +263,28 @@ const RULES: readonly Rule[] = [
     },
   },
   {
+    rule: 'security/sns-encryption',
+    types: ['AWS::SNS::Topic'],
+    check: (p) =>
+      p.KmsMasterKeyId ? undefined : "the topic is not encrypted at rest: set KmsMasterKeyId (the stack's key)",
+  },
+  {
+    rule: 'security/log-retention',
+    types: ['AWS::Lambda::Function'],
+    check: (p, _id, stack) => {
+      // Without a declared group, Lambda creates /aws/lambda/<name> on first call and keeps its logs forever.
+      const name = valueText(p.FunctionName);
+      const declared = resourcesOfType(stack, 'AWS::Logs::LogGroup').some(
+        ([groupId, group]) =>
+          valueText(group.Properties?.LogGroupName) === `/aws/lambda/${name}` ||
+          referencesOf(get(p, 'LoggingConfig', 'LogGroup')).includes(groupId),
+      );
+      return declared
+        ? undefined
+        : `no log group of this stack receives the function's logs: declare /aws/lambda/${name} with RetentionInDays`;
+    },
+  },
+  {
     rule: 'security/log-retention',
     types: ['AWS::Logs::LogGroup'],
     check: (p) =>
