@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   AwsTemplateValidator,
+  bucketsEmptiedBeforeRemove,
+  isDataStore,
   formatFindings,
   packageStacks,
   validateStacks,
@@ -136,6 +138,53 @@ describe('what deploys is secure by default', () => {
         ParameterKey: 'require_ssl',
         ParameterValue: 'true',
       });
+  });
+});
+
+describe('what a stage does to its data on delete', () => {
+  const dataStores = (stage: string) =>
+    packaged.get(stage)!.flatMap(({ stackName, template }) =>
+      Object.entries(template.Resources)
+        .filter(([id, resource]) => isDataStore(id, resource))
+        .map(([id, resource]) => ({ stackName, id, resource })),
+    );
+  const emptiedBeforeRemove = (stage: string) =>
+    packaged.get(stage)!.flatMap(({ template }) => bucketsEmptiedBeforeRemove(template));
+
+  it('prod retains the table, the data buckets and the warehouse on delete and on replacement, with deletion protection', () => {
+    const stores = dataStores('prod');
+    expect(stores.map(({ id }) => id).sort()).toEqual(
+      expect.arrayContaining([
+        'FailedRecordsBucket',
+        'InvoiceTable',
+        'RawEventsBucket',
+        'WarehouseNamespace',
+        'WarehouseStagingBucket',
+      ]),
+    );
+    for (const { id, resource } of stores)
+      expect({ id, policies: [resource.DeletionPolicy, resource.UpdateReplacePolicy] }).toEqual({
+        id,
+        policies: ['Retain', 'Retain'],
+      });
+    expect(packaged.get('prod')![0]!.template.Resources.InvoiceTable!.Properties!.DeletionProtectionEnabled).toBe(true);
+    // `npm run remove` on prod empties only what goes anyway: the Glue script's bucket.
+    expect(emptiedBeforeRemove('prod')).toEqual(['ArtifactsBucket']);
+  });
+
+  it('dev deletes everything with its stacks, and `npm run remove` empties every bucket first', () => {
+    for (const { id, resource } of dataStores('dev'))
+      expect({ id, policies: [resource.DeletionPolicy, resource.UpdateReplacePolicy] }).toEqual({
+        id,
+        policies: ['Delete', 'Delete'],
+      });
+    expect(packaged.get('dev')![0]!.template.Resources.InvoiceTable!.Properties!.DeletionProtectionEnabled).toBe(false);
+    expect(emptiedBeforeRemove('dev').sort()).toEqual([
+      'ArtifactsBucket',
+      'FailedRecordsBucket',
+      'RawEventsBucket',
+      'WarehouseStagingBucket',
+    ]);
   });
 });
 

@@ -20,6 +20,7 @@ export {
   type CloudFormationTemplate,
   type PackagedStack,
 } from './deploy/package-stacks';
+export { bucketsEmptiedBeforeRemove, emptyBucket } from './deploy/empty-stack-buckets';
 export { stacksInDependencyOrder } from './deploy/serverless-each-stack';
 export { IngestApiClient, IngestApiError, type IngestApiTarget } from './load/ingest-api-client';
 export { formatLoadSummary, loadInvoiceLines, rowsNotAccepted, type LoadSummary } from './load/load-invoice-lines';
@@ -34,3 +35,4 @@ export { AwsTemplateValidator } from './validate/aws-template-validator';
 export { formatFindings, type TemplateFinding } from './validate/template-findings';
 export { validateStage } from './validate/validate';
 export { validateStacks, type StackValidation } from './validate/validate-stacks';
+export { BUCKETS_WITHOUT_DATA, isDataStore, RETAINING_STAGES } from './validate/stage-rules';

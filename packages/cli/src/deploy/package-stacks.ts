@@ -32,6 +32,7 @@ export interface PackagedStack {
   folder: string;
   /** The platform stack exports what the services import. */
   isPlatformStack: boolean;
+  stage: string;
   region: string;
   templateFile: string;
   template: CloudFormationTemplate;
@@ -81,6 +82,7 @@ export async function packageStacks(
       stackName: `${state.service.service}-${state.service.provider.stage}`,
       folder,
       isPlatformStack: folder === '.',
+      stage: state.service.provider.stage,
       region: state.service.provider.region,
       templateFile,
       template: JSON.parse(await readFile(templateFile, 'utf8')) as CloudFormationTemplate,

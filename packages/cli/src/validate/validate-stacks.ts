@@ -3,6 +3,7 @@ import { AwsTemplateValidator } from './aws-template-validator';
 import { checkCrossStackImports } from './cross-stack-imports';
 import { checkIamPolicies, type IamException } from './iam-rules';
 import { checkSecurityRules } from './security-rules';
+import { checkStagePolicies } from './stage-rules';
 import type { TemplateFinding } from './template-findings';
 
 export interface StackValidation {
@@ -25,6 +26,7 @@ export async function validateStacks(
       ...checkCrossStackImports(stacks),
       ...iam.findings,
       ...checkSecurityRules(stacks),
+      ...checkStagePolicies(stacks),
     ],
     excused: iam.excused,
   };
