@@ -1,17 +1,22 @@
-import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { stacksInDependencyOrder } from '@retail/cli';
-import { SERVERLESS_CLI } from '@retail/local-platform';
+import {
+  AwsTemplateValidator,
+  bucketsEmptiedBeforeRemove,
+  isDataStore,
+  formatFindings,
+  packageStacks,
+  validateStacks,
+  validateStage,
+  type CloudFormationTemplate,
+  type PackagedStack,
+} from '@retail/cli';
 
-// What `npm run deploy -- --stage dev` would send to CloudFormation, packaged offline (`sls package` needs no AWS).
-const run = promisify(execFile);
+// What `npm run deploy -- --stage <stage>` would send to CloudFormation, packaged offline once per stage (`sls package`
+// needs no AWS): the checks below read dev's, and `npm run validate`'s checks run on both stages.
+const STAGES = ['dev', 'prod'] as const;
 
-interface Resource {
-  Type: string;
-  Properties?: Record<string, unknown>;
-}
 interface Statement {
   Effect: string;
   Action: string | string[];
@@ -30,19 +35,25 @@ const isOwnStatementGrant = (statement: Statement) =>
   [statement.Action].flat().every((action) => OWN_STATEMENT_ACTIONS.includes(action)) &&
   JSON.stringify(statement.Condition ?? {}).includes('redshift-data:statement-owner-iam-userid');
 
-let templates: { stack: string; resources: Record<string, Resource> }[];
+let outputDirectory: string;
+let validator: AwsTemplateValidator;
+const packaged = new Map<string, PackagedStack[]>();
+let templates: { stack: string; resources: PackagedStack['template']['Resources'] }[];
 
 beforeAll(async () => {
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: 'packaging-only', AWS_SECRET_ACCESS_KEY: 'packaging-only' };
-  templates = [];
-  for (const stack of stacksInDependencyOrder()) {
-    await run(process.execPath, [SERVERLESS_CLI, 'package', '--stage', 'dev'], { cwd: stack, env });
-    const template = JSON.parse(
-      await readFile(path.join(stack, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8'),
-    ) as { Resources: Record<string, Resource> };
-    templates.push({ stack: path.basename(stack), resources: template.Resources });
-  }
+  outputDirectory = await mkdtemp(path.join(tmpdir(), 'retail-packaged-stacks-'));
+  validator = AwsTemplateValidator.start();
+  for (const stage of STAGES) packaged.set(stage, await packageStacks(stage, path.join(outputDirectory, stage)));
+  templates = packaged.get('dev')!.map((stack) => ({
+    stack: stack.folder === '.' ? 'platform' : path.basename(stack.folder),
+    resources: stack.template.Resources,
+  }));
 }, 600_000);
+
+afterAll(async () => {
+  validator?.stop();
+  if (outputDirectory) await rm(outputDirectory, { recursive: true, force: true });
+});
 
 const resourcesOfType = (type: string) =>
   templates.flatMap(({ stack, resources }) =>
@@ -127,5 +138,212 @@ describe('what deploys is secure by default', () => {
         ParameterKey: 'require_ssl',
         ParameterValue: 'true',
       });
+  });
+});
+
+describe('what a stage does to its data on delete', () => {
+  const dataStores = (stage: string) =>
+    packaged.get(stage)!.flatMap(({ stackName, template }) =>
+      Object.entries(template.Resources)
+        .filter(([id, resource]) => isDataStore(id, resource))
+        .map(([id, resource]) => ({ stackName, id, resource })),
+    );
+  const emptiedBeforeRemove = (stage: string) =>
+    packaged.get(stage)!.flatMap(({ template }) => bucketsEmptiedBeforeRemove(template));
+
+  it('prod retains the table, the data buckets and the warehouse on delete and on replacement, with deletion protection', () => {
+    const stores = dataStores('prod');
+    expect(stores.map(({ id }) => id).sort()).toEqual(
+      expect.arrayContaining([
+        'FailedRecordsBucket',
+        'InvoiceTable',
+        'RawEventsBucket',
+        'WarehouseNamespace',
+        'WarehouseStagingBucket',
+      ]),
+    );
+    for (const { id, resource } of stores)
+      expect({ id, policies: [resource.DeletionPolicy, resource.UpdateReplacePolicy] }).toEqual({
+        id,
+        policies: ['Retain', 'Retain'],
+      });
+    expect(packaged.get('prod')![0]!.template.Resources.InvoiceTable!.Properties!.DeletionProtectionEnabled).toBe(true);
+    // `npm run remove` on prod empties only what goes anyway: the Glue script's bucket.
+    expect(emptiedBeforeRemove('prod')).toEqual(['ArtifactsBucket']);
+  });
+
+  it('dev deletes everything with its stacks, and `npm run remove` empties every bucket first', () => {
+    for (const { id, resource } of dataStores('dev'))
+      expect({ id, policies: [resource.DeletionPolicy, resource.UpdateReplacePolicy] }).toEqual({
+        id,
+        policies: ['Delete', 'Delete'],
+      });
+    expect(packaged.get('dev')![0]!.template.Resources.InvoiceTable!.Properties!.DeletionProtectionEnabled).toBe(false);
+    expect(emptiedBeforeRemove('dev').sort()).toEqual([
+      'ArtifactsBucket',
+      'FailedRecordsBucket',
+      'RawEventsBucket',
+      'WarehouseStagingBucket',
+    ]);
+  });
+});
+
+describe('npm run validate', () => {
+  it.each(STAGES)('finds nothing wrong with any stack of %s', async (stage) => {
+    const validation = await validateStacks(packaged.get(stage)!, validator);
+    expect(validation.stacks).toHaveLength(5);
+    expect(formatFindings(validation.findings, validation.stacks)).toMatch(/5 stacks checked .*: no findings$/);
+    // What AWS requires to be broad is accepted by name, and reported.
+    expect(new Set(validation.excused.map(({ exception }) => exception.name))).toContain(
+      'glue-connection-describes-its-network',
+    );
+  });
+
+  // A copy of dev's stacks with `change` applied to each template, written where the AWS validator reads it.
+  async function validateChanged(
+    name: string,
+    change: (template: CloudFormationTemplate, stack: PackagedStack) => void,
+  ) {
+    const stacks = await Promise.all(
+      packaged.get('dev')!.map(async (stack) => {
+        const template = structuredClone(stack.template);
+        change(template, stack);
+        const templateFile = path.join(
+          outputDirectory,
+          `${name}-${path.basename(stack.templateFile, '.json')}-${stack.stackName}.json`,
+        );
+        await writeFile(templateFile, JSON.stringify(template));
+        return { ...stack, templateFile, template };
+      }),
+    );
+    const validation = await validateStacks(stacks, validator);
+    return {
+      where: validation.findings.map(({ stack, resource, rule }) => ({ stack, resource, rule })),
+      report: formatFindings(validation.findings, validation.stacks),
+    };
+  }
+  const platformStack = 'retail-platform-dev';
+  const ingestStack = 'retail-ingest-dev';
+
+  it('reports a broken template: which stack, which resource, which rule', async () => {
+    const { where, report } = await validateChanged('broken', (template, stack) => {
+      const resources = template.Resources;
+      if (stack.isPlatformStack) {
+        // A misspelt property, a value outside its enum, a Ref to nothing, a GetAtt of no such attribute.
+        const stream = resources.InvoiceLineStream!;
+        stream.Properties = { ...stream.Properties, ShardCont: 2, StreamModeDetails: { StreamMode: 'FAST' } };
+        const crawler = resources.RawEventsCrawler!;
+        crawler.Properties = { ...crawler.Properties, Role: { Ref: 'NoSuchRole' } };
+        template.Outputs!.InvoiceTableArn!.Value = { 'Fn::GetAtt': ['InvoiceTable', 'NoSuchAttribute'] };
+      } else if (stack.stackName === ingestStack) {
+        // An import of an export the platform stack does not have.
+        const putInvoiceLines = resources.PutInvoiceLinesLambdaFunction!.Properties!;
+        putInvoiceLines.Environment = {
+          Variables: { INVOICE_LINE_STREAM_NAME: { 'Fn::ImportValue': 'retail-dev-NoSuchStream' } },
+        };
+      }
+    });
+    expect(where).toEqual(
+      expect.arrayContaining([
+        { stack: platformStack, resource: 'InvoiceLineStream', rule: 'aws-validator/F3002' },
+        { stack: platformStack, resource: 'InvoiceLineStream', rule: 'aws-validator/W3030' },
+        { stack: platformStack, resource: 'RawEventsCrawler', rule: expect.stringMatching(/^aws-validator\//) },
+        { stack: platformStack, resource: 'InvoiceTableArn', rule: expect.stringMatching(/^aws-validator\//) },
+        { stack: ingestStack, resource: 'PutInvoiceLinesLambdaFunction', rule: 'cross-stack/unknown-export' },
+      ]),
+    );
+    expect(report).toMatch(/^retail-platform-dev:$/m);
+    expect(report).toContain('ShardCont');
+    expect(report).toContain('NoSuchRole');
+    expect(report).toContain("imports 'retail-dev-NoSuchStream', which retail-platform-dev does not export");
+    expect(report).toMatch(/\d+ finding\(s\) in 5 stacks checked$/);
+  });
+
+  it('reports an insecure template: which stack, which resource, which rule', async () => {
+    const { where, report } = await validateChanged('insecure', (template, stack) => {
+      const resources = template.Resources;
+      if (stack.isPlatformStack) {
+        delete resources.FailedRecordsBucket!.Properties!.BucketEncryption;
+        delete resources.RawEventsBucketTlsOnly;
+        resources.RawEventsBucket!.Properties!.PublicAccessBlockConfiguration = { BlockPublicAcls: true };
+        delete resources.InvoiceLineStream!.Properties!.StreamEncryption;
+        const table = resources.InvoiceTable!.Properties!;
+        delete table.SSESpecification;
+        delete table.PointInTimeRecoverySpecification;
+        delete resources.WarehouseNamespace!.Properties!.KmsKeyId;
+        resources.WarehouseLoaderSecret!.Properties = { Name: 'loader', SecretString: 'hunter2' };
+        delete resources.RawEventsDeliveryStreamLogGroup!.Properties!.RetentionInDays;
+        resources.WarehouseSecurityGroup!.Properties!.SecurityGroupIngress = [
+          { IpProtocol: 'tcp', FromPort: 5439, ToPort: 5439, CidrIp: '0.0.0.0/0' },
+        ];
+        resources.RawEventsCrawlerRole!.Properties!.ManagedPolicyArns = ['arn:aws:iam::aws:policy/AdministratorAccess'];
+        resources.WideOpenPolicy = {
+          Type: 'AWS::IAM::Policy',
+          Properties: {
+            PolicyName: 'wide-open',
+            Roles: [{ Ref: 'RawEventsCrawlerRole' }],
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                { Effect: 'Allow', Action: ['dynamodb:Get*', 'dynamodb:Frobnicate'], Resource: ['*'] },
+                { Effect: 'Allow', NotAction: 'iam:*', Resource: { 'Fn::GetAtt': ['InvoiceTable', 'Arn'] } },
+                {
+                  Effect: 'Allow',
+                  Action: 'kinesis:ListStreams',
+                  Resource: { 'Fn::GetAtt': ['InvoiceLineStream', 'Arn'] },
+                },
+                { Effect: 'Allow', Action: 's3:GetObject', NotResource: { 'Fn::GetAtt': ['ArtifactsBucket', 'Arn'] } },
+              ],
+            },
+          },
+        };
+      } else if (stack.stackName === ingestStack) {
+        delete resources.ApiGatewayUsagePlan!.Properties!.Throttle;
+        resources.ApiGatewayMethodInvoiceDashlinesPost!.Properties!.ApiKeyRequired = false;
+        resources.PutInvoiceLinesLambdaFunction!.Properties!.Environment = { Variables: { API_KEY: 'abc123' } };
+      }
+    });
+    const expected: [string, string, string][] = [
+      [platformStack, 'FailedRecordsBucket', 'security/s3-encryption'],
+      [platformStack, 'RawEventsBucket', 'security/s3-tls-only'],
+      [platformStack, 'RawEventsBucket', 'security/s3-public-access-blocked'],
+      [platformStack, 'InvoiceLineStream', 'security/kinesis-encryption'],
+      [platformStack, 'InvoiceTable', 'security/dynamodb-encryption'],
+      [platformStack, 'InvoiceTable', 'security/dynamodb-point-in-time-recovery'],
+      [platformStack, 'WarehouseNamespace', 'security/redshift-encryption'],
+      [platformStack, 'WarehouseLoaderSecret', 'security/secrets-encryption'],
+      [platformStack, 'WarehouseLoaderSecret', 'security/secrets-manager-only'],
+      [platformStack, 'RawEventsDeliveryStreamLogGroup', 'security/log-retention'],
+      [platformStack, 'WarehouseSecurityGroup', 'security/no-world-ingress'],
+      [platformStack, 'WarehouseWorkgroup', 'security/redshift-firehose-only'],
+      [platformStack, 'RawEventsCrawlerRole', 'iam/managed-policy'],
+      [platformStack, 'WideOpenPolicy', 'iam/wildcard-action'],
+      [platformStack, 'WideOpenPolicy', 'iam/wildcard-resource'],
+      [platformStack, 'WideOpenPolicy', 'iam/unknown-action'],
+      [platformStack, 'WideOpenPolicy', 'iam/not-action'],
+      [platformStack, 'WideOpenPolicy', 'iam/not-resource'],
+      [platformStack, 'WideOpenPolicy', 'iam/wildcard-only-action-on-arn'],
+      [ingestStack, 'ApiGatewayRestApi', 'security/throttled-usage-plan'],
+      [ingestStack, 'ApiGatewayMethodInvoiceDashlinesPost', 'security/api-key-required'],
+      [ingestStack, 'PutInvoiceLinesLambdaFunction', 'security/secrets-manager-only'],
+    ];
+    expect(where).toEqual(
+      expect.arrayContaining(expected.map(([stack, resource, rule]) => ({ stack, resource, rule }))),
+    );
+    expect(report).toMatch(/^ {2}FailedRecordsBucket {2}\[security\/s3-encryption\] {2}no BucketEncryption/m);
+    expect(report).toContain("'dynamodb:Frobnicate' is not an IAM action");
+    expect(report).toContain("grants 'dynamodb:Get*', a wildcard");
+    expect(report).toContain(
+      'grants \'kinesis:ListStreams\' on ${InvoiceLineStream.Arn}, but it takes only Resource "*"',
+    );
+    expect(report).toContain('arn:aws:iam::aws:policy/AdministratorAccess');
+    expect(report).toContain('environment API_KEY holds a literal credential');
+  });
+
+  it('answers a missing stage with the usage and exit code 2', async () => {
+    const printed: string[] = [];
+    const output = { out: (text: string) => printed.push(text), err: (text: string) => printed.push(text) };
+    await expect(validateStage([], output)).resolves.toBe(2);
+    expect(printed.join('\n')).toMatch(/--stage <stage> is required[\s\S]*Usage: npm run validate/);
   });
 });

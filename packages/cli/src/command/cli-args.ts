@@ -70,3 +70,12 @@ export function wholeNumberFlag(
   }
   return value;
 }
+
+/** The region a stack deploys to when no --region is given (resources/service-defaults.yml provider.region). */
+export const DEFAULT_REGION = 'eu-west-2';
+
+/** The value after `flag` in options passed through to `sls` (`--stage dev`), if any. */
+export function passedFlagValue(options: readonly string[], flag: string): string | undefined {
+  const index = options.indexOf(flag);
+  return index === -1 ? undefined : options[index + 1];
+}

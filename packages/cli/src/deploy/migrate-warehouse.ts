@@ -22,6 +22,7 @@ import {
   splitSqlStatements,
 } from '@retail/adapters';
 import { jsonpathsDocument, readLandingColumns, WAREHOUSE_SQL_DIR } from '@retail/local-platform';
+import { DEFAULT_REGION, passedFlagValue } from '../command/cli-args';
 
 /** The platform stack's outputs the migration needs (resources/warehouse.yml, resources/firehose-warehouse.yml). */
 export interface WarehouseDeployment {
@@ -232,15 +233,11 @@ async function finished(data: RedshiftDataClient, id: string): Promise<void> {
 
 /** After `sls deploy` of every stack: the options `npm run deploy` was given (`--stage <s> [--region <r>]`). */
 export async function migrateWarehouseAfterDeploy(options: readonly string[]): Promise<number> {
-  const value = (flag: string) => {
-    const index = options.indexOf(flag);
-    return index === -1 ? undefined : options[index + 1];
-  };
-  const stage = value('--stage');
+  const stage = passedFlagValue(options, '--stage');
   if (stage === undefined) return 2;
   console.log(`\n== warehouse migration (stage ${stage})`);
   try {
-    await migrateWarehouse(stage, value('--region') ?? 'eu-west-2');
+    await migrateWarehouse(stage, passedFlagValue(options, '--region') ?? DEFAULT_REGION);
     return 0;
   } catch (error) {
     console.error(
