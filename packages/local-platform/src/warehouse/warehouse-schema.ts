@@ -3,6 +3,7 @@ import path from 'node:path';
 import { MERGE_LANDING_FILE, readWarehouseFile, readWarehouseSchema } from '@retail/adapters';
 import { Client, type ClientBase } from 'pg';
 import { REPO_ROOT } from '../platform-settings';
+import { biLoginStatements, biRoleStatements, readWarehouseBiRole, WAREHOUSE_BI_USER } from './warehouse-bi-role';
 
 /** resources/warehouse: the warehouse SQL shared with Redshift, and landing-columns.yml. */
 export const WAREHOUSE_SQL_DIR = path.join(REPO_ROOT, 'resources', 'warehouse');
@@ -11,15 +12,24 @@ const REDSHIFT_SHIMS_FILE = path.join(__dirname, 'redshift-shims.sql');
 const VIEW_COLUMNS_CHANGED = new Set(['42P16', '42804']);
 
 /**
- * Applies the Redshift shims, then every schema file of resources/warehouse in order, in one transaction. A view
- * whose columns changed since the last start is dropped with the other retail views and created again.
+ * Applies the Redshift shims, then every schema file of resources/warehouse in order, then the read-only BI role and
+ * its local login, in one transaction. A view whose columns changed since the last start is dropped with the other
+ * retail views and created again.
  */
 export async function applyWarehouseSchema(url: string, directory: string = WAREHOUSE_SQL_DIR): Promise<void> {
-  const files = [
+  const biRole = await readWarehouseBiRole();
+  const schemaFiles = [
     { name: 'redshift-shims.sql', sql: await readFile(REDSHIFT_SHIMS_FILE, 'utf8') },
     ...(await readWarehouseSchema(directory, 'postgresql')),
   ];
   await withWarehouseClient(url, async (client) => {
+    const roleExists = async (name: string) =>
+      ((await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name])).rowCount ?? 0) > 0;
+    const biStatements = [
+      ...biRoleStatements('postgresql', biRole, await roleExists(biRole)),
+      ...biLoginStatements(biRole, await roleExists(WAREHOUSE_BI_USER)),
+    ];
+    const files = [...schemaFiles, { name: `the BI role ${biRole}`, sql: biStatements.join(';\n') }];
     try {
       await runInTransaction(client, files);
     } catch (error) {
