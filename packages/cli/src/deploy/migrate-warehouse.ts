@@ -19,6 +19,7 @@ import {
   MERGE_LANDING_FILE,
   readWarehouseFile,
   readWarehouseSchema,
+  REFRESH_PRECOMPUTED_FILE,
   splitSqlStatements,
 } from '@retail/adapters';
 import {
@@ -54,7 +55,7 @@ export function loaderStatements(username: string, password: string, userExists:
 }
 
 /**
- * The merge file as the procedure the schedule CALLs: one statement for the Data API, one transaction. SECURITY
+ * The merge file (and the refresh of the precomputed views after it) as the procedure the schedule CALLs: one statement for the Data API, one transaction. SECURITY
  * DEFINER: it runs with its owner's rights, so the schedule's user needs EXECUTE on it and nothing else.
  */
 export function mergeProcedureStatement(mergeSql: string): string {
@@ -119,9 +120,10 @@ export async function migrateWarehouse(
     const schema = await readWarehouseSchema(WAREHOUSE_SQL_DIR, 'redshift');
     await run(schema.flatMap((file) => splitSqlStatements(file.sql)));
     log(`  schema: ${schema.map((file) => file.name).join(', ')}`);
-    await run([
-      mergeProcedureStatement((await readWarehouseFile(WAREHOUSE_SQL_DIR, MERGE_LANDING_FILE, 'redshift')).sql),
-    ]);
+    const mergeFiles = [MERGE_LANDING_FILE, REFRESH_PRECOMPUTED_FILE].map((name) =>
+      readWarehouseFile(WAREHOUSE_SQL_DIR, name, 'redshift'),
+    );
+    await run([mergeProcedureStatement((await Promise.all(mergeFiles)).map((file) => file.sql).join('\n'))]);
     log('  merge: retail.merge_landing() (called by the schedule)');
     const credentials = async (secretArn: string) => {
       const secret = JSON.parse(
