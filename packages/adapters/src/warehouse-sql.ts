@@ -19,6 +19,8 @@ export interface WarehouseSqlFile {
 const SCHEMA_FILE = /^\d{4}-[a-z0-9-]+\.sql$/;
 /** The merge of landed rows into the fact table, run after each COPY (locally) or on a schedule (AWS). */
 export const MERGE_LANDING_FILE = 'merge-landing.sql';
+/** Refills the precomputed (materialized) views from the fact table; run by the merge's owner right after it. */
+export const REFRESH_PRECOMPUTED_FILE = 'refresh-precomputed.sql';
 const REDSHIFT_COMMENT = /\/\*@redshift\s([\s\S]*?)\*\//g;
 
 /** The text of one warehouse SQL file for `engine`: Redshift gets its `/*@redshift ... *\/` parts unwrapped. */

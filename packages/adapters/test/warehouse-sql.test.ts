@@ -3,6 +3,7 @@ import path from 'node:path';
 import { findEngineSpecificConstructs } from '../src/warehouse-sql-portability';
 import {
   MERGE_LANDING_FILE,
+  REFRESH_PRECOMPUTED_FILE,
   readWarehouseFile,
   readWarehouseSchema,
   splitSqlStatements,
@@ -29,8 +30,12 @@ describe('readWarehouseSchema', () => {
       '0030-fact.sql',
       '0040-dimensions.sql',
       '0050-analytics.sql',
+      '0060-invoice-totals.sql',
     ]);
     expect(files.map((file) => file.sql).join('\n')).not.toContain('/*@redshift');
+    expect(files.find((file) => file.name === '0060-invoice-totals.sql')?.sql).toContain(
+      'DISTKEY (invoice_no) SORTKEY (invoice_date) AUTO REFRESH YES',
+    );
     expect(files.find((file) => file.name === '0030-fact.sql')?.sql).toContain(
       'DISTKEY (invoice_no) SORTKEY (invoice_date)',
     );
@@ -63,6 +68,7 @@ describe('findEngineSpecificConstructs', () => {
     const files = [
       ...(await readWarehouseSchema(WAREHOUSE_SQL_DIR, 'postgresql')),
       await readWarehouseFile(WAREHOUSE_SQL_DIR, MERGE_LANDING_FILE, 'postgresql'),
+      await readWarehouseFile(WAREHOUSE_SQL_DIR, REFRESH_PRECOMPUTED_FILE, 'postgresql'),
       // The dashboard's queries (GET /analytics/<view>) run on both engines too.
       ...(await Promise.all(
         (await readdir(analytics))

@@ -38,6 +38,7 @@ export function formatReadyBanner(stack: StackFile, stackFile: string, startupMs
     ...(stack.warehouseUrl !== undefined
       ? [`  Warehouse  ${stack.warehouseUrl}   (psql "${stack.warehouseUrl}")`]
       : []),
+    ...(stack.warehouseBiUrl !== undefined ? [`  BI login   ${stack.warehouseBiUrl}   (read-only, for BI tools)`] : []),
     ...(stack.endpoints.redshiftData !== undefined
       ? [`  Redshift Data API ${stack.endpoints.redshiftData}   (aws redshift-data ... --endpoint-url it)`]
       : []),

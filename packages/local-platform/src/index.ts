@@ -50,4 +50,11 @@ export {
 } from './serverless-offline-service';
 export { printServerlessConfiguration } from './serverless-print';
 export type { MappingCheckpoints, ShardCheckpoint } from './event-source-mapping/checkpoint-file';
-export { jsonpathsDocument, readLandingColumns, WAREHOUSE_SQL_DIR, type LandingColumns } from './warehouse';
+export {
+  biRoleStatements,
+  jsonpathsDocument,
+  readLandingColumns,
+  readWarehouseBiRole,
+  WAREHOUSE_SQL_DIR,
+  type LandingColumns,
+} from './warehouse';

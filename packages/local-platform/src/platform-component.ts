@@ -49,10 +49,13 @@ export interface StackContribution {
   apiUrl?: string;
   /** The local warehouse's postgres:// URL (warehouse/warehouse-component.ts). */
   warehouseUrl?: string;
+  /** The same warehouse as its read-only BI login. */
+  warehouseBiUrl?: string;
 }
 
-export type StackDraft = Required<Omit<StackContribution, 'apiUrl' | 'warehouseUrl' | 'resources'>> &
-  Pick<StackContribution, 'apiUrl' | 'warehouseUrl'> & { resources: StackResources };
+type OptionalStackFields = 'apiUrl' | 'warehouseUrl' | 'warehouseBiUrl';
+export type StackDraft = Required<Omit<StackContribution, OptionalStackFields | 'resources'>> &
+  Pick<StackContribution, OptionalStackFields> & { resources: StackResources };
 
 export function emptyStackDraft(environment: Record<string, string>): StackDraft {
   return {
@@ -81,6 +84,7 @@ export function addContribution(draft: StackDraft, contribution: StackContributi
     processes: { ...draft.processes, ...contribution.processes },
     apiUrl: contribution.apiUrl ?? draft.apiUrl,
     warehouseUrl: contribution.warehouseUrl ?? draft.warehouseUrl,
+    warehouseBiUrl: contribution.warehouseBiUrl ?? draft.warehouseBiUrl,
   };
 }
 
@@ -105,6 +109,7 @@ export function completeStackFile(
     accountId: facts.accountId,
     apiUrl,
     ...(draft.warehouseUrl !== undefined && { warehouseUrl: draft.warehouseUrl }),
+    ...(draft.warehouseBiUrl !== undefined && { warehouseBiUrl: draft.warehouseBiUrl }),
     // The page a service serves at GET /dashboard; the key rides in the fragment, which no server or log sees.
     ...(draft.routes.some((route) => route.method === 'GET' && route.path === DASHBOARD_PATH) && {
       dashboardUrl: `${apiUrl}${DASHBOARD_PATH}#apiKey=${encodeURIComponent(facts.apiKey)}`,

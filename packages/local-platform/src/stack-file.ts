@@ -11,6 +11,8 @@ export interface StackFile {
   apiUrl: string;
   /** The local warehouse (embedded PostgreSQL standing in for Redshift), a postgres:// URL psql and pg accept. */
   warehouseUrl?: string;
+  /** The same warehouse as the read-only BI login (SELECT on schema retail, nothing else): for BI tools. */
+  warehouseBiUrl?: string;
   /** The dashboard page with the API key in its fragment (when a service serves GET /dashboard). */
   dashboardUrl?: string;
   /** Send as `x-api-key` to routes declared `private: true`. */

@@ -1,5 +1,6 @@
 -- Monthly cohorts by first purchase month within the range: of the customers who first bought in cohort_month,
--- how many bought again months_since months later (0 is the cohort itself).
+-- how many bought again months_since months later (0 is the cohort itself). From the invoices' totals
+-- (0060-invoice-totals.sql).
 SELECT
   TO_CHAR(cohorts.cohort_month, 'YYYY-MM') AS cohort_month,
   CAST(
@@ -10,7 +11,7 @@ SELECT
   COUNT(*) AS active_customers
 FROM (
   SELECT DISTINCT customer_id, CAST(DATE_TRUNC('month', invoice_date) AS DATE) AS activity_month
-  FROM retail.fact_invoice_line
+  FROM retail.invoice_totals
   WHERE customer_id IS NOT NULL AND invoice_kind = 'sale'
     AND invoice_date >= CAST(:date_from AS DATE)
     AND invoice_date < CAST(:date_to AS DATE) + 1
@@ -18,7 +19,7 @@ FROM (
 ) activity
 JOIN (
   SELECT customer_id, CAST(DATE_TRUNC('month', MIN(invoice_date)) AS DATE) AS cohort_month
-  FROM retail.fact_invoice_line
+  FROM retail.invoice_totals
   WHERE customer_id IS NOT NULL AND invoice_kind = 'sale'
     AND invoice_date >= CAST(:date_from AS DATE)
     AND invoice_date < CAST(:date_to AS DATE) + 1

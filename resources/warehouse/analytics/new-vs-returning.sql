@@ -1,12 +1,13 @@
 -- By month: customers buying for the first time ever (new) and those who had bought in an earlier month
--- (returning). A customer's first month is over all their sales, whatever the range or country shown.
+-- (returning). A customer's first month is over all their sales, whatever the range or country shown. From the
+-- invoices' totals (0060-invoice-totals.sql).
 SELECT
   TO_CHAR(activity.activity_month, 'YYYY-MM') AS year_month,
   SUM(CASE WHEN activity.activity_month = firsts.first_month THEN 1 ELSE 0 END) AS new_customers,
   SUM(CASE WHEN activity.activity_month > firsts.first_month THEN 1 ELSE 0 END) AS returning_customers
 FROM (
   SELECT DISTINCT customer_id, CAST(DATE_TRUNC('month', invoice_date) AS DATE) AS activity_month
-  FROM retail.fact_invoice_line
+  FROM retail.invoice_totals
   WHERE customer_id IS NOT NULL AND invoice_kind = 'sale'
     AND invoice_date >= CAST(:date_from AS DATE)
     AND invoice_date < CAST(:date_to AS DATE) + 1
@@ -14,7 +15,7 @@ FROM (
 ) activity
 JOIN (
   SELECT customer_id, CAST(DATE_TRUNC('month', MIN(invoice_date)) AS DATE) AS first_month
-  FROM retail.fact_invoice_line
+  FROM retail.invoice_totals
   WHERE customer_id IS NOT NULL AND invoice_kind = 'sale'
   GROUP BY customer_id
 ) firsts ON firsts.customer_id = activity.customer_id

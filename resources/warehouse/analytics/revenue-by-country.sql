@@ -1,12 +1,13 @@
--- Net revenue by country, largest first, with each country's share of the whole.
+-- Net revenue by country, largest first, with each country's share of the whole, from the invoices' totals
+-- (0060-invoice-totals.sql).
 SELECT
   country,
-  SUM(line_total) AS revenue,
+  SUM(revenue) AS revenue,
   COUNT(DISTINCT CASE WHEN invoice_kind = 'sale' THEN invoice_no END) AS invoices,
   COUNT(DISTINCT customer_id) AS customers,
-  CAST(SUM(line_total) AS DOUBLE PRECISION)
-    / NULLIF(CAST(SUM(SUM(line_total)) OVER () AS DOUBLE PRECISION), 0) AS revenue_share
-FROM retail.fact_invoice_line
+  CAST(SUM(revenue) AS DOUBLE PRECISION)
+    / NULLIF(CAST(SUM(SUM(revenue)) OVER () AS DOUBLE PRECISION), 0) AS revenue_share
+FROM retail.invoice_totals
 WHERE invoice_date >= CAST(:date_from AS DATE)
   AND invoice_date < CAST(:date_to AS DATE) + 1
   AND (:country = '*' OR country = :country)

@@ -1,5 +1,6 @@
 -- Customers and revenue per RFM segment over the range: the scoring and segments of retail.rfm_segments
--- (0050-analytics.sql), with recency measured to the day after the range's last invoice.
+-- (0050-analytics.sql), with recency measured to the day after the range's last invoice. From the invoices' totals
+-- (0060-invoice-totals.sql).
 SELECT
   segment,
   COUNT(*) AS customers,
@@ -25,11 +26,11 @@ FROM (
         lines.customer_id,
         reference.last_day - CAST(MAX(lines.invoice_date) AS DATE) + 1 AS recency_days,
         COUNT(DISTINCT CASE WHEN lines.invoice_kind = 'sale' THEN lines.invoice_no END) AS frequency,
-        SUM(lines.line_total) AS monetary
-      FROM retail.fact_invoice_line lines
+        SUM(lines.revenue) AS monetary
+      FROM retail.invoice_totals lines
       CROSS JOIN (
         SELECT CAST(MAX(invoice_date) AS DATE) AS last_day
-        FROM retail.fact_invoice_line
+        FROM retail.invoice_totals
         WHERE invoice_date >= CAST(:date_from AS DATE)
           AND invoice_date < CAST(:date_to AS DATE) + 1
           AND (:country = '*' OR country = :country)

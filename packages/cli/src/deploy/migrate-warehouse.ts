@@ -19,9 +19,16 @@ import {
   MERGE_LANDING_FILE,
   readWarehouseFile,
   readWarehouseSchema,
+  REFRESH_PRECOMPUTED_FILE,
   splitSqlStatements,
 } from '@retail/adapters';
-import { jsonpathsDocument, readLandingColumns, WAREHOUSE_SQL_DIR } from '@retail/local-platform';
+import {
+  biRoleStatements,
+  jsonpathsDocument,
+  readLandingColumns,
+  readWarehouseBiRole,
+  WAREHOUSE_SQL_DIR,
+} from '@retail/local-platform';
 import { DEFAULT_REGION, passedFlagValue } from '../command/cli-args';
 
 /** The platform stack's outputs the migration needs (resources/warehouse.yml, resources/firehose-warehouse.yml). */
@@ -36,7 +43,6 @@ export interface WarehouseDeployment {
 }
 
 export const JSONPATHS_KEY = 'jsonpaths/invoice-line-landing.jsonpaths';
-export const BI_ROLE = 'bi_read_only';
 const STATEMENT_POLL_MS = 1_000;
 const STATEMENT_TIMEOUT_MS = 15 * 60_000;
 
@@ -49,18 +55,8 @@ export function loaderStatements(username: string, password: string, userExists:
   ];
 }
 
-/** The read-only role for BI tools: SELECT on what the schema holds now and on what later migrations add. */
-export function biRoleStatements(roleExists: boolean): string[] {
-  return [
-    ...(roleExists ? [] : [`CREATE ROLE ${BI_ROLE}`]),
-    `GRANT USAGE ON SCHEMA retail TO ROLE ${BI_ROLE}`,
-    `GRANT SELECT ON ALL TABLES IN SCHEMA retail TO ROLE ${BI_ROLE}`,
-    `ALTER DEFAULT PRIVILEGES IN SCHEMA retail GRANT SELECT ON TABLES TO ROLE ${BI_ROLE}`,
-  ];
-}
-
 /**
- * The merge file as the procedure the schedule CALLs: one statement for the Data API, one transaction. SECURITY
+ * The merge file (and the refresh of the precomputed views after it) as the procedure the schedule CALLs: one statement for the Data API, one transaction. SECURITY
  * DEFINER: it runs with its owner's rights, so the schedule's user needs EXECUTE on it and nothing else.
  */
 export function mergeProcedureStatement(mergeSql: string): string {
@@ -125,9 +121,10 @@ export async function migrateWarehouse(
     const schema = await readWarehouseSchema(WAREHOUSE_SQL_DIR, 'redshift');
     await run(schema.flatMap((file) => splitSqlStatements(file.sql)));
     log(`  schema: ${schema.map((file) => file.name).join(', ')}`);
-    await run([
-      mergeProcedureStatement((await readWarehouseFile(WAREHOUSE_SQL_DIR, MERGE_LANDING_FILE, 'redshift')).sql),
-    ]);
+    const mergeFiles = [MERGE_LANDING_FILE, REFRESH_PRECOMPUTED_FILE].map((name) =>
+      readWarehouseFile(WAREHOUSE_SQL_DIR, name, 'redshift'),
+    );
+    await run([mergeProcedureStatement((await Promise.all(mergeFiles)).map((file) => file.sql).join('\n'))]);
     log('  merge: retail.merge_landing() (called by the schedule)');
     const credentials = async (secretArn: string) => {
       const secret = JSON.parse(
@@ -140,15 +137,18 @@ export async function migrateWarehouse(
     const loader = await credentials(deployment.loaderSecretArn);
     const mergeRunner = await credentials(deployment.mergeSecretArn);
     const glueBatch = await credentials(deployment.glueSecretArn);
-    const roleExists = await exists(data, deployment, `SELECT 1 FROM svv_roles WHERE role_name = '${BI_ROLE}'`);
+    // The read-only role BI tools and the dashboard's function (its RedshiftDbRoles tag) read as; the local
+    // warehouse applies the same statements (packages/local-platform/src/warehouse/warehouse-bi-role.ts).
+    const biRole = await readWarehouseBiRole();
+    const roleExists = await exists(data, deployment, `SELECT 1 FROM svv_roles WHERE role_name = '${biRole}'`);
     await run([
       ...loaderStatements(loader.username, loader.password, loader.userExists),
       ...mergeRunnerStatements(mergeRunner.username, mergeRunner.password, mergeRunner.userExists),
       ...glueBatchStatements(glueBatch.username, glueBatch.password, glueBatch.userExists),
-      ...biRoleStatements(roleExists),
+      ...biRoleStatements('redshift', biRole, roleExists),
     ]);
     log(
-      `  users: ${loader.username} (INSERT on retail.invoice_line_landing), ${mergeRunner.username} (EXECUTE on retail.merge_landing()), ${glueBatch.username} (the Glue job: landing INSERT and the merge), role ${BI_ROLE} (SELECT on retail)`,
+      `  users: ${loader.username} (INSERT on retail.invoice_line_landing), ${mergeRunner.username} (EXECUTE on retail.merge_landing()), ${glueBatch.username} (the Glue job: landing INSERT and the merge), role ${biRole} (SELECT on retail)`,
     );
   } finally {
     s3.destroy();

@@ -1,7 +1,6 @@
 import { MERGE_LANDING_FILE, readWarehouseFile } from '@retail/adapters';
-import { WAREHOUSE_SQL_DIR } from '@retail/local-platform';
+import { biRoleStatements, readWarehouseBiRole, WAREHOUSE_SQL_DIR } from '@retail/local-platform';
 import {
-  biRoleStatements,
   loaderStatements,
   mergeProcedureStatement,
   mergeRunnerStatements,
@@ -19,11 +18,23 @@ describe('the warehouse migration run by the deploy', () => {
     expect(() => loaderStatements('drop table', 'x', false)).toThrow(/no Redshift user name/);
   });
 
-  it('gives the BI role SELECT only, now and on tables added later', () => {
-    const statements = biRoleStatements(false);
-    expect(statements[0]).toBe('CREATE ROLE bi_read_only');
-    expect(statements.join('\n')).not.toMatch(/INSERT|UPDATE|DELETE|ALL PRIVILEGES/);
-    expect(biRoleStatements(true)).not.toContain('CREATE ROLE bi_read_only');
+  it('gives the BI role of resources/names.yml USAGE and SELECT only, now and on tables added later', async () => {
+    const role = await readWarehouseBiRole();
+    expect(role).toBe('bi_read_only');
+    expect(biRoleStatements('redshift', role, false)).toEqual([
+      'CREATE ROLE bi_read_only',
+      'GRANT USAGE ON SCHEMA retail TO ROLE bi_read_only',
+      'GRANT SELECT ON ALL TABLES IN SCHEMA retail TO ROLE bi_read_only',
+      'ALTER DEFAULT PRIVILEGES IN SCHEMA retail GRANT SELECT ON TABLES TO ROLE bi_read_only',
+    ]);
+    expect(biRoleStatements('redshift', role, true)).not.toContain('CREATE ROLE bi_read_only');
+  });
+
+  it('grants the BI role on Redshift exactly what the local warehouse grants it (proven there by its BI login test)', async () => {
+    const role = await readWarehouseBiRole();
+    // PostgreSQL names a role grantee bare; Redshift says TO ROLE. Nothing else may differ.
+    const asPostgres = biRoleStatements('redshift', role, false).map((sql) => sql.replace(/ TO ROLE /, ' TO '));
+    expect(asPostgres).toEqual(biRoleStatements('postgresql', role, false));
   });
 
   it('wraps the merge file, as Redshift runs it, in the procedure the schedule calls', async () => {

@@ -46,7 +46,7 @@ export const RESOURCE_TYPES_NOT_EMULATED: Readonly<Record<string, string>> = {
   'AWS::EC2::SecurityGroup': 'the local warehouse listens on loopback',
   'AWS::KMS::Key': 'the emulators encrypt nothing',
   'AWS::KMS::Alias': 'the emulators encrypt nothing',
-  'AWS::SecretsManager::Secret': 'the local warehouse has one local login, in warehouseUrl',
+  'AWS::SecretsManager::Secret': 'the local warehouse has local logins only, in warehouseUrl and warehouseBiUrl',
   'AWS::Scheduler::Schedule': 'the local Firehose runs the merge after each COPY instead',
   'AWS::Glue::Workflow': '`npm run batch` runs the crawl, then the job',
   'AWS::Glue::Trigger': '`npm run batch` runs the crawl, then the job',

@@ -1,6 +1,7 @@
 export {
   startLocalWarehouse,
   warehouseUrl,
+  warehouseBiUrl,
   WAREHOUSE_DATABASE,
   WAREHOUSE_DEFAULT_PORT,
   type LocalWarehouse,
@@ -9,3 +10,10 @@ export {
 export { localWarehouseComponent } from './warehouse-component';
 export { applyWarehouseSchema, mergeLanding, withWarehouseClient, WAREHOUSE_SQL_DIR } from './warehouse-schema';
 export { jsonpathsDocument, readLandingColumns, LANDING_COLUMNS_FILE, type LandingColumns } from './landing-columns';
+export {
+  biLoginStatements,
+  biRoleStatements,
+  readWarehouseBiRole,
+  WAREHOUSE_BI_PASSWORD,
+  WAREHOUSE_BI_USER,
+} from './warehouse-bi-role';

@@ -6,6 +6,7 @@ import { assertPortFree, findFreePort } from '../free-port';
 import { childProcessEnvironment } from '../local-aws-environment';
 import { NodeProcessGroup } from '../node-process-group';
 import { LOOPBACK_HOST } from '../platform-settings';
+import { WAREHOUSE_BI_PASSWORD, WAREHOUSE_BI_USER } from './warehouse-bi-role';
 import { WAREHOUSE_READY_LINE, type WarehouseServerSpec } from './warehouse-server-spec';
 import { applyWarehouseSchema } from './warehouse-schema';
 
@@ -40,6 +41,8 @@ export interface LocalWarehouseOptions {
 export interface LocalWarehouse {
   /** postgres://user:password@127.0.0.1:port/retail: psql, pg and the local Firehose take it as is. */
   url: string;
+  /** The same server as the read-only BI login (SELECT on schema retail only): for BI tools. */
+  biUrl: string;
   port: number;
   /** The child process (its group holds postgres). */
   pid: number;
@@ -49,7 +52,16 @@ export interface LocalWarehouse {
 }
 
 export function warehouseUrl(port: number, host: string = LOOPBACK_HOST): string {
-  return `postgres://${WAREHOUSE_USER}:${encodeURIComponent(WAREHOUSE_PASSWORD)}@${host}:${port}/${WAREHOUSE_DATABASE}`;
+  return postgresUrl(WAREHOUSE_USER, WAREHOUSE_PASSWORD, host, port);
+}
+
+/** The read-only BI login's URL (warehouse-bi-role.ts): what BI tools connect with. */
+export function warehouseBiUrl(port: number, host: string = LOOPBACK_HOST): string {
+  return postgresUrl(WAREHOUSE_BI_USER, WAREHOUSE_BI_PASSWORD, host, port);
+}
+
+function postgresUrl(user: string, password: string, host: string, port: number): string {
+  return `postgres://${user}:${encodeURIComponent(password)}@${host}:${port}/${WAREHOUSE_DATABASE}`;
 }
 
 /** Starts the embedded PostgreSQL in a child process, recovering a server a SIGKILLed run left behind. */
@@ -86,6 +98,7 @@ export async function startLocalWarehouse(options: LocalWarehouseOptions): Promi
     if (options.applySchema !== false) await applyWarehouseSchema(url);
     return {
       url,
+      biUrl: warehouseBiUrl(port),
       port,
       pid: child.pid,
       timings: { initdbMs: Number(initdbMs), startMs: Number(startMs), schemaMs: Date.now() - schemaStarted },

@@ -20,7 +20,11 @@ export function localWarehouseComponent(port: number): PlatformComponent {
         `  warehouse: ${initdbMs > 0 ? `initdb ${(initdbMs / 1000).toFixed(1)} s, ` : ''}PostgreSQL up in ${(startMs / 1000).toFixed(1)} s, schema applied in ${(schemaMs / 1000).toFixed(1)} s`,
       );
       return {
-        contribution: { warehouseUrl: warehouse.url, processes: { warehouse: warehouse.pid } },
+        contribution: {
+          warehouseUrl: warehouse.url,
+          warehouseBiUrl: warehouse.biUrl,
+          processes: { warehouse: warehouse.pid },
+        },
         stop: () => warehouse.stop(),
       };
     },
