@@ -1,6 +1,6 @@
-import { Client } from 'pg';
-import type { InvoiceLineEvent } from '@retail/domain';
+import { milliToNumber, numberToMilli, sumMilli, type InvoiceLineEvent } from '@retail/domain';
 import type { LocalPlatform, StackFile } from '@retail/local-platform';
+import { withWarehouseClient } from '@retail/local-platform/warehouse';
 import { waitForReconciliation } from '@retail/cli';
 import { runCli } from './support/run-cli';
 import { startPlatformWithSample } from './support/platform-with-sample';
@@ -23,32 +23,20 @@ interface BatchSummary {
 }
 
 /** Every figure the warehouse answers with: its totals and two of its analytic views, row for row. */
-async function warehouseFigures() {
-  const client = new Client({ connectionString: stack.warehouseUrl });
-  await client.connect();
-  try {
-    const totals = await client.query(
+const warehouseFigures = () =>
+  withWarehouseClient(stack.warehouseUrl!, async (client) => {
+    const totals = await client.query<Record<string, string>>(
       `SELECT COUNT(*) AS lines, COUNT(DISTINCT line_id) AS line_ids, COUNT(DISTINCT invoice_no) AS invoices,
               COUNT(DISTINCT customer_id) AS customers, CAST(SUM(line_total) AS VARCHAR) AS revenue
          FROM retail.fact_invoice_line`,
     );
     const byMonth = await client.query('SELECT * FROM retail.revenue_by_month ORDER BY month_start');
     const byCountry = await client.query('SELECT * FROM retail.revenue_by_country ORDER BY country');
-    return { totals: totals.rows[0] as Record<string, string>, byMonth: byMonth.rows, byCountry: byCountry.rows };
-  } finally {
-    await client.end();
-  }
-}
+    return { totals: totals.rows[0]!, byMonth: byMonth.rows, byCountry: byCountry.rows };
+  });
 
-async function emptyFactTable(): Promise<void> {
-  const client = new Client({ connectionString: stack.warehouseUrl });
-  await client.connect();
-  try {
-    await client.query('DELETE FROM retail.fact_invoice_line');
-  } finally {
-    await client.end();
-  }
-}
+const emptyFactTable = () =>
+  withWarehouseClient(stack.warehouseUrl!, (client) => client.query('DELETE FROM retail.fact_invoice_line'));
 
 async function runBatch(...args: string[]): Promise<BatchSummary> {
   const run = await runCli('packages/cli/src/batch/batch.ts', ['--json', ...args], { RETAIL_STATE_DIR: stateDir });
@@ -56,8 +44,8 @@ async function runBatch(...args: string[]): Promise<BatchSummary> {
   return JSON.parse(run.stdout) as BatchSummary;
 }
 
-/** The source's revenue to the thousandth, summed in integers as the line ids' figures are. */
-const sourceRevenue = () => (lines.reduce((sum, line) => sum + Math.round(line.lineTotal * 1000), 0) / 1000).toFixed(3);
+/** The source's revenue to the thousandth, summed exactly in thousandths, as the warehouse prints a DECIMAL(_, 3). */
+const sourceRevenue = () => milliToNumber(sumMilli(lines.map((line) => numberToMilli(line.lineTotal)))).toFixed(3);
 const sampleDays = () => new Set(lines.map((line) => line.invoiceDate.slice(0, 10))).size;
 
 beforeAll(async () => {

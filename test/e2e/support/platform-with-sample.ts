@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import type { InvoiceLineEvent } from '@retail/domain';
 import { startLocalPlatform, type LocalPlatform } from '@retail/local-platform';
+import { withWarehouseClient } from '@retail/local-platform/warehouse';
 import { eventually } from '@retail/test-support';
 import { runCli } from './run-cli';
 import { SAMPLE_FILE, sampleLines } from './sample-lines';
@@ -18,16 +18,11 @@ export interface PlatformWithSample {
 }
 
 /** Lines in the warehouse's fact table: one per line id, after the merge. */
-export async function warehouseLineCount(warehouseUrl: string): Promise<number> {
-  const client = new Client({ connectionString: warehouseUrl });
-  await client.connect();
-  try {
+const warehouseLineCount = (warehouseUrl: string) =>
+  withWarehouseClient(warehouseUrl, async (client) => {
     const { rows } = await client.query<{ lines: string }>('SELECT COUNT(*) AS lines FROM retail.fact_invoice_line');
     return Number(rows[0]!.lines);
-  } finally {
-    await client.end();
-  }
-}
+  });
 
 /**
  * The whole platform as `npm start` runs it, on free ports and a state directory of its own, with the sample sent
