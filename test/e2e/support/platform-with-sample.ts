@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { InvoiceLineEvent } from '@retail/domain';
 import { startLocalPlatform, type LocalPlatform } from '@retail/local-platform';
-import { withWarehouseClient } from '@retail/local-platform/warehouse';
 import { eventually } from '@retail/test-support';
 import { runCli } from './run-cli';
 import { SAMPLE_FILE, sampleLines } from './sample-lines';
+import { readFactLineIds } from './warehouse-contents';
 
 export interface PlatformWithSample {
   platform: LocalPlatform;
@@ -16,13 +16,6 @@ export interface PlatformWithSample {
   /** Stops the platform and removes its state directory. */
   stop(): Promise<void>;
 }
-
-/** Lines in the warehouse's fact table: one per line id, after the merge. */
-const warehouseLineCount = (warehouseUrl: string) =>
-  withWarehouseClient(warehouseUrl, async (client) => {
-    const { rows } = await client.query<{ lines: string }>('SELECT COUNT(*) AS lines FROM retail.fact_invoice_line');
-    return Number(rows[0]!.lines);
-  });
 
 /**
  * The whole platform as `npm start` runs it, on free ports and a state directory of its own, with the sample sent
@@ -39,9 +32,7 @@ export async function startPlatformWithSample(name: string): Promise<PlatformWit
     await rm(stateDir, { recursive: true, force: true });
   };
   try {
-    const { apiUrl, apiKey, warehouseUrl } = platform.stack;
-    if (warehouseUrl === undefined)
-      throw new Error('the platform started no warehouse (stack.json has no warehouseUrl)');
+    const { apiUrl, apiKey } = platform.stack;
     const loaded = await runCli('packages/cli/src/load/load.ts', [
       SAMPLE_FILE,
       '--api-url',
@@ -50,7 +41,7 @@ export async function startPlatformWithSample(name: string): Promise<PlatformWit
       apiKey,
     ]);
     if (loaded.code !== 0) throw new Error(`npm run load exited ${loaded.code}: ${loaded.stderr}`);
-    await eventually(async () => expect(await warehouseLineCount(warehouseUrl)).toBe(lines.length), {
+    await eventually(async () => expect(await readFactLineIds(platform.stack)).toHaveLength(lines.length), {
       timeoutMs: 180_000,
     });
   } catch (error) {
