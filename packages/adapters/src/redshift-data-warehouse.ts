@@ -25,16 +25,20 @@ export type RedshiftDataTarget = { database: string; secretArn?: string } & (
 export interface RedshiftDataWarehouseOptions {
   /** A query still running after this is cancelled and reported (default 60 s; the dashboard's API has 29 s). */
   timeoutMs?: number;
-  /** The first DescribeStatement poll; later polls back off to 1 s. */
-  firstPollMs?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
-const FIRST_POLL_MS = 25;
-const MAX_POLL_MS = 1_000;
+/** The longest WaitTimeSeconds the Data API takes on ExecuteStatement and DescribeStatement. */
+const WAIT_TIME_MAX_SECONDS = 30;
+/** Below a second left, WaitTimeSeconds (whole seconds) is 0: the last describes are this far apart. */
+const LAST_SECOND_POLL_MS = 100;
 const RUNNING = new Set(['SUBMITTED', 'PICKED', 'STARTED']);
 
-/** Warehouse queries through the Redshift Data API: ExecuteStatement, DescribeStatement polls, GetStatementResult pages. */
+/**
+ * Warehouse queries through the Redshift Data API: ExecuteStatement, DescribeStatement, GetStatementResult pages.
+ * Both calls wait for the statement on the service's side (WaitTimeSeconds, up to 30 s), so a query answers as soon
+ * as it finishes: polling on a timer added up to a poll interval to every query (60-100 ms on the dashboard's).
+ */
 export class RedshiftDataWarehouse implements WarehouseQueries {
   constructor(
     private readonly client: RedshiftDataClient,
@@ -43,7 +47,8 @@ export class RedshiftDataWarehouse implements WarehouseQueries {
   ) {}
 
   async query(sql: string, parameters: WarehouseParameters = {}): Promise<WarehouseQueryResult> {
-    const { Id: id } = await this.client.send(
+    const deadline = Date.now() + this.timeoutMs;
+    const executed = await this.client.send(
       new ExecuteStatementCommand({
         Sql: sql,
         Database: this.target.database,
@@ -51,18 +56,27 @@ export class RedshiftDataWarehouse implements WarehouseQueries {
         ClusterIdentifier: this.target.clusterIdentifier,
         SecretArn: this.target.secretArn,
         Parameters: toSqlParameters(parameters),
+        WaitTimeSeconds: waitTimeSeconds(deadline),
       }),
     );
+    const id = executed.Id;
     if (id === undefined) throw new WarehouseQueryError('ExecuteStatement returned no statement Id.');
-    const hasResultSet = await this.waitUntilFinished(id, sql);
+    const hasResultSet =
+      executed.Status === 'FINISHED'
+        ? (executed.HasResultSet ?? false)
+        : await this.waitUntilFinished(id, sql, deadline);
     if (!hasResultSet) return { columns: [], rows: [] };
     return this.readResult(id);
   }
 
-  private async waitUntilFinished(id: string, sql: string): Promise<boolean> {
-    const deadline = Date.now() + (this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    for (let pollMs = this.options.firstPollMs ?? FIRST_POLL_MS; ; pollMs = Math.min(pollMs * 2, MAX_POLL_MS)) {
-      const described = await this.client.send(new DescribeStatementCommand({ Id: id }));
+  private get timeoutMs(): number {
+    return this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  private async waitUntilFinished(id: string, sql: string, deadline: number): Promise<boolean> {
+    for (;;) {
+      const waitSeconds = waitTimeSeconds(deadline);
+      const described = await this.client.send(new DescribeStatementCommand({ Id: id, WaitTimeSeconds: waitSeconds }));
       if (described.Status === 'FINISHED') return described.HasResultSet ?? false;
       if (!RUNNING.has(described.Status ?? '')) {
         throw new WarehouseQueryError(
@@ -72,10 +86,10 @@ export class RedshiftDataWarehouse implements WarehouseQueries {
       if (Date.now() >= deadline) {
         await this.client.send(new CancelStatementCommand({ Id: id })).catch(() => undefined);
         throw new WarehouseQueryError(
-          `The warehouse query ${id} ran longer than ${(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000} s and was cancelled (SQL: ${abbreviate(sql)})`,
+          `The warehouse query ${id} ran longer than ${this.timeoutMs / 1000} s and was cancelled (SQL: ${abbreviate(sql)})`,
         );
       }
-      await sleep(pollMs);
+      if (waitSeconds === 0) await sleep(Math.min(LAST_SECOND_POLL_MS, Math.max(deadline - Date.now(), 0)));
     }
   }
 
@@ -127,3 +141,7 @@ const abbreviate = (sql: string) => {
   const oneLine = sql.replace(/\s+/g, ' ').trim();
   return oneLine.length > 120 ? `${oneLine.slice(0, 117)}...` : oneLine;
 };
+
+/** Whole seconds the service may hold a call for the statement: what is left before the deadline, at most 30. */
+const waitTimeSeconds = (deadline: number) =>
+  Math.min(WAIT_TIME_MAX_SECONDS, Math.max(0, Math.floor((deadline - Date.now()) / 1000)));

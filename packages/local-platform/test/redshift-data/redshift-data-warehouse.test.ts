@@ -55,6 +55,44 @@ describe('RedshiftDataWarehouse (the dashboard port) on the local Data API', () 
     await expect(failure).rejects.toThrow(/failed: ERROR: relation "retail.no_such_view" does not exist/);
   });
 
+  it('waits for the statement on the service side: a finished query costs ExecuteStatement and GetStatementResult only', async () => {
+    const counting = createRedshiftDataClient({
+      region: 'eu-west-2',
+      endpoints: { redshiftData: api.endpoint },
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const commands: string[] = [];
+    counting.middlewareStack.add(
+      (next, context) => (args) => {
+        commands.push(context.commandName ?? '');
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    try {
+      const waiting = new RedshiftDataWarehouse(counting, { workgroupName: 'retail-local', database: 'retail' });
+      // Longer than a poll interval would have been, shorter than one WaitTimeSeconds.
+      const started = Date.now();
+      await expect(waiting.query('SELECT 7 AS n FROM (SELECT pg_sleep(0.3)) AS slept')).resolves.toEqual({
+        columns: [expect.objectContaining({ name: 'n' })],
+        rows: [{ n: 7 }],
+      });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+      expect(commands).toEqual(['ExecuteStatementCommand', 'GetStatementResultCommand']);
+    } finally {
+      counting.destroy();
+    }
+  });
+
+  it('cancels a query that outlasts its timeout, and says so', async () => {
+    const impatient = new RedshiftDataWarehouse(
+      client,
+      { workgroupName: 'retail-local', database: 'retail' },
+      { timeoutMs: 1_500 },
+    );
+    await expect(impatient.query('SELECT pg_sleep(10)')).rejects.toThrow(/ran longer than 1.5 s and was cancelled/);
+  });
+
   it('reads the analytic views the dashboard will use', async () => {
     await expect(queries.query('SELECT * FROM retail.revenue_by_month ORDER BY month_start')).resolves.toMatchObject({
       rows: [],
