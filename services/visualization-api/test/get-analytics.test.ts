@@ -95,6 +95,29 @@ describe('GET /analytics/<view> on the warehouse holding the sample', () => {
     );
   });
 
+  it("names each top product with the product dimension's description, and a later merge's newer one replaces it", async () => {
+    const topProducts = async () =>
+      (await get('top-products')).body.rows as { stockCode: string; description: string }[];
+    const described = await warehouse.queries.query('SELECT stock_code, description FROM retail.dim_product');
+    const descriptionOf = new Map(described.rows.map((row) => [row.stock_code, row.description]));
+    const before = await topProducts();
+    expect(before).toHaveLength(10);
+    for (const product of before) expect(product.description).toBe(descriptionOf.get(product.stockCode));
+
+    const [top] = before;
+    const latest = lines.filter((line) => line.stockCode === top!.stockCode).at(-1)!;
+    await warehouse.land([
+      {
+        ...latest,
+        lineId: `${latest.lineId}-renamed`,
+        description: 'RENAMED IN A LATER MERGE',
+        invoiceDate: '2011-12-31T23:00:00',
+      },
+    ]);
+    const after = await topProducts();
+    expect(after.find((product) => product.stockCode === top!.stockCode)?.description).toBe('RENAMED IN A LATER MERGE');
+  });
+
   it('answers zeros, not nothing, for a range without lines', async () => {
     const { body } = await get('headline', { from: '2009-01-01', to: '2009-01-31' });
     expect(body.rows).toEqual([
