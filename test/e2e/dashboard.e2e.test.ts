@@ -1,6 +1,11 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { LocalPlatform, StackFile } from '@retail/local-platform';
-import { sampleAnalytics, type SampleAnalytics, type SampleAnalyticsFilters } from '@retail/test-support';
+import {
+  DEBIAN_CHROMIUM,
+  sampleAnalytics,
+  type SampleAnalytics,
+  type SampleAnalyticsFilters,
+} from '@retail/test-support';
 import type { InvoiceLineEvent } from '@retail/domain';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,8 +13,6 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startPlatformWithSample } from './support/platform-with-sample';
 import { REPO_ROOT } from './support/sample-lines';
 
-// Debian's chromium (`apt-get install chromium`; .ci/run installs it): /usr/bin/chromium is a wrapper script.
-const CHROMIUM = '/usr/lib/chromium/chromium';
 const ARTEFACTS = path.join(REPO_ROOT, 'test-artefacts', 'dashboard');
 
 let platform: LocalPlatform;
@@ -23,7 +26,7 @@ const consoleErrors: string[] = [];
 beforeAll(async () => {
   ({ platform, lines, stop } = await startPlatformWithSample('dashboard'));
   stack = platform.stack;
-  browser = await chromium.launch({ executablePath: CHROMIUM });
+  browser = await chromium.launch({ executablePath: DEBIAN_CHROMIUM });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, reducedMotion: 'reduce' });
   page = await context.newPage();
   page.on('console', (message) => {

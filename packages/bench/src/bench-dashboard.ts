@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -12,7 +13,9 @@ import {
   SAMPLE_DATA_FILE,
 } from '@retail/cli';
 import { bindNamedParameters } from '@retail/local-platform/redshift-data';
+import { DEBIAN_CHROMIUM } from '@retail/test-support';
 import { Client } from 'pg';
+import { chromium } from 'playwright-core';
 import { measureApiLoad } from './ingest-benchmarks';
 import { withThrowAwayPlatform } from './throw-away-platform';
 import { WarehouseCounter } from './warehouse-copy-throughput';
@@ -20,7 +23,8 @@ import { WarehouseCounter } from './warehouse-copy-throughput';
 /**
  * `npm run bench:dashboard`: each dashboard view through its endpoint (GET /analytics/<view>: API gateway,
  * serverless-offline, the Data API adapter, the local Data API) against the same SQL straight on the warehouse with
- * pg, side by side in one run, on a fresh platform loaded with the file through the ingest API. Goal: within 2x.
+ * pg, side by side in one run, on a fresh platform loaded with the file through the ingest API (goal: within 2x); then
+ * the page in Debian's chromium until every view is drawn (goal: 1 s).
  */
 
 const USAGE = `Usage: npm run bench:dashboard -- [file] [--rounds N] [--country NAME]
@@ -30,6 +34,7 @@ const USAGE = `Usage: npm run bench:dashboard -- [file] [--rounds N] [--country 
   --country NAME  also filter by this country (default: every country)`;
 
 const GOAL_RATIO = 2;
+const PAGE_GOAL_MS = 1_000;
 const SQL_DIR = join(REPOSITORY_ROOT, 'resources', 'warehouse', 'analytics');
 
 const median = (values: number[]) => {
@@ -46,6 +51,34 @@ async function timed(rounds: number, call: () => Promise<unknown>): Promise<numb
     times.push(performance.now() - started);
   }
   return median(times);
+}
+
+/**
+ * The dashboard in Debian's chromium, as the browser test opens it: from navigation until the page marks every view
+ * drawn (`body[data-loaded]`). Each load is a new tab (the page moves the key out of the URL, so reloading one tab
+ * would not reload the page); the first is cold, the others find the script in the browser's cache.
+ */
+async function timeDashboardPage(url: string, rounds: number) {
+  if (!existsSync(DEBIAN_CHROMIUM)) return undefined;
+  const browser = await chromium.launch({ executablePath: DEBIAN_CHROMIUM });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const load = async () => {
+      const page = await context.newPage();
+      const started = performance.now();
+      await page.goto(url);
+      await page.waitForFunction(() => document.body.dataset.loaded !== undefined, undefined, { timeout: 60_000 });
+      const elapsed = performance.now() - started;
+      await page.close();
+      return elapsed;
+    };
+    const firstMs = await load();
+    const times: number[] = [];
+    for (let round = 0; round < rounds; round++) times.push(await load());
+    return { firstMs, medianMs: median(times) };
+  } finally {
+    await browser.close();
+  }
 }
 
 async function main(): Promise<number> {
@@ -131,7 +164,13 @@ async function main(): Promise<number> {
       const missed = results.filter(({ endpointMs, directMs }) => endpointMs / directMs > GOAL_RATIO);
       log('');
       log(missed.length === 0 ? `every view within ${GOAL_RATIO}x` : `${missed.length} view(s) above ${GOAL_RATIO}x`);
-      return missed.length === 0 ? 0 : 1;
+      const page = await timeDashboardPage(stack.dashboardUrl!, rounds);
+      if (page === undefined) log(`no ${DEBIAN_CHROMIUM}: the page's interactive time was not measured`);
+      else
+        log(
+          `the page, interactive (every view drawn) in ${page.firstMs.toFixed(0)} ms on its first load, median ${page.medianMs.toFixed(0)} ms over ${rounds} more: goal ${PAGE_GOAL_MS} ms ${page.medianMs <= PAGE_GOAL_MS ? 'met' : 'NOT met'}`,
+        );
+      return missed.length === 0 && (page === undefined || page.medianMs <= PAGE_GOAL_MS) ? 0 : 1;
     },
   );
 }

@@ -14,3 +14,4 @@ export * from './raw-events-firehose';
 export * from './test-stage';
 export * from './sample-analytics';
 export * from './sample-warehouse';
+export * from './chromium';
