@@ -99,6 +99,53 @@ function alarmTopicReferences(platform: PackagedStack | undefined): { topics: st
   return { topics, actions };
 }
 
+const get = (value: unknown, ...keys: string[]): unknown =>
+  keys.reduce<unknown>(
+    (inner, key) => (inner && typeof inner === 'object' ? (inner as Record<string, unknown>)[key] : undefined),
+    value,
+  );
+
+/**
+ * The platform's buckets that stream consumers give records up to (their mappings' OnFailure destinations, imported
+ * from the platform stack's exports): each one's first object must reach the alarm topic, not wait for someone to look.
+ */
+function checkOnFailureBuckets(stacks: readonly PackagedStack[], platform: PackagedStack, topics: string[]) {
+  const exportedValue = new Map(
+    Object.values(platform.template.Outputs ?? {}).flatMap((output) =>
+      output.Export ? [[valueText({ 'Fn::ImportValue': output.Export.Name }), valueText(output.Value)] as const] : [],
+    ),
+  );
+  const destinations = new Set(
+    stacks.flatMap((stack) =>
+      Object.values(stack.template.Resources)
+        .filter((resource) => resource.Type === 'AWS::Lambda::EventSourceMapping')
+        .map((mapping) => valueText(get(mapping.Properties, 'DestinationConfig', 'OnFailure', 'Destination')))
+        .filter((destination) => destination !== ''),
+    ),
+  );
+  const findings: TemplateFinding[] = [];
+  for (const destination of destinations) {
+    const bucketArn = exportedValue.get(destination) ?? destination;
+    const [, bucket] = /^\$\{([^}.]+)\.Arn\}$/.exec(bucketArn) ?? [];
+    const resource = bucket === undefined ? undefined : platform.template.Resources[bucket];
+    if (resource?.Type !== 'AWS::S3::Bucket') continue; // an SNS or SQS destination is a notification already
+    const notifies = asList(get(resource.Properties, 'NotificationConfiguration', 'TopicConfigurations')).some(
+      (configuration) =>
+        topics.some((topic) => valueText(get(configuration, 'Topic')) === valueText({ Ref: topic })) &&
+        /^s3:ObjectCreated:/.test(valueText(get(configuration, 'Event'))),
+    );
+    if (!notifies)
+      findings.push({
+        stack: platform.stackName,
+        resource: bucket!,
+        rule: 'alarms/on-failure-bucket',
+        message:
+          "stream consumers give records up to this bucket, but its objects notify nobody: add a NotificationConfiguration TopicConfiguration (s3:ObjectCreated:*) to the stage's alarm topic",
+      });
+  }
+  return findings;
+}
+
 export function checkAlarms(stacks: readonly PackagedStack[]): TemplateFinding[] {
   const findings: TemplateFinding[] = [];
   const platform = stacks.find((stack) => stack.isPlatformStack);
@@ -110,6 +157,7 @@ export function checkAlarms(stacks: readonly PackagedStack[]): TemplateFinding[]
       rule: 'alarms/one-topic',
       message: `the stage needs exactly one alarm topic (an AWS::SNS::Topic named ${'${self:custom.names.alarmTopic}'}), found ${topics.length}`,
     });
+  if (platform) findings.push(...checkOnFailureBuckets(stacks, platform, topics));
 
   for (const stack of stacks) {
     const alarms = alarmsOf(stack);

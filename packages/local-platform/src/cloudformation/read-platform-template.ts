@@ -58,6 +58,7 @@ export const RESOURCE_TYPES_NOT_EMULATED: Readonly<Record<string, string>> = {
   // Operations (resources/alarms.yml): locally the terminal and `npm run reconcile` are the alarms.
   'AWS::SNS::Topic': 'nothing locally raises an alarm: the platform logs to the terminal',
   'AWS::SNS::TopicPolicy': 'the emulators do no access control',
+  'AWS::SNS::Subscription': 'nothing locally raises an alarm: the platform logs to the terminal',
   'AWS::CloudWatch::Alarm': 'local processes log to the terminal; no CloudWatch metrics locally',
   'AWS::Logs::MetricFilter': 'local processes log to the terminal; no CloudWatch metrics locally',
 };
