@@ -340,6 +340,38 @@ describe('npm run validate', () => {
     expect(report).toContain('environment API_KEY holds a literal credential');
   });
 
+  it('reports a stage nobody would hear: a missing alarm, an alarm to another topic, one that says nothing of idle time, a silent failed-records bucket', async () => {
+    const { where, report } = await validateChanged('unwatched', (template, stack) => {
+      const resources = template.Resources;
+      if (stack.isPlatformStack) {
+        delete resources.WarehouseLoadFailureAlarm;
+        delete resources.FailedRecordsBucket!.Properties!.NotificationConfiguration;
+        delete resources.InvoiceTableThrottleAlarm!.Properties!.TreatMissingData;
+        resources.RawDeliveryFreshnessAlarm!.Properties!.AlarmActions = [
+          'arn:aws:sns:eu-west-2:123456789012:elsewhere',
+        ];
+      } else if (stack.stackName === ingestStack) {
+        delete resources.PutInvoiceLinesLambdaFunctionThrottlesAlarm;
+      } else if (stack.stackName === 'retail-stream-to-dynamo-dev') {
+        delete resources.WriteInvoiceLinesLambdaFunctionIteratorAgeAlarm;
+      }
+    });
+    expect(where).toEqual(
+      expect.arrayContaining([
+        { stack: platformStack, resource: 'WarehouseDeliveryStream', rule: 'alarms/delivery-stream' },
+        { stack: platformStack, resource: 'FailedRecordsBucket', rule: 'alarms/on-failure-bucket' },
+        { stack: platformStack, resource: 'InvoiceTableThrottleAlarm', rule: 'alarms/missing-data' },
+        { stack: platformStack, resource: 'RawDeliveryFreshnessAlarm', rule: 'alarms/notifies-topic' },
+        { stack: ingestStack, resource: 'PutInvoiceLinesLambdaFunction', rule: 'alarms/lambda' },
+        { stack: 'retail-stream-to-dynamo-dev', resource: 'WriteInvoiceLinesLambdaFunction', rule: 'alarms/lambda' },
+      ]),
+    );
+    expect(where).toHaveLength(6);
+    expect(report).toContain('no alarm on AWS/Firehose:DeliveryToRedshift.Success');
+    expect(report).toContain('no alarm on AWS/Lambda:IteratorAge');
+    expect(report).toContain("notifies arn:aws:sns:eu-west-2:123456789012:elsewhere, not the stage's alarm topic");
+  });
+
   it('answers a missing stage with the usage and exit code 2', async () => {
     const printed: string[] = [];
     const output = { out: (text: string) => printed.push(text), err: (text: string) => printed.push(text) };

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { HttpError } from './http-error';
 import { jsonResponse } from './json-response';
 import { serviceLogger } from './logger';
+import { publishCountedMetrics } from './metrics';
 
 export type HttpHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -16,7 +17,8 @@ export interface HttpServiceOptions {
 
 /**
  * A service's HTTP wrapper. What every request gets: the Lambda and API Gateway request ids on every log line, one
- * log line per answer, an HttpError answered as it says, and any other error answered 500.
+ * log line per answer, an HttpError answered as it says, any other error answered 500, and what the request counted
+ * (countMetrics) published as it ends.
  */
 export function httpRequestHandling({
   unexpectedErrorMessage,
@@ -38,6 +40,8 @@ export function httpRequestHandling({
       }
       logger.error('request failed', { statusCode: 500, error: error as Error });
       return jsonResponse(500, { message: unexpectedErrorMessage });
+    } finally {
+      publishCountedMetrics();
     }
     logger.info('request answered', { statusCode: response.statusCode, ...answeredLogFields(event) });
     return response;

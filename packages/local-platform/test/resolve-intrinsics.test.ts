@@ -17,6 +17,7 @@ const context: IntrinsicContext = {
       Properties: { BucketName: { 'Fn::Sub': 'retail-local-raw-events-${AWS::AccountId}' } },
     },
     Role: { Type: 'AWS::IAM::Role', Properties: {} },
+    Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'retail-local-alarms' } },
     Unnamed: { Type: 'AWS::Kinesis::Stream', Properties: { ShardCount: 1 } },
     Loop: { Type: 'AWS::S3::Bucket', Properties: { BucketName: { Ref: 'Loop' } } },
     Queue: { Type: 'AWS::SQS::Queue', Properties: {} },
@@ -42,6 +43,13 @@ describe('resolveIntrinsics', () => {
       Bucket: 'retail-local-raw-events-000000000000',
       Stream: 'retail-local-invoice-lines',
     });
+  });
+
+  it('resolves Ref of an SNS topic to its ARN, as CloudFormation does, in Ref and in Fn::Sub', () => {
+    expect(resolveIntrinsics({ Ref: 'Topic' }, context)).toBe('arn:aws:sns:eu-west-2:000000000000:retail-local-alarms');
+    expect(resolveIntrinsics({ 'Fn::Sub': 'to ${Topic}' }, context)).toBe(
+      'to arn:aws:sns:eu-west-2:000000000000:retail-local-alarms',
+    );
   });
 
   it('resolves Fn::GetAtt Arn in both spellings, per resource type', () => {

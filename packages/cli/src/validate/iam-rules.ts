@@ -12,8 +12,8 @@ export interface IamFinding extends TemplateFinding {
 
 export interface IamException {
   name: string;
-  /** The resource (logical id) whose policy holds the grant, in whichever stack. */
-  resource: string;
+  /** The resources (logical ids) whose policy holds the grant, in whichever stack. */
+  resources: readonly string[];
   rule: string;
   actions: readonly string[];
   /** A condition key the statement must carry for the exception to apply. */
@@ -24,7 +24,7 @@ export interface IamException {
 export const IAM_EXCEPTIONS: readonly IamException[] = [
   {
     name: 'glue-connection-describes-its-network',
-    resource: 'GlueConnectionNetworkPolicy',
+    resources: ['GlueConnectionNetworkPolicy'],
     rule: 'iam/wildcard-resource',
     actions: [
       'ec2:DescribeNetworkInterfaces',
@@ -40,30 +40,31 @@ export const IAM_EXCEPTIONS: readonly IamException[] = [
   },
   {
     name: 'glue-connection-creates-its-interfaces',
-    resource: 'GlueConnectionNetworkPolicy',
+    resources: ['GlueConnectionNetworkPolicy'],
     rule: 'iam/unscoped-resource-wildcard',
     actions: ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:CreateTags', 'ec2:DeleteTags'],
     reason:
       'an interface Glue is about to create has no id yet: creation is bound to the named subnet and security group, deletion and tags to the warehouse VPC by an ec2:Vpc condition',
   },
   {
-    name: 'warehouse-key-administered-through-iam',
-    resource: 'WarehouseKey',
+    name: 'keys-administered-through-iam',
+    resources: ['WarehouseKey', 'AlarmTopicKey'],
     rule: 'iam/wildcard-action',
     actions: ['kms:*'],
     reason:
       'AWS\'s default key policy: the account root may administer the key, which hands its use to IAM policies; without it the key becomes unmanageable. In a key policy "*" is this key alone',
   },
   {
-    name: 'warehouse-key-policy-names-itself',
-    resource: 'WarehouseKey',
+    name: 'key-policies-name-themselves',
+    resources: ['WarehouseKey', 'AlarmTopicKey'],
     rule: 'iam/wildcard-resource',
-    actions: ['kms:*'],
+    // kms:Decrypt and kms:GenerateDataKey: CloudWatch and S3 publishing to the encrypted alarm topic.
+    actions: ['kms:*', 'kms:Decrypt', 'kms:GenerateDataKey'],
     reason: 'a key policy\'s Resource must be "*", which there means the key itself',
   },
   {
     name: 'analytics-reads-its-own-statements',
-    resource: 'GetAnalyticsRole',
+    resources: ['GetAnalyticsRole'],
     rule: 'iam/wildcard-resource',
     actions: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult', 'redshift-data:CancelStatement'],
     conditionKey: 'redshift-data:statement-owner-iam-userid',
@@ -72,7 +73,7 @@ export const IAM_EXCEPTIONS: readonly IamException[] = [
   },
   {
     name: 'osls-stream-poller-list-streams',
-    resource: 'IamRoleLambdaExecution',
+    resources: ['IamRoleLambdaExecution'],
     rule: 'iam/wildcard-only-action-on-arn',
     actions: ['kinesis:ListStreams'],
     reason:
@@ -80,7 +81,7 @@ export const IAM_EXCEPTIONS: readonly IamException[] = [
   },
   {
     name: 'osls-function-log-groups',
-    resource: 'IamRoleLambdaExecution',
+    resources: ['IamRoleLambdaExecution'],
     rule: 'iam/unscoped-resource-wildcard',
     actions: ['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:TagResource', 'logs:PutLogEvents'],
     reason:
@@ -286,7 +287,7 @@ export async function checkIamPolicies(
             const finding = { stack: stack.stackName, resource: logicalId, rule: item.rule, message: item.message };
             const exception = IAM_EXCEPTIONS.find(
               (candidate) =>
-                candidate.resource === logicalId &&
+                candidate.resources.includes(logicalId) &&
                 candidate.rule === item.rule &&
                 item.action !== undefined &&
                 candidate.actions.includes(item.action) &&
@@ -304,7 +305,7 @@ export async function checkIamPolicies(
     if (!excused.some((entry) => entry.exception === exception))
       findings.push({
         stack: stacks.map((stack) => stack.stackName).join(', '),
-        resource: exception.resource,
+        resource: exception.resources.join(', '),
         rule: 'iam/unused-exception',
         message: `the IAM exception ${exception.name} matched no grant: remove it from IAM_EXCEPTIONS (packages/cli/src/validate/iam-rules.ts)`,
       });

@@ -1,4 +1,5 @@
 import type { PackagedStack } from '../deploy/package-stacks';
+import { checkAlarms } from './alarm-rules';
 import { AwsTemplateValidator } from './aws-template-validator';
 import { checkCrossStackImports } from './cross-stack-imports';
 import { checkIamPolicies, type IamException } from './iam-rules';
@@ -27,6 +28,7 @@ export async function validateStacks(
       ...iam.findings,
       ...checkSecurityRules(stacks),
       ...checkStagePolicies(stacks),
+      ...checkAlarms(stacks),
     ],
     excused: iam.excused,
   };
@@ -44,7 +46,7 @@ export function formatExceptions(excused: StackValidation['excused']): string {
   return [...byName.values()]
     .map(
       ({ exception, count, stacks }) =>
-        `  accepted ${exception.name} (${exception.rule}, ${count} grant(s) of ${exception.resource} in ${[...stacks].join(', ')}): ${exception.reason}`,
+        `  accepted ${exception.name} (${exception.rule}, ${count} grant(s) of ${exception.resources.join(', ')} in ${[...stacks].join(', ')}): ${exception.reason}`,
     )
     .join('\n');
 }

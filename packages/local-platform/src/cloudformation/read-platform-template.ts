@@ -55,6 +55,12 @@ export const RESOURCE_TYPES_NOT_EMULATED: Readonly<Record<string, string>> = {
   'AWS::EC2::SecurityGroupIngress': 'local processes talk over loopback, outside any VPC',
   'AWS::EC2::SecurityGroupEgress': 'local processes talk over loopback, outside any VPC',
   'AWS::EC2::VPCEndpoint': 'local processes talk over loopback, outside any VPC',
+  // Operations (resources/alarms.yml): locally the terminal and `npm run reconcile` are the alarms.
+  'AWS::SNS::Topic': 'nothing locally raises an alarm: the platform logs to the terminal',
+  'AWS::SNS::TopicPolicy': 'the emulators do no access control',
+  'AWS::SNS::Subscription': 'nothing locally raises an alarm: the platform logs to the terminal',
+  'AWS::CloudWatch::Alarm': 'local processes log to the terminal; no CloudWatch metrics locally',
+  'AWS::Logs::MetricFilter': 'local processes log to the terminal; no CloudWatch metrics locally',
 };
 
 export async function readPlatformTemplate(

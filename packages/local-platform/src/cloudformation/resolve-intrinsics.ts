@@ -22,6 +22,8 @@ interface NamedResourceType {
   arn: (name: string, context: Required<IntrinsicContext>) => string;
   /** A stand-in for the name CloudFormation generates when none is declared; absent: a name must be declared. */
   undeclaredName?: (logicalId: string, context: Required<IntrinsicContext>) => string;
+  /** Ref gives the ARN, not the name (an SNS topic's). */
+  refIsArn?: boolean;
 }
 
 // The resource types whose physical name (Ref) and ARN (Fn::GetAtt Arn) the local platform derives as CloudFormation does.
@@ -70,6 +72,12 @@ const NAMED_RESOURCE_TYPES: Readonly<Record<string, NamedResourceType>> = {
   'AWS::Glue::Trigger': {
     nameProperty: 'Name',
     arn: (name, { partition, region, accountId }) => `arn:${partition}:glue:${region}:${accountId}:trigger/${name}`,
+  },
+  // The alarm topic (resources/alarms.yml): nothing publishes to it locally, but the failed-records bucket names it.
+  'AWS::SNS::Topic': {
+    nameProperty: 'TopicName',
+    arn: (name, { partition, region, accountId }) => `arn:${partition}:sns:${region}:${accountId}:${name}`,
+    refIsArn: true,
   },
   // Nothing runs under a role locally: a generated role name only has to be stable.
   'AWS::IAM::Role': {
@@ -150,6 +158,13 @@ class IntrinsicResolver {
     return name;
   }
 
+  /** What Ref gives: the physical name, or the ARN for the types whose Ref is their ARN. */
+  reference(logicalId: string, path: string[]): string {
+    const name = this.physicalName(logicalId, path);
+    const type = NAMED_RESOURCE_TYPES[this.resource(logicalId, 'Ref').Type]!;
+    return type.refIsArn ? type.arn(name, this.context) : name;
+  }
+
   getAtt(logicalId: string, attribute: string, path: string[]): string {
     const resource = this.resource(logicalId, 'Fn::GetAtt');
     const type = NAMED_RESOURCE_TYPES[resource.Type];
@@ -213,7 +228,7 @@ class IntrinsicResolver {
       case 'AWS::NoValue':
         return NO_VALUE;
       default:
-        return this.physicalName(name, path);
+        return this.reference(name, path);
     }
   }
 

@@ -1,8 +1,7 @@
-import { handleEvent } from '@retail/lambda-plumbing';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { handleKinesisBatch } from '@retail/lambda-plumbing';
 import { invoiceLineRecordsWriter } from '../composition';
 import { writeInvoiceLineRecords } from '../write-invoice-line-records';
 
-export const handler = handleEvent<KinesisStreamEvent, KinesisStreamBatchResponse>((event, context) =>
+export const handler = handleKinesisBatch((event, context) =>
   writeInvoiceLineRecords(event, invoiceLineRecordsWriter, context),
 );

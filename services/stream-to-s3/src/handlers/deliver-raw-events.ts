@@ -1,8 +1,7 @@
-import { handleEvent } from '@retail/lambda-plumbing';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { handleKinesisBatch } from '@retail/lambda-plumbing';
 import { rawEventRecordsDeliverer } from '../composition';
 import { deliverRawEventRecords } from '../deliver-raw-event-records';
 
-export const handler = handleEvent<KinesisStreamEvent, KinesisStreamBatchResponse>((event, context) =>
+export const handler = handleKinesisBatch((event, context) =>
   deliverRawEventRecords(event, rawEventRecordsDeliverer, context),
 );
