@@ -1,4 +1,9 @@
-import { emittedMetrics, EMF_TO_CONSOLE_ENVIRONMENT, lambdaContext } from '@retail/test-support';
+import {
+  captureEmittedMetrics,
+  EMF_TO_CONSOLE_ENVIRONMENT,
+  lambdaContext,
+  type EmittedMetrics,
+} from '@retail/test-support';
 import type { APIGatewayProxyEvent, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { countMetrics, handleKinesisBatch, HttpError, httpRequestHandling, okResponse } from '../src';
 
@@ -17,12 +22,9 @@ const batch: KinesisStreamEvent = { Records: ['1', '2', '3'].map(record) };
 const request = { path: '/tea', requestContext: { requestId: 'api-request' } } as APIGatewayProxyEvent;
 const context = lambdaContext({ functionName: 'tea' });
 
-let logged: unknown[];
+let emitted: () => EmittedMetrics[];
 beforeEach(() => {
-  logged = [];
-  jest.spyOn(console, 'log').mockImplementation((line?: unknown) => void logged.push(line));
-  for (const level of ['info', 'warn', 'error'] as const)
-    jest.spyOn(console, level).mockImplementation(() => undefined);
+  emitted = captureEmittedMetrics();
 });
 afterEach(() => jest.restoreAllMocks());
 
@@ -32,7 +34,7 @@ describe('handleKinesisBatch', () => {
 
     await handler(batch, context);
 
-    expect(emittedMetrics(logged)).toEqual([
+    expect(emitted()).toEqual([
       {
         namespace: 'Retail/test',
         dimensions: { service: 'tea-service' },
@@ -49,7 +51,7 @@ describe('handleKinesisBatch', () => {
 
     await expect(handler(batch, context)).rejects.toThrow('the table is gone');
 
-    expect(emittedMetrics(logged).map(({ values }) => values)).toEqual([{ LinesSaved: 2 }]);
+    expect(emitted().map(({ values }) => values)).toEqual([{ LinesSaved: 2 }]);
   });
 });
 
@@ -67,6 +69,6 @@ describe('httpRequestHandling', () => {
     })(request, context);
     await handleHttpRequest(async () => okResponse({}))(request, context);
 
-    expect(emittedMetrics(logged).map(({ values }) => values)).toEqual([{ AcceptedRows: 3 }, { RejectedRows: 1 }]);
+    expect(emitted().map(({ values }) => values)).toEqual([{ AcceptedRows: 3 }, { RejectedRows: 1 }]);
   });
 });

@@ -29,3 +29,15 @@ export function emittedMetrics(loggedLines: readonly unknown[]): EmittedMetrics[
     }));
   });
 }
+
+/**
+ * For the current test: captures console.log (where EMF lines go under EMF_TO_CONSOLE_ENVIRONMENT) and silences the
+ * logger's info, warn and error; call it in beforeEach and restore the mocks after. Returns the EMF lines so far.
+ */
+export function captureEmittedMetrics(): () => EmittedMetrics[] {
+  const logged: unknown[] = [];
+  jest.spyOn(console, 'log').mockImplementation((line?: unknown) => void logged.push(line));
+  for (const level of ['info', 'warn', 'error'] as const)
+    jest.spyOn(console, level).mockImplementation(() => undefined);
+  return () => emittedMetrics(logged);
+}

@@ -1,9 +1,10 @@
 import { KinesisInvoiceLineStream } from '@retail/adapters';
 import {
-  emittedMetrics,
+  captureEmittedMetrics,
   EMF_TO_CONSOLE_ENVIRONMENT,
   kinesisClientOf,
   refusePutRecordsEntries,
+  type EmittedMetrics,
 } from '@retail/test-support';
 import { startIngestUnderTest, type IngestUnderTest } from './support/ingest-under-test';
 
@@ -21,7 +22,7 @@ const rows = (count: number) => Array.from({ length: count }, (_, index) => ({ .
 
 describe('POST /invoice-lines counts its rows in EMF', () => {
   let ingest: IngestUnderTest;
-  let logged: unknown[];
+  let emitted: () => EmittedMetrics[];
 
   beforeAll(async () => {
     // Before the handler's plumbing creates its metrics, as serverless.yml sets them on AWS.
@@ -32,10 +33,7 @@ describe('POST /invoice-lines counts its rows in EMF', () => {
     await ingest.stream.stop();
   });
   beforeEach(() => {
-    logged = [];
-    jest.spyOn(console, 'log').mockImplementation((line?: unknown) => void logged.push(line));
-    for (const level of ['info', 'warn', 'error'] as const)
-      jest.spyOn(console, level).mockImplementation(() => undefined);
+    emitted = captureEmittedMetrics();
   });
   afterEach(() => jest.restoreAllMocks());
 
@@ -43,7 +41,7 @@ describe('POST /invoice-lines counts its rows in EMF', () => {
     const answer = await ingest.post({ body: JSON.stringify(rows(3)) });
 
     expect(answer.statusCode).toBe(202);
-    expect(emittedMetrics(logged)).toEqual([
+    expect(emitted()).toEqual([
       {
         namespace: 'Retail/test',
         dimensions: { service: 'retail-ingest' },
@@ -56,7 +54,7 @@ describe('POST /invoice-lines counts its rows in EMF', () => {
     const answer = await ingest.post({ body: JSON.stringify([...rows(3), { ...ROW, Quantity: 'six' }]) });
 
     expect(answer.statusCode).toBe(400);
-    expect(emittedMetrics(logged).map(({ values }) => values)).toEqual([{ AcceptedRows: 0, RejectedRows: 1 }]);
+    expect(emitted().map(({ values }) => values)).toEqual([{ AcceptedRows: 0, RejectedRows: 1 }]);
   });
 
   it('valid rows the stream did not take after its retries: UnwrittenRows, the others AcceptedRows', async () => {
@@ -68,8 +66,6 @@ describe('POST /invoice-lines counts its rows in EMF', () => {
     const answer = await ingest.post({ body: JSON.stringify(rows(3)) }, throttled);
 
     expect(answer.statusCode).toBe(503);
-    expect(emittedMetrics(logged).map(({ values }) => values)).toEqual([
-      { AcceptedRows: 2, RejectedRows: 0, UnwrittenRows: 1 },
-    ]);
+    expect(emitted().map(({ values }) => values)).toEqual([{ AcceptedRows: 2, RejectedRows: 0, UnwrittenRows: 1 }]);
   });
 });

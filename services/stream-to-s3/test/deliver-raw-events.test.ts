@@ -1,5 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
+  captureEmittedMetrics,
+  EMF_TO_CONSOLE_ENVIRONMENT,
+  type EmittedMetrics,
   invoiceLinePayload,
   KinesisShardEvents,
   lambdaContext,
@@ -53,6 +56,10 @@ beforeAll(async () => {
     }),
     RAW_DELIVERY_STREAM_NAME: raw.streamName,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_SERVICE_NAME: DELIVER_RAW_EVENTS.service,
+    POWERTOOLS_METRICS_NAMESPACE: 'Retail/test',
+    // The batch's EMF line to the console, where each test captures it.
+    ...EMF_TO_CONSOLE_ENVIRONMENT,
   });
   ({ handler } = await import('../src/handlers/deliver-raw-events'));
 });
@@ -77,6 +84,12 @@ const ofLines = (ids: readonly InvoiceLineEvent[]) => async () =>
   (await archived()).filter((line) => ids.some((sent) => sent.lineId === line.lineId));
 
 describe('deliverRawEvents', () => {
+  let emitted: () => EmittedMetrics[];
+  beforeEach(() => {
+    emitted = captureEmittedMetrics();
+  });
+  afterEach(() => jest.restoreAllMocks());
+
   it('archives every line of a batch in the raw bucket and reports nothing', async () => {
     const sent = takeLines(500);
     const response = await handler(
@@ -102,6 +115,13 @@ describe('deliverRawEvents', () => {
     expect(response.batchItemFailures).toEqual([
       { itemIdentifier: event.Records[1]!.kinesis.sequenceNumber },
       { itemIdentifier: event.Records[3]!.kinesis.sequenceNumber },
+    ]);
+    expect(emitted()).toEqual([
+      {
+        namespace: 'Retail/test',
+        dimensions: { service: 'retail-stream-to-s3' },
+        values: { BatchRecords: 6, BatchItemFailures: 2 },
+      },
     ]);
     expect((await ofLines(sent)()).sort(byLineId)).toEqual([...sent].sort(byLineId));
     // The line without a date never reached Firehose, so its error prefix stays empty.
