@@ -11,7 +11,9 @@ import {
   validateStage,
   type CloudFormationTemplate,
   type PackagedStack,
+  REPOSITORY_ROOT,
 } from '@retail/cli';
+import { printServerlessConfiguration } from '@retail/local-platform';
 
 // What `npm run deploy -- --stage <stage>` would send to CloudFormation, packaged offline once per stage (`sls package`
 // needs no AWS): the checks below read dev's, and `npm run validate`'s checks run on both stages.
@@ -139,6 +141,32 @@ describe('what deploys is secure by default', () => {
         ParameterValue: 'true',
       });
   });
+});
+
+describe('metrics', () => {
+  // The services whose functions count rows and batches (lambda-plumbing countMetrics).
+  const COUNTING_SERVICES = ['ingest', 'stream-to-dynamo', 'stream-to-s3'];
+  const environmentsOf = (functions: { properties: Record<string, unknown> }[]) =>
+    functions.map(({ properties }) => (properties.Environment as { Variables: Record<string, string> }).Variables);
+
+  it('publishes EMF metrics on a deployed stage, under the stage namespace, and none on the local one', async () => {
+    const deployed = resourcesOfType('AWS::Lambda::Function').filter(({ stack }) => COUNTING_SERVICES.includes(stack));
+    expect([...new Set(deployed.map(({ stack }) => stack))].sort()).toEqual(COUNTING_SERVICES);
+    for (const variables of environmentsOf(deployed))
+      expect(variables).toMatchObject({
+        POWERTOOLS_METRICS_NAMESPACE: 'Retail/dev',
+        POWERTOOLS_METRICS_DISABLED: 'false',
+      });
+
+    const local = (await Promise.all(
+      COUNTING_SERVICES.map((service) =>
+        printServerlessConfiguration(path.join(REPOSITORY_ROOT, 'services', service), 'local'),
+      ),
+    )) as { functions: Record<string, { environment: Record<string, string> }> }[];
+    const localEnvironments = local.flatMap(({ functions }) => Object.values(functions).map((f) => f.environment));
+    expect(localEnvironments).toHaveLength(deployed.length);
+    for (const variables of localEnvironments) expect(variables.POWERTOOLS_METRICS_DISABLED).toBe('true');
+  }, 120_000);
 });
 
 describe('what a stage does to its data on delete', () => {
