@@ -128,6 +128,13 @@ describe('the dashboard in a real browser (Debian chromium), on the sample', () 
     await waitForFilters('from=2010-12-01&to=2011-12-09');
     console.log(`dashboard interactive in ${Date.now() - started} ms`);
     await expectThePageToShow({});
+    // Each view is drawn as it answers, yet in its own place, and revenue by country filled the country filter.
+    expect(await page.$$eval('section[data-view]', (sections) => sections.map((s) => s.dataset.view))).toEqual(
+      Object.keys(expectedTables(sampleAnalytics(lines, {}))),
+    );
+    expect(
+      await page.$$eval('#country option', (options) => options.map((option) => (option as HTMLOptionElement).value)),
+    ).toEqual(['', ...[...new Set(lines.map((line) => line.country))].sort()]);
     await page.screenshot({ path: path.join(ARTEFACTS, 'dashboard.png'), fullPage: true });
   });
 
