@@ -2,15 +2,18 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { ANALYTICS_VIEW_NAMES, EVERY_COUNTRY, type AnalyticsViewName } from '@retail/api-contract';
 import {
   DEFAULT_BATCH_SIZE,
   DEFAULT_CONCURRENCY,
   findFullDataFile,
+  parseStrict,
+  readCommandLine,
   REPOSITORY_ROOT,
   runCommand,
   SAMPLE_DATA_FILE,
+  UsageError,
+  wholeNumberFlag,
 } from '@retail/cli';
 import { bindNamedParameters } from '@retail/local-platform/redshift-data';
 import { DEBIAN_CHROMIUM } from '@retail/test-support';
@@ -81,25 +84,34 @@ async function timeDashboardPage(url: string, rounds: number) {
   }
 }
 
-async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      rounds: { type: 'string', default: '5' },
-      country: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
+interface BenchDashboardOptions {
+  file: string | undefined;
+  rounds: number;
+  country: string | undefined;
+  help: boolean;
+}
+
+function parseBenchDashboardArgs(argv: readonly string[]): BenchDashboardOptions {
+  const { values, positionals } = parseStrict(argv, {
+    rounds: { type: 'string' },
+    country: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
   });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const rounds = Number(values.rounds);
-  if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 100)) {
-    console.error(`--rounds must be a whole number from 1 to 100, got ${values.rounds}\n\n${USAGE}`);
-    return 2;
-  }
-  const file = positionals[0] ?? findFullDataFile() ?? SAMPLE_DATA_FILE;
+  if (positionals.length > 1)
+    throw new UsageError(`expected at most one file, got ${positionals.length}: ${positionals.join(' ')}`);
+  return {
+    file: positionals[0],
+    rounds: wholeNumberFlag('--rounds', values.rounds, 5, 100),
+    country: values.country as string | undefined,
+    help: values.help === true,
+  };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const commandLine = readCommandLine(argv, parseBenchDashboardArgs, USAGE);
+  if ('exitCode' in commandLine) return commandLine.exitCode;
+  const { rounds, country } = commandLine.options;
+  const file = commandLine.options.file ?? findFullDataFile() ?? SAMPLE_DATA_FILE;
   const log = (line: string) => console.log(line);
   return withThrowAwayPlatform(
     { stateDirPrefix: 'retail-bench-dashboard-', platform: { quiet: true }, describe: 'with every service', log },
@@ -123,8 +135,8 @@ async function main(): Promise<number> {
       }
       log(`warehouse holds ${accepted.toLocaleString('en-GB')} lines; ${rounds} timed rounds per view and side`);
 
-      const filters = { from: '2010-12-01', to: '2011-12-09', ...(values.country ? { country: values.country } : {}) };
-      const parameters = { date_from: filters.from, date_to: filters.to, country: values.country ?? EVERY_COUNTRY };
+      const filters = { from: '2010-12-01', to: '2011-12-09', ...(country ? { country } : {}) };
+      const parameters = { date_from: filters.from, date_to: filters.to, country: country ?? EVERY_COUNTRY };
       const query = new URLSearchParams(filters).toString();
       const client = new Client({ connectionString: stack.warehouseUrl });
       await client.connect();
