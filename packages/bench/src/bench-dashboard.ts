@@ -19,6 +19,7 @@ import { bindNamedParameters } from '@retail/local-platform/redshift-data';
 import { DEBIAN_CHROMIUM } from '@retail/test-support';
 import { Client } from 'pg';
 import { chromium } from 'playwright-core';
+import { readConsumerPositions } from './bench-pipeline-sinks';
 import { measureApiLoad } from './ingest-benchmarks';
 import { withThrowAwayPlatform } from './throw-away-platform';
 import { WarehouseCounter } from './warehouse-copy-throughput';
@@ -54,6 +55,25 @@ async function timed(rounds: number, call: () => Promise<unknown>): Promise<numb
     times.push(performance.now() - started);
   }
   return median(times);
+}
+
+/**
+ * Until every stream consumer has committed the same position on every shard, twice a second apart: the table writer
+ * (dynalite) finishes well after the warehouse, and timing the page while it still writes would time its CPU too.
+ */
+async function waitForConsumersAtRest(stateDir: string, streamArn: string, deadline: number): Promise<void> {
+  let previous = '';
+  for (;;) {
+    const positions = await readConsumerPositions(stateDir, streamArn);
+    const shards = positions.map(({ shards: byShard }) =>
+      JSON.stringify([...byShard].sort().map(([shardId, position]) => [shardId, String(position)])),
+    );
+    const key = shards[0] ?? '';
+    if (positions.length > 1 && shards.every((shard) => shard === key) && key === previous) return;
+    previous = shards.every((shard) => shard === key) ? key : '';
+    if (Date.now() > deadline) throw new Error('the stream consumers did not catch up in 30 minutes');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
 }
 
 /**
@@ -133,7 +153,11 @@ async function main(argv: readonly string[]): Promise<number> {
       } finally {
         await warehouse.close();
       }
-      log(`warehouse holds ${accepted.toLocaleString('en-GB')} lines; ${rounds} timed rounds per view and side`);
+      log(`warehouse holds ${accepted.toLocaleString('en-GB')} lines; waiting for the other stream consumers`);
+      const stream = stack.resources.streams.InvoiceLineStream;
+      if (!stream) throw new Error('the local platform has no InvoiceLineStream: check resources/kinesis.yml');
+      await waitForConsumersAtRest(stack.stateDir, stream.arn, deadline);
+      log(`every consumer has read the whole stream; ${rounds} timed rounds per view and side`);
 
       const filters = { from: '2010-12-01', to: '2011-12-09', ...(country ? { country } : {}) };
       const parameters = { date_from: filters.from, date_to: filters.to, country: country ?? EVERY_COUNTRY };
