@@ -10,6 +10,8 @@ import {
   type InvoiceStore,
 } from '@retail/adapters';
 import {
+  captureEmittedMetrics,
+  EMF_TO_CONSOLE_ENVIRONMENT,
   startDynamoDbTestServer,
   useHandlerEnvironment,
   type DynamoDbTestServer,
@@ -320,6 +322,36 @@ describe('writeInvoiceLines with records it cannot write', () => {
     expect((await handler(event)).batchItemFailures).toEqual(
       event.Records.map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber })),
     );
+  });
+
+  it('publishes each batch in EMF: its records and the ones it reported', async () => {
+    const restoreEnvironment = useHandlerEnvironment({
+      POWERTOOLS_SERVICE_NAME: WRITE_INVOICE_LINES.service,
+      POWERTOOLS_METRICS_NAMESPACE: 'Retail/test',
+      ...EMF_TO_CONSOLE_ENVIRONMENT,
+    });
+    try {
+      const handler = await handlerFor(await dynamodb.createInvoiceTable());
+      const invoice = linesOf('536365');
+      const event = new KinesisShardEvents(WRITE_INVOICE_LINES).event([
+        ...invoice.map(invoiceLinePayload),
+        rawPayload('a'),
+        rawPayload('null'),
+      ]);
+      const emitted = captureEmittedMetrics();
+
+      expect((await handler(event)).batchItemFailures).toHaveLength(2);
+      expect(emitted()).toEqual([
+        {
+          namespace: 'Retail/test',
+          dimensions: { service: WRITE_INVOICE_LINES.service },
+          values: { BatchRecords: invoice.length + 2, BatchItemFailures: 2 },
+        },
+      ]);
+    } finally {
+      jest.restoreAllMocks();
+      restoreEnvironment();
+    }
   });
 
   it('reports the records of an invoice DynamoDB would not store, and a retry of the batch completes it exactly once', async () => {
