@@ -20,7 +20,8 @@ FROM retail.fact_invoice_line
 WHERE is_product
 GROUP BY stock_code, CAST(invoice_date AS DATE), country;
 
--- dim_product's description of each stock code, copied: a table the merge fills again (refresh-precomputed.sql)
+-- dim_product's description of each stock code, copied: a table that refresh-precomputed.sql fills (after each merge,
+-- and right after the schema at every start and deploy, so a warehouse that already has lines has descriptions)
 -- rather than a materialized view, because dim_product picks the latest description with a window function over a
 -- view, which Redshift's materialized views do not promise to take.
 CREATE TABLE IF NOT EXISTS retail.product_descriptions (
@@ -29,8 +30,3 @@ CREATE TABLE IF NOT EXISTS retail.product_descriptions (
   PRIMARY KEY (stock_code)
 )
 /*@redshift DISTSTYLE ALL SORTKEY (stock_code) */;
-
-DELETE FROM retail.product_descriptions;
-
-INSERT INTO retail.product_descriptions (stock_code, description)
-SELECT stock_code, description FROM retail.dim_product;

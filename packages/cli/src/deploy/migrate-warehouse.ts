@@ -119,12 +119,14 @@ export async function migrateWarehouse(
     log(`  jsonpaths: s3://${deployment.stagingBucket}/${JSONPATHS_KEY}`);
     const run = (sqls: string[]) => runStatements(data, deployment, sqls);
     const schema = await readWarehouseSchema(WAREHOUSE_SQL_DIR, 'redshift');
-    await run(schema.flatMap((file) => splitSqlStatements(file.sql)));
-    log(`  schema: ${schema.map((file) => file.name).join(', ')}`);
-    const mergeFiles = [MERGE_LANDING_FILE, REFRESH_PRECOMPUTED_FILE].map((name) =>
-      readWarehouseFile(WAREHOUSE_SQL_DIR, name, 'redshift'),
-    );
-    await run([mergeProcedureStatement((await Promise.all(mergeFiles)).map((file) => file.sql).join('\n'))]);
+    const [merge, refresh] = await Promise.all([
+      readWarehouseFile(WAREHOUSE_SQL_DIR, MERGE_LANDING_FILE, 'redshift'),
+      readWarehouseFile(WAREHOUSE_SQL_DIR, REFRESH_PRECOMPUTED_FILE, 'redshift'),
+    ]);
+    // The refresh right after the schema: the precomputed tables of a warehouse that already has lines are filled now.
+    await run([...schema, refresh].flatMap((file) => splitSqlStatements(file.sql)));
+    log(`  schema: ${schema.map((file) => file.name).join(', ')}, then ${refresh.name}`);
+    await run([mergeProcedureStatement([merge, refresh].map((file) => file.sql).join('\n'))]);
     log('  merge: retail.merge_landing() (called by the schedule)');
     const credentials = async (secretArn: string) => {
       const secret = JSON.parse(

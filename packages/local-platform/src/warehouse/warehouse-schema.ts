@@ -12,15 +12,18 @@ const REDSHIFT_SHIMS_FILE = path.join(__dirname, 'redshift-shims.sql');
 const VIEW_COLUMNS_CHANGED = new Set(['42P16', '42804']);
 
 /**
- * Applies the Redshift shims, then every schema file of resources/warehouse in order, then the read-only BI role and
- * its local login, in one transaction. A view whose columns changed since the last start is dropped with the other
+ * Applies the Redshift shims, then every schema file of resources/warehouse in order, then refresh-precomputed.sql,
+ * then the read-only BI role and its local login, in one transaction. A view whose columns changed since the last start is dropped with the other
  * retail views and created again.
  */
 export async function applyWarehouseSchema(url: string, directory: string = WAREHOUSE_SQL_DIR): Promise<void> {
   const biRole = await readWarehouseBiRole();
+  const refresh = await readWarehouseFile(directory, REFRESH_PRECOMPUTED_FILE, 'postgresql');
   const schemaFiles = [
     { name: 'redshift-shims.sql', sql: await readFile(REDSHIFT_SHIMS_FILE, 'utf8') },
     ...(await readWarehouseSchema(directory, 'postgresql')),
+    // The precomputed tables filled from the lines already there, as after a merge.
+    refresh,
   ];
   await withWarehouseClient(url, async (client) => {
     const roleExists = async (name: string) =>
@@ -36,7 +39,7 @@ export async function applyWarehouseSchema(url: string, directory: string = WARE
       if (!VIEW_COLUMNS_CHANGED.has((error as { code?: string }).code ?? '')) throw error;
       await runInTransaction(client, [{ name: 'drop retail views', sql: await dropRetailViewsSql(client) }, ...files]);
     }
-    await analyzePrecomputedViews(client);
+    await analyzePrecomputed(client, refresh.sql);
   });
 }
 
@@ -45,22 +48,19 @@ export async function applyWarehouseSchema(url: string, directory: string = WARE
  * COPY into the landing table), as retail.merge_landing() does on AWS.
  */
 export async function mergeLanding(client: ClientBase, directory: string = WAREHOUSE_SQL_DIR): Promise<void> {
-  await runInTransaction(client, [
-    await readWarehouseFile(directory, MERGE_LANDING_FILE, 'postgresql'),
-    await readWarehouseFile(directory, REFRESH_PRECOMPUTED_FILE, 'postgresql'),
-  ]);
-  await analyzePrecomputedViews(client);
+  const refresh = await readWarehouseFile(directory, REFRESH_PRECOMPUTED_FILE, 'postgresql');
+  await runInTransaction(client, [await readWarehouseFile(directory, MERGE_LANDING_FILE, 'postgresql'), refresh]);
+  await analyzePrecomputed(client, refresh.sql);
 }
 
 /**
  * Redshift analyses a refilled materialized view on its own; PostgreSQL's autovacuum may not have yet, and a plan made
  * without statistics can be 1,000x slower (cohort-retention over a just-created view measured 45 s against 24 ms).
+ * Analyses every relation refresh-precomputed.sql refills: the views it refreshes and the tables it inserts into.
  */
-async function analyzePrecomputedViews(client: ClientBase): Promise<void> {
-  const { rows } = await client.query<{ name: string }>(
-    "SELECT quote_ident(matviewname) AS name FROM pg_matviews WHERE schemaname = 'retail'",
-  );
-  for (const { name } of rows) await client.query(`ANALYZE retail.${name}`);
+async function analyzePrecomputed(client: ClientBase, refreshSql: string): Promise<void> {
+  const refilled = refreshSql.matchAll(/(?:REFRESH MATERIALIZED VIEW|INSERT INTO)\s+(retail\.[a-z_]+)/g);
+  for (const name of new Set([...refilled].map((match) => match[1]!))) await client.query(`ANALYZE ${name}`);
 }
 
 export async function withWarehouseClient<T>(url: string, use: (client: Client) => Promise<T>): Promise<T> {

@@ -273,4 +273,30 @@ describe('the warehouse SQL on the embedded PostgreSQL', () => {
       expect((await merged())!.merged_at.getTime()).toBe(rerunBefore);
     });
   });
+
+  it('fills the precomputed tables when the schema is applied to a warehouse that already has lines, and analyses them', async () => {
+    await withWarehouseClient(warehouse.url, async (client) => {
+      await client.query('DELETE FROM retail.product_descriptions');
+      await client.query('SELECT pg_stat_reset_single_table_counters(CAST($1 AS regclass))', [
+        'retail.product_descriptions',
+      ]);
+    });
+    const analysedBefore = new Date();
+
+    await applyWarehouseSchema(warehouse.url);
+
+    await withWarehouseClient(warehouse.url, async (client) => {
+      const descriptions = (sql: string) =>
+        client.query<{ stock_code: string; description: string | null }>(sql).then(({ rows }) => rows);
+      const dimension = await descriptions('SELECT stock_code, description FROM retail.dim_product ORDER BY 1');
+      expect(dimension.length).toBeGreaterThan(100);
+      await expect(
+        descriptions('SELECT stock_code, description FROM retail.product_descriptions ORDER BY 1'),
+      ).resolves.toEqual(dimension);
+      const { rows } = await client.query<{ last_analyze: Date | null }>(
+        "SELECT last_analyze FROM pg_stat_user_tables WHERE schemaname = 'retail' AND relname = 'product_descriptions'",
+      );
+      expect(rows[0]?.last_analyze?.getTime()).toBeGreaterThanOrEqual(analysedBefore.getTime() - 1_000);
+    });
+  });
 });
