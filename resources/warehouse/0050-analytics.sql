@@ -100,25 +100,35 @@ FROM retail.fact_invoice_line lines
 JOIN retail.dim_customer customer ON customer.customer_id = lines.customer_id
 GROUP BY lines.customer_id, customer.country;
 
+-- The RFM segment of each pair of recency and frequency scores (1-5): the one rule that retail.rfm_segments and the
+-- dashboard's analytics/rfm-segments.sql (which scores over a date range and a country) both join.
+CREATE OR REPLACE VIEW retail.rfm_segment_rules AS
+SELECT
+  recency.score AS recency_score,
+  frequency.score AS frequency_score,
+  CASE
+    WHEN recency.score >= 4 AND frequency.score >= 4 THEN 'champions'
+    WHEN frequency.score >= 4 THEN 'loyal'
+    WHEN recency.score >= 4 AND frequency.score <= 2 THEN 'new or promising'
+    WHEN recency.score <= 2 AND frequency.score >= 3 THEN 'at risk'
+    WHEN recency.score <= 2 THEN 'hibernating'
+    ELSE 'needs attention'
+  END AS segment
+FROM (SELECT 1 AS score UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5) recency
+CROSS JOIN (SELECT 1 AS score UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5) frequency;
+
 -- RFM: recency (days from the last purchase to the day after the data's last invoice), frequency (sale
 -- invoices), monetary (net revenue); each scored 1-5 by quintile, ties broken by customer id so both engines agree.
 CREATE OR REPLACE VIEW retail.rfm_segments AS
 SELECT
-  customer_id,
-  recency_days,
-  frequency,
-  monetary,
-  recency_score,
-  frequency_score,
-  monetary_score,
-  CASE
-    WHEN recency_score >= 4 AND frequency_score >= 4 THEN 'champions'
-    WHEN frequency_score >= 4 THEN 'loyal'
-    WHEN recency_score >= 4 AND frequency_score <= 2 THEN 'new or promising'
-    WHEN recency_score <= 2 AND frequency_score >= 3 THEN 'at risk'
-    WHEN recency_score <= 2 THEN 'hibernating'
-    ELSE 'needs attention'
-  END AS segment
+  scored.customer_id,
+  scored.recency_days,
+  scored.frequency,
+  scored.monetary,
+  scored.recency_score,
+  scored.frequency_score,
+  scored.monetary_score,
+  rules.segment
 FROM (
   SELECT
     customer_id,
@@ -140,7 +150,9 @@ FROM (
     GROUP BY lines.customer_id, reference.last_day
   ) measured
   WHERE frequency > 0
-) scored;
+) scored
+JOIN retail.rfm_segment_rules rules
+  ON rules.recency_score = scored.recency_score AND rules.frequency_score = scored.frequency_score;
 
 -- Monthly cohorts by first purchase month: of the customers who first bought in cohort_month, how many bought
 -- again months_since months later.

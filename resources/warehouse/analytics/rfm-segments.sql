@@ -1,21 +1,14 @@
--- Customers and revenue per RFM segment over the range: the scoring and segments of retail.rfm_segments
--- (0050-analytics.sql), with recency measured to the day after the range's last invoice. From the invoices' totals
--- (0060-invoice-totals.sql).
+-- Customers and revenue per RFM segment over the range: the scoring of retail.rfm_segments and its segments
+-- (retail.rfm_segment_rules, 0050-analytics.sql), with recency measured to the day after the range's last invoice.
+-- From the invoices' totals (0060-invoice-totals.sql).
 SELECT
   segment,
   COUNT(*) AS customers,
   SUM(monetary) AS revenue
 FROM (
   SELECT
-    monetary,
-    CASE
-      WHEN recency_score >= 4 AND frequency_score >= 4 THEN 'champions'
-      WHEN frequency_score >= 4 THEN 'loyal'
-      WHEN recency_score >= 4 AND frequency_score <= 2 THEN 'new or promising'
-      WHEN recency_score <= 2 AND frequency_score >= 3 THEN 'at risk'
-      WHEN recency_score <= 2 THEN 'hibernating'
-      ELSE 'needs attention'
-    END AS segment
+    scored.monetary,
+    rules.segment
   FROM (
     SELECT
       monetary,
@@ -43,6 +36,8 @@ FROM (
     ) measured
     WHERE frequency > 0
   ) scored
+  JOIN retail.rfm_segment_rules rules
+    ON rules.recency_score = scored.recency_score AND rules.frequency_score = scored.frequency_score
 ) segmented
 GROUP BY segment
 ORDER BY customers DESC, segment;
