@@ -104,6 +104,19 @@ const monthOf = (line: InvoiceLineEvent) => line.invoiceDate.slice(0, 7);
 const monthsBetween = (from: string, to: string) =>
   (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7));
 
+/** The warehouse's invoice_months within the range: every month from the first line's to the last's, none missing. */
+function monthsShown(all: readonly InvoiceLineEvent[], filters: SampleAnalyticsFilters): string[] {
+  const months = all.map(monthOf).sort();
+  if (months.length === 0) return [];
+  const first = [months[0]!, filters.from?.slice(0, 7) ?? ''].sort()[1]!;
+  const last = [months[months.length - 1]!, filters.to?.slice(0, 7) ?? '9999-12'].sort()[0]!;
+  const firstIndex = Number(first.slice(0, 4)) * 12 + Number(first.slice(5, 7)) - 1;
+  return Array.from({ length: Math.max(0, monthsBetween(first, last) + 1) }, (_, offset) => {
+    const index = firstIndex + offset;
+    return `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}`;
+  });
+}
+
 interface Group {
   revenue: number;
   /** Sale invoices. */
@@ -212,6 +225,7 @@ export function sampleAnalytics(
     newReturning.set(month, counts);
   }
 
+  const byMonth = groupBy(lines, monthOf);
   return {
     headline: {
       revenue: pounds(lines.reduce((sum, line) => sum + milli(line.lineTotal), 0)),
@@ -224,14 +238,15 @@ export function sampleAnalytics(
           ? null
           : cancellationInvoices.size / (saleInvoices.size + cancellationInvoices.size),
     },
-    monthlyRevenue: [...groupBy(lines, monthOf)]
-      .map(([yearMonth, group]) => ({
+    monthlyRevenue: monthsShown(all, filters).map((yearMonth) => {
+      const group = byMonth.get(yearMonth);
+      return {
         yearMonth,
-        revenue: pounds(group.revenue),
-        invoices: group.invoices.size,
-        customers: group.customers.size,
-      }))
-      .sort((a, b) => (a.yearMonth < b.yearMonth ? -1 : 1)),
+        revenue: pounds(group?.revenue ?? 0),
+        invoices: group?.invoices.size ?? 0,
+        customers: group?.customers.size ?? 0,
+      };
+    }),
     revenueByCountry: countries.map((row) => ({ ...row, revenue: pounds(row.revenue) })),
     topProducts: products
       .sort(byRevenueThen((row) => row.stockCode))
@@ -261,8 +276,9 @@ export function sampleAnalytics(
         a.cohortMonth < b.cohortMonth ? -1 : a.cohortMonth > b.cohortMonth ? 1 : a.monthsSince - b.monthsSince,
       ),
     rfmSegments: rfmSegments(lines),
-    newVsReturning: [...newReturning]
-      .map(([yearMonth, counts]) => ({ yearMonth, ...counts }))
-      .sort((a, b) => (a.yearMonth < b.yearMonth ? -1 : 1)),
+    newVsReturning: monthsShown(all, filters).map((yearMonth) => ({
+      yearMonth,
+      ...(newReturning.get(yearMonth) ?? { newCustomers: 0, returningCustomers: 0 }),
+    })),
   };
 }

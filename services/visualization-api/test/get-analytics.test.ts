@@ -49,6 +49,10 @@ async function get(view: AnalyticsViewName, query: Record<string, string> = {}) 
   return { statusCode: answer.statusCode, body: JSON.parse(answer.body) as Record<string, unknown> };
 }
 
+const monthAfter = (month: string) => {
+  const next = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1));
+  return next.toISOString().slice(0, 7);
+};
 const close = (value: number) => expect.closeTo(value, 6);
 
 async function expectViewsToMatchTheSample(query: Record<string, string>, filters: SampleAnalyticsFilters) {
@@ -93,6 +97,26 @@ describe('GET /analytics/<view> on the warehouse holding the sample', () => {
       { from: '2010-12-02', to: '2010-12-05', country: 'United Kingdom' },
       { from: '2010-12-02', to: '2010-12-05', country: 'United Kingdom' },
     );
+  });
+
+  it('lists every month from the first line to the last in the monthly views, 0 in a month without lines', async () => {
+    const months = lines.map((line) => line.invoiceDate.slice(0, 7)).sort();
+    const [first, last] = [months[0]!, months.at(-1)!];
+    const french = new Set(
+      lines.filter((line) => line.country === 'France').map((line) => line.invoiceDate.slice(0, 7)),
+    );
+    for (const view of ['monthly-revenue', 'new-vs-returning'] as const) {
+      const shown = ((await get(view, { country: 'France' })).body.rows as { yearMonth: string }[]).map(
+        (row) => row.yearMonth,
+      );
+      expect(shown[0]).toBe(first);
+      expect(shown.at(-1)).toBe(last);
+      shown.slice(1).forEach((month, index) => expect(monthAfter(shown[index]!)).toBe(month));
+      expect(shown.filter((month) => !french.has(month)).length).toBeGreaterThan(0);
+    }
+    const revenue = (await get('monthly-revenue', { country: 'France' })).body.rows as Record<string, unknown>[];
+    for (const row of revenue.filter((row) => !french.has(row.yearMonth as string)))
+      expect(row).toEqual({ yearMonth: row.yearMonth, revenue: 0, invoices: 0, customers: 0 });
   });
 
   it("names each top product with the product dimension's description, and a later merge's newer one replaces it", async () => {
