@@ -1,7 +1,14 @@
 -- Merges landed rows into the fact table so that at-least-once delivery, replays, reloads and reruns count
--- each line_id once. Run the statements in ONE transaction (BatchExecuteStatement on AWS; BEGIN/COMMIT locally).
+-- each line_id once. Installed as retail.merge_landing_batch() (packages/adapters/src/warehouse-migration.ts): its
+-- statements run in one transaction, committed before refresh-precomputed.sql runs.
 -- The window re-reads an hour before the watermark: loaded_at is a COPY's transaction start, and a long COPY
 -- can commit after a merge that already saw later rows. Re-merging a line rewrites the same values.
+
+-- Merges wait for each other (the schedule's, a batch run's, a refresh): two overlapping writers of the fact table
+-- and the watermark would abort one of them under Redshift's serializable isolation (error 1023) and collide on
+-- line_id in PostgreSQL. Redshift's LOCK page: it "obtains a table-level lock in ACCESS EXCLUSIVE mode, waiting if
+-- necessary for any conflicting locks to be released"; PostgreSQL's LOCK without a mode is ACCESS EXCLUSIVE too.
+LOCK retail.merge_watermark;
 
 DROP TABLE IF EXISTS merge_batch;
 

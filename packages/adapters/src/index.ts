@@ -16,3 +16,4 @@ export * from './warehouse-sql';
 export * from './warehouse-sql-portability';
 export * from './warehouse-queries';
 export * from './redshift-data-warehouse';
+export * from './warehouse-migration';

@@ -1,4 +1,5 @@
 import {
+  BatchExecuteStatementCommand,
   CancelStatementCommand,
   DescribeStatementCommand,
   ExecuteStatementCommand,
@@ -7,7 +8,7 @@ import {
   type ColumnMetadata,
   type Field,
 } from '@aws-sdk/client-redshift-data';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { withPasswordsMasked } from './sql-text';
 import {
   WarehouseQueryError,
   type WarehouseColumn,
@@ -28,10 +29,11 @@ export interface RedshiftDataWarehouseOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
-/** The longest WaitTimeSeconds the Data API takes on ExecuteStatement and DescribeStatement. */
-const WAIT_TIME_MAX_SECONDS = 30;
-/** Below a second left, WaitTimeSeconds (whole seconds) is 0: the last describes are this far apart. */
-const LAST_SECOND_POLL_MS = 100;
+/**
+ * WaitTimeSeconds on ExecuteStatement and DescribeStatement: AWS's page on long polling for the Data API says to set it
+ * "to a value between 1 and 30"; whole seconds, so the last wait may end up to a second after the deadline.
+ */
+export const WAIT_TIME_SECONDS = { min: 1, max: 30 } as const;
 const RUNNING = new Set(['SUBMITTED', 'PICKED', 'STARTED']);
 
 /**
@@ -69,6 +71,26 @@ export class RedshiftDataWarehouse implements WarehouseQueries {
     return this.readResult(id);
   }
 
+  /**
+   * Runs `sqls` with BatchExecuteStatement: one transaction, all or nothing (a migration step). Resolves when it has
+   * committed; a failed statement rejects with the Data API's error and the statement's text, passwords masked.
+   */
+  async executeBatch(sqls: readonly string[]): Promise<void> {
+    if (sqls.length === 0) return;
+    const deadline = Date.now() + this.timeoutMs;
+    const { Id } = await this.client.send(
+      new BatchExecuteStatementCommand({
+        Sqls: [...sqls],
+        Database: this.target.database,
+        WorkgroupName: this.target.workgroupName,
+        ClusterIdentifier: this.target.clusterIdentifier,
+        SecretArn: this.target.secretArn,
+      }),
+    );
+    if (Id === undefined) throw new WarehouseQueryError('BatchExecuteStatement returned no statement Id.');
+    await this.waitUntilFinished(Id, sqls.join(';\n'), deadline);
+  }
+
   private get timeoutMs(): number {
     return this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
@@ -79,8 +101,10 @@ export class RedshiftDataWarehouse implements WarehouseQueries {
       const described = await this.client.send(new DescribeStatementCommand({ Id: id, WaitTimeSeconds: waitSeconds }));
       if (described.Status === 'FINISHED') return described.HasResultSet ?? false;
       if (!RUNNING.has(described.Status ?? '')) {
+        // A batch's DescribeStatement names the statement that failed among its SubStatements.
+        const failed = described.SubStatements?.find((sub) => sub.Status === 'FAILED' || sub.Status === 'ABORTED');
         throw new WarehouseQueryError(
-          `The warehouse query ${id} ${described.Status?.toLowerCase()}: ${described.Error ?? 'no error given'} (SQL: ${abbreviate(sql)})`,
+          `The warehouse query ${id} ${described.Status?.toLowerCase()}: ${described.Error ?? 'no error given'} (SQL: ${abbreviate(failed?.QueryString ?? sql)})`,
         );
       }
       if (Date.now() >= deadline) {
@@ -89,7 +113,6 @@ export class RedshiftDataWarehouse implements WarehouseQueries {
           `The warehouse query ${id} ran longer than ${this.timeoutMs / 1000} s and was cancelled (SQL: ${abbreviate(sql)})`,
         );
       }
-      if (waitSeconds === 0) await sleep(Math.min(LAST_SECOND_POLL_MS, Math.max(deadline - Date.now(), 0)));
     }
   }
 
@@ -138,10 +161,10 @@ function toValue(field: Field): WarehouseValue {
 }
 
 const abbreviate = (sql: string) => {
-  const oneLine = sql.replace(/\s+/g, ' ').trim();
+  const oneLine = withPasswordsMasked(sql).replace(/\s+/g, ' ').trim();
   return oneLine.length > 120 ? `${oneLine.slice(0, 117)}...` : oneLine;
 };
 
-/** Whole seconds the service may hold a call for the statement: what is left before the deadline, at most 30. */
-const waitTimeSeconds = (deadline: number) =>
-  Math.min(WAIT_TIME_MAX_SECONDS, Math.max(0, Math.floor((deadline - Date.now()) / 1000)));
+/** Whole seconds the service may hold a call for the statement: what is left before the deadline, within 1..30. */
+export const waitTimeSeconds = (deadline: number, now: number = Date.now()): number =>
+  Math.min(WAIT_TIME_SECONDS.max, Math.max(WAIT_TIME_SECONDS.min, Math.ceil((deadline - now) / 1000)));

@@ -47,3 +47,14 @@ export function sqlSegments(sql: string): SqlSegment[] {
   flushCode();
   return segments;
 }
+
+/** `PASSWORD '...'` in SQL text: what a migration's user statements hold. */
+const PASSWORD_LITERAL = /\bPASSWORD\s+'(?:[^']|'')*'/gi;
+
+/**
+ * SQL text fit for a log or an error: every `PASSWORD '...'` literal masked. Every place that prints a statement the
+ * warehouse ran or refused goes through this: a migration batch holds CREATE USER ... PASSWORD.
+ */
+export function withPasswordsMasked(sql: string): string {
+  return sql.replace(PASSWORD_LITERAL, "PASSWORD '***'");
+}

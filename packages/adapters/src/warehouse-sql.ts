@@ -5,6 +5,8 @@ import { sqlSegments } from './sql-text';
 /**
  * The warehouse SQL is one set of files for Redshift and PostgreSQL (resources/warehouse/). Redshift-only table
  * attributes sit in `/*@redshift ... *\/` comments: PostgreSQL skips them as comments, the Redshift text unwraps them.
+ * What only PostgreSQL needs (an ANALYZE that Redshift's automatic analyze makes unneeded) sits in `/*@postgresql ...
+ * *\/` comments, unwrapped for PostgreSQL only; docs/aws-fidelity.md lists each.
  */
 export type WarehouseEngine = 'redshift' | 'postgresql';
 
@@ -21,11 +23,14 @@ const SCHEMA_FILE = /^\d{4}-[a-z0-9-]+\.sql$/;
 export const MERGE_LANDING_FILE = 'merge-landing.sql';
 /** Refills the precomputed (materialized) views from the fact table; run by the merge's owner right after it. */
 export const REFRESH_PRECOMPUTED_FILE = 'refresh-precomputed.sql';
-const REDSHIFT_COMMENT = /\/\*@redshift\s([\s\S]*?)\*\//g;
+const ENGINE_COMMENT: Readonly<Record<WarehouseEngine, RegExp>> = {
+  redshift: /\/\*@redshift\s([\s\S]*?)\*\//g,
+  postgresql: /\/\*@postgresql\s([\s\S]*?)\*\//g,
+};
 
-/** The text of one warehouse SQL file for `engine`: Redshift gets its `/*@redshift ... *\/` parts unwrapped. */
+/** The text of one warehouse SQL file for `engine`: its own `/*@<engine> ... *\/` parts unwrapped, the other's left as comments. */
 export function warehouseSqlFor(engine: WarehouseEngine, text: string): string {
-  return engine === 'redshift' ? text.replace(REDSHIFT_COMMENT, (_comment, inner: string) => inner.trim()) : text;
+  return text.replace(ENGINE_COMMENT[engine], (_comment, inner: string) => inner.trim());
 }
 
 /** The schema files of `directory` in the order they apply, as `engine` runs them. */

@@ -51,7 +51,6 @@ export {
 export { printServerlessConfiguration } from './serverless-print';
 export type { MappingCheckpoints, ShardCheckpoint } from './event-source-mapping/checkpoint-file';
 export {
-  biRoleStatements,
   jsonpathsDocument,
   readLandingColumns,
   readWarehouseBiRole,

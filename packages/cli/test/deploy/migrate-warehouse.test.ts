@@ -1,21 +1,26 @@
-import { MERGE_LANDING_FILE, readWarehouseFile } from '@retail/adapters';
-import { biRoleStatements, readWarehouseBiRole, WAREHOUSE_SQL_DIR } from '@retail/local-platform';
 import {
-  loaderStatements,
-  mergeProcedureStatement,
-  mergeRunnerStatements,
+  biRoleStatements,
   glueBatchStatements,
-} from '../../src/deploy/migrate-warehouse';
+  loaderStatements,
+  MERGE_LANDING_FILE,
+  mergeProcedureStatements,
+  mergeRunnerStatements,
+  readWarehouseFile,
+  REFRESH_PRECOMPUTED_FILE,
+} from '@retail/adapters';
+import { readWarehouseBiRole, WAREHOUSE_SQL_DIR } from '@retail/local-platform';
 
-describe('the warehouse migration run by the deploy', () => {
+const login = (username: string, password = 'x') => ({ username, password });
+
+describe('the warehouse migration run by the deploy and by npm start', () => {
   it('creates the loader once, then only resets its password, and grants it INSERT on the landing table alone', () => {
-    expect(loaderStatements('firehose_loader', "pa'ss", false)).toEqual([
+    expect(loaderStatements(login('firehose_loader', "pa'ss"), false)).toEqual([
       "CREATE USER firehose_loader PASSWORD 'pa''ss'",
       'GRANT USAGE ON SCHEMA retail TO firehose_loader',
       'GRANT INSERT ON retail.invoice_line_landing TO firehose_loader',
     ]);
-    expect(loaderStatements('firehose_loader', 'x', true)[0]).toBe("ALTER USER firehose_loader PASSWORD 'x'");
-    expect(() => loaderStatements('drop table', 'x', false)).toThrow(/no Redshift user name/);
+    expect(loaderStatements(login('firehose_loader'), true)[0]).toBe("ALTER USER firehose_loader PASSWORD 'x'");
+    expect(() => loaderStatements(login('drop table'), false)).toThrow(/no Redshift user name/);
   });
 
   it('gives the BI role of resources/names.yml USAGE and SELECT only, now and on tables added later', async () => {
@@ -37,22 +42,40 @@ describe('the warehouse migration run by the deploy', () => {
     expect(asPostgres).toEqual(biRoleStatements('postgresql', role, false));
   });
 
-  it('wraps the merge file, as Redshift runs it, in the procedure the schedule calls', async () => {
-    const merge = await readWarehouseFile(WAREHOUSE_SQL_DIR, MERGE_LANDING_FILE, 'redshift');
-    const procedure = mergeProcedureStatement(merge.sql);
-    expect(procedure).toMatch(/^CREATE OR REPLACE PROCEDURE retail\.merge_landing\(\) AS \$\$\nBEGIN\n/);
-    expect(procedure).toMatch(/MERGE INTO retail\.fact_invoice_line/);
-    expect(procedure).toMatch(/\nEND;\n\$\$ LANGUAGE plpgsql SECURITY DEFINER$/);
-    expect(mergeRunnerStatements('merge_runner', 'x', false)).toEqual([
+  it('installs the merge as a definer procedure, the refresh as another, and commits between them in the one the schedule calls', async () => {
+    const [merge, refresh] = await Promise.all(
+      [MERGE_LANDING_FILE, REFRESH_PRECOMPUTED_FILE].map((name) =>
+        readWarehouseFile(WAREHOUSE_SQL_DIR, name, 'redshift'),
+      ),
+    );
+    const [mergeBatch, refreshing, entry] = mergeProcedureStatements(merge!.sql, refresh!.sql);
+    expect(mergeBatch).toMatch(
+      /^CREATE OR REPLACE PROCEDURE retail\.merge_landing_batch\(\) AS \$\$\nBEGIN\n  LOCK retail\.merge_watermark;\n/,
+    );
+    expect(mergeBatch).toMatch(/MERGE INTO retail\.fact_invoice_line/);
+    expect(mergeBatch).toMatch(/\nEND;\n\$\$ LANGUAGE plpgsql SECURITY DEFINER$/);
+    expect(refreshing).toMatch(
+      /^CREATE OR REPLACE PROCEDURE retail\.refresh_precomputed\(\) AS \$\$\nBEGIN\n  LOCK retail\.merge_watermark;\n  REFRESH MATERIALIZED VIEW retail\.invoice_totals;/,
+    );
+    // Redshift's text leaves the PostgreSQL-only ANALYZE out.
+    expect(refreshing).not.toMatch(/ANALYZE/);
+    expect(entry).toBe(
+      'CREATE OR REPLACE PROCEDURE retail.merge_landing() AS $$\nBEGIN\n  CALL retail.merge_landing_batch();\n  COMMIT;\n  CALL retail.refresh_precomputed();\nEND;\n$$ LANGUAGE plpgsql SECURITY INVOKER',
+    );
+    expect(mergeRunnerStatements(login('merge_runner'), false)).toEqual([
       "CREATE USER merge_runner PASSWORD 'x'",
       'GRANT USAGE ON SCHEMA retail TO merge_runner',
       'REVOKE EXECUTE ON PROCEDURE retail.merge_landing() FROM PUBLIC',
       'GRANT EXECUTE ON PROCEDURE retail.merge_landing() TO merge_runner',
+      'REVOKE EXECUTE ON PROCEDURE retail.merge_landing_batch() FROM PUBLIC',
+      'GRANT EXECUTE ON PROCEDURE retail.merge_landing_batch() TO merge_runner',
+      'REVOKE EXECUTE ON PROCEDURE retail.refresh_precomputed() FROM PUBLIC',
+      'GRANT EXECUTE ON PROCEDURE retail.refresh_precomputed() TO merge_runner',
     ]);
   });
 
   it("grants the Glue job's user the landing table and what the merge reads and writes, nothing more", () => {
-    expect(glueBatchStatements('glue_batch', 'x', false)).toEqual([
+    expect(glueBatchStatements(login('glue_batch'), false)).toEqual([
       "CREATE USER glue_batch PASSWORD 'x'",
       'GRANT USAGE ON SCHEMA retail TO glue_batch',
       'GRANT SELECT, INSERT ON retail.invoice_line_landing TO glue_batch',
@@ -60,6 +83,6 @@ describe('the warehouse migration run by the deploy', () => {
       'GRANT SELECT, UPDATE ON retail.merge_watermark TO glue_batch',
       'GRANT TEMP ON DATABASE retail TO glue_batch',
     ]);
-    expect(() => glueBatchStatements('glue batch', 'x', false)).toThrow(/no Redshift user name/);
+    expect(() => glueBatchStatements(login('glue batch'), false)).toThrow(/no Redshift user name/);
   });
 });

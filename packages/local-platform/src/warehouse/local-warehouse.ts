@@ -8,7 +8,9 @@ import { NodeProcessGroup } from '../node-process-group';
 import { LOOPBACK_HOST } from '../platform-settings';
 import { WAREHOUSE_BI_PASSWORD, WAREHOUSE_BI_USER } from './warehouse-bi-role';
 import { WAREHOUSE_READY_LINE, type WarehouseServerSpec } from './warehouse-server-spec';
-import { applyWarehouseSchema } from './warehouse-schema';
+import type { WarehouseUsers } from '@retail/adapters';
+import { LOCAL_WAREHOUSE_LOGINS_FILE, readOrCreateLocalWarehouseLogins } from './local-warehouse-logins';
+import { applyRedshiftShims, migrateLocalWarehouse } from './warehouse-schema';
 
 /** Redshift's database name and port; the admin login is local only (the data directory holds nothing secret). */
 export const WAREHOUSE_DATABASE = 'retail';
@@ -29,7 +31,10 @@ export interface LocalWarehouseOptions {
   port?: number;
   /** Names the setting that chose the port in the error for a busy one, e.g. RETAIL_WAREHOUSE_PORT=5439. */
   portSetting?: string;
-  /** Apply resources/warehouse/*.sql once the server is up (default true); every statement is idempotent. */
+  /**
+   * Migrate the warehouse once the server is up (default true): the deploy's migration through the local Redshift
+   * Data API (schema, merge procedures, users, BI role); every step is idempotent.
+   */
   applySchema?: boolean;
   /** Lines PostgreSQL prints (its log), e.g. for a verbose run; default: kept only for error messages. */
   onLog?: (line: string) => void;
@@ -46,9 +51,16 @@ export interface LocalWarehouse {
   port: number;
   /** The child process (its group holds postgres). */
   pid: number;
+  /** The warehouse users the migration created, with their local passwords (`<state dir>/warehouse-logins.json`). */
+  users: WarehouseUsers;
   timings: { initdbMs: number; startMs: number; schemaMs: number };
   /** Fast shutdown (SIGINT to postgres): open sessions are ended, committed data is kept. */
   stop(): Promise<void>;
+}
+
+/** The local warehouse users' passwords, beside its data directory (which belongs to the postgres user as root). */
+export function localWarehouseLoginsFile(dataDir: string): string {
+  return path.join(path.dirname(path.resolve(dataDir)), LOCAL_WAREHOUSE_LOGINS_FILE);
 }
 
 export function warehouseUrl(port: number, host: string = LOOPBACK_HOST): string {
@@ -95,12 +107,15 @@ export async function startLocalWarehouse(options: LocalWarehouseOptions): Promi
     const [, , initdbMs, startMs] = await child.waitForLine(WAREHOUSE_READY_LINE, START_TIMEOUT_MS, options.signal);
     const url = warehouseUrl(port);
     const schemaStarted = Date.now();
-    if (options.applySchema !== false) await applyWarehouseSchema(url);
+    const users = await readOrCreateLocalWarehouseLogins(localWarehouseLoginsFile(dataDir));
+    await applyRedshiftShims(url);
+    if (options.applySchema !== false) await migrateLocalWarehouse(url, users);
     return {
       url,
       biUrl: warehouseBiUrl(port),
       port,
       pid: child.pid,
+      users,
       timings: { initdbMs: Number(initdbMs), startMs: Number(startMs), schemaMs: Date.now() - schemaStarted },
       stop: () => child.stop(STOP_GRACE_MS),
     };

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { WarehouseEngine } from '@retail/adapters';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../platform-settings';
 
@@ -19,21 +18,6 @@ export async function readWarehouseBiRole(file: string = NAMES_FILE): Promise<st
   if (typeof warehouseBiRole !== 'string' || !ROLE_NAME.test(warehouseBiRole))
     throw new Error(`${file} needs warehouseBiRole, a lower-case database role name, got ${String(warehouseBiRole)}.`);
   return warehouseBiRole;
-}
-
-/**
- * The read-only BI role: USAGE on schema retail and SELECT on its tables and views, now and on what later migrations
- * add; nothing else. The same privileges on both engines: only the grantee's spelling differs (Redshift: TO ROLE r).
- * Run after every schema apply: a view created again gets its grant again.
- */
-export function biRoleStatements(engine: WarehouseEngine, role: string, roleExists: boolean): string[] {
-  const grantee = engine === 'redshift' ? `ROLE ${role}` : role;
-  return [
-    ...(roleExists ? [] : [`CREATE ROLE ${role}`]),
-    `GRANT USAGE ON SCHEMA retail TO ${grantee}`,
-    `GRANT SELECT ON ALL TABLES IN SCHEMA retail TO ${grantee}`,
-    `ALTER DEFAULT PRIVILEGES IN SCHEMA retail GRANT SELECT ON TABLES TO ${grantee}`,
-  ];
 }
 
 /** The local BI login (PostgreSQL): created once, its password reset at every start, a member of the BI role only. */

@@ -1,66 +1,86 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MERGE_LANDING_FILE, readWarehouseFile, readWarehouseSchema, REFRESH_PRECOMPUTED_FILE } from '@retail/adapters';
+import {
+  createRedshiftDataClient,
+  MERGE_LANDING_CALL,
+  migrateWarehouse,
+  RedshiftDataWarehouse,
+  type WarehouseMigration,
+  type WarehouseUsers,
+} from '@retail/adapters';
 import { Client, type ClientBase } from 'pg';
-import { REPO_ROOT } from '../platform-settings';
-import { biLoginStatements, biRoleStatements, readWarehouseBiRole, WAREHOUSE_BI_USER } from './warehouse-bi-role';
+import { LOCAL_CREDENTIALS, LOCAL_STAGE, REPO_ROOT } from '../platform-settings';
+import { startLocalRedshiftData } from '../redshift-data/local-redshift-data';
+import { biLoginStatements, readWarehouseBiRole, WAREHOUSE_BI_USER } from './warehouse-bi-role';
 
 /** resources/warehouse: the warehouse SQL shared with Redshift, and landing-columns.yml. */
 export const WAREHOUSE_SQL_DIR = path.join(REPO_ROOT, 'resources', 'warehouse');
 const REDSHIFT_SHIMS_FILE = path.join(__dirname, 'redshift-shims.sql');
-// PostgreSQL's CREATE OR REPLACE VIEW cannot drop or retype a column (Redshift's can).
-const VIEW_COLUMNS_CHANGED = new Set(['42P16', '42804']);
+/** PostgreSQL's CREATE OR REPLACE VIEW cannot drop, rename or retype a column (Redshift's can): its messages. */
+const VIEW_COLUMNS_CHANGED = /cannot (drop columns from|change name of|change data type of) view/;
+/** The local Data API answers for any workgroup; this one names the local warehouse in its statement list. */
+const LOCAL_WORKGROUP = `retail-${LOCAL_STAGE}`;
+const MIGRATION_TIMEOUT_MS = 10 * 60_000;
+
+/** Local only: the Redshift functions PostgreSQL lacks (redshift-shims.sql), over pg, before the migration. */
+export async function applyRedshiftShims(url: string): Promise<void> {
+  const shims = await readFile(REDSHIFT_SHIMS_FILE, 'utf8');
+  await withWarehouseClient(url, (client) => client.query(shims));
+}
 
 /**
- * Applies the Redshift shims, then every schema file of resources/warehouse in order, then refresh-precomputed.sql,
- * then the read-only BI role and its local login, in one transaction. A view whose columns changed since the last start is dropped with the other
- * retail views and created again.
+ * Migrates the local warehouse with the deploy's own migration (migrateWarehouse, @retail/adapters) through the local
+ * Redshift Data API, as its admin. Local only, and named in docs/aws-fidelity.md: the users' passwords are the local
+ * platform's (`users`), a view whose columns changed is dropped and made again (PostgreSQL cannot replace it), and the
+ * BI role gets a login with a known password for BI tools on the laptop.
  */
-export async function applyWarehouseSchema(url: string, directory: string = WAREHOUSE_SQL_DIR): Promise<void> {
-  const biRole = await readWarehouseBiRole();
-  const refresh = await readWarehouseFile(directory, REFRESH_PRECOMPUTED_FILE, 'postgresql');
-  const schemaFiles = [
-    { name: 'redshift-shims.sql', sql: await readFile(REDSHIFT_SHIMS_FILE, 'utf8') },
-    ...(await readWarehouseSchema(directory, 'postgresql')),
-    // The precomputed tables filled from the lines already there, as after a merge.
-    refresh,
-  ];
-  await withWarehouseClient(url, async (client) => {
-    const roleExists = async (name: string) =>
-      ((await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name])).rowCount ?? 0) > 0;
-    const biStatements = [
-      ...biRoleStatements('postgresql', biRole, await roleExists(biRole)),
-      ...biLoginStatements(biRole, await roleExists(WAREHOUSE_BI_USER)),
-    ];
-    const files = [...schemaFiles, { name: `the BI role ${biRole}`, sql: biStatements.join(';\n') }];
-    try {
-      await runInTransaction(client, files);
-    } catch (error) {
-      if (!VIEW_COLUMNS_CHANGED.has((error as { code?: string }).code ?? '')) throw error;
-      await runInTransaction(client, [{ name: 'drop retail views', sql: await dropRetailViewsSql(client) }, ...files]);
-    }
-    await analyzePrecomputed(client, refresh.sql);
+export async function migrateLocalWarehouse(
+  url: string,
+  users: WarehouseUsers,
+  options: { directory?: string; log?: (line: string) => void } = {},
+): Promise<void> {
+  const api = await startLocalRedshiftData({ warehouseUrl: url, port: 0 });
+  const client = createRedshiftDataClient({
+    region: 'us-east-1',
+    credentials: LOCAL_CREDENTIALS,
+    endpoints: { redshiftData: api.endpoint },
   });
+  try {
+    const warehouse = new RedshiftDataWarehouse(
+      client,
+      { workgroupName: LOCAL_WORKGROUP, database: new URL(url).pathname.slice(1) },
+      { timeoutMs: MIGRATION_TIMEOUT_MS },
+    );
+    const biRole = await readWarehouseBiRole();
+    const migration: WarehouseMigration = {
+      warehouse,
+      engine: 'postgresql',
+      sqlDirectory: options.directory ?? WAREHOUSE_SQL_DIR,
+      biRole,
+      users,
+      log: options.log,
+    };
+    try {
+      await migrateWarehouse(migration);
+    } catch (error) {
+      if (!VIEW_COLUMNS_CHANGED.test((error as Error).message)) throw error;
+      const { rows } = await warehouse.query(
+        "SELECT quote_ident(table_name) AS name FROM information_schema.views WHERE table_schema = 'retail'",
+      );
+      await warehouse.executeBatch(rows.map(({ name }) => `DROP VIEW IF EXISTS retail.${String(name)} CASCADE`));
+      await migrateWarehouse(migration);
+    }
+    const biUser = await warehouse.query('SELECT 1 FROM pg_roles WHERE rolname = :name', { name: WAREHOUSE_BI_USER });
+    await warehouse.executeBatch(biLoginStatements(biRole, biUser.rows.length > 0));
+  } finally {
+    client.destroy();
+    await api.stop();
+  }
 }
 
-/**
- * Runs resources/warehouse/merge-landing.sql, then refresh-precomputed.sql, in one transaction on `client` (after a
- * COPY into the landing table), as retail.merge_landing() does on AWS.
- */
-export async function mergeLanding(client: ClientBase, directory: string = WAREHOUSE_SQL_DIR): Promise<void> {
-  const refresh = await readWarehouseFile(directory, REFRESH_PRECOMPUTED_FILE, 'postgresql');
-  await runInTransaction(client, [await readWarehouseFile(directory, MERGE_LANDING_FILE, 'postgresql'), refresh]);
-  await analyzePrecomputed(client, refresh.sql);
-}
-
-/**
- * Redshift analyses a refilled materialized view on its own; PostgreSQL's autovacuum may not have yet, and a plan made
- * without statistics can be 1,000x slower (cohort-retention over a just-created view measured 45 s against 24 ms).
- * Analyses every relation refresh-precomputed.sql refills: the views it refreshes and the tables it inserts into.
- */
-async function analyzePrecomputed(client: ClientBase, refreshSql: string): Promise<void> {
-  const refilled = refreshSql.matchAll(/(?:REFRESH MATERIALIZED VIEW|INSERT INTO)\s+(retail\.[a-z_]+)/g);
-  for (const name of new Set([...refilled].map((match) => match[1]!))) await client.query(`ANALYZE ${name}`);
+/** The merge as the schedule runs it (retail.merge_landing(): the merge, committed, then the refresh), on `client`. */
+export async function mergeLanding(client: ClientBase): Promise<void> {
+  await client.query(MERGE_LANDING_CALL);
 }
 
 export async function withWarehouseClient<T>(url: string, use: (client: Client) => Promise<T>): Promise<T> {
@@ -71,29 +91,4 @@ export async function withWarehouseClient<T>(url: string, use: (client: Client) 
   } finally {
     await client.end();
   }
-}
-
-async function runInTransaction(client: ClientBase, files: readonly { name: string; sql: string }[]): Promise<void> {
-  await client.query('BEGIN');
-  try {
-    for (const file of files) {
-      try {
-        await client.query(file.sql);
-      } catch (error) {
-        (error as Error).message = `${file.name}: ${(error as Error).message}`;
-        throw error;
-      }
-    }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  }
-}
-
-async function dropRetailViewsSql(client: ClientBase): Promise<string> {
-  const { rows } = await client.query<{ name: string }>(
-    "SELECT quote_ident(table_name) AS name FROM information_schema.views WHERE table_schema = 'retail'",
-  );
-  return rows.map(({ name }) => `DROP VIEW IF EXISTS retail.${name} CASCADE;`).join('\n');
 }

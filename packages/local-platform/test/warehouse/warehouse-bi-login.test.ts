@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { bindNamedParameters } from '../../src/redshift-data/named-parameters';
 import {
-  applyWarehouseSchema,
+  migrateLocalWarehouse,
   mergeLanding,
   readWarehouseBiRole,
   startLocalWarehouse,
@@ -58,7 +58,7 @@ describe("the local warehouse's read-only BI login", () => {
       await mergeLanding(admin);
     });
     // Applied again over data, as every `npm start` does: the role and login exist, their grants still hold.
-    await applyWarehouseSchema(warehouse.url);
+    await migrateLocalWarehouse(warehouse.url, warehouse.users);
     bi = new Client({ connectionString: warehouse.biUrl });
     await bi.connect();
   });

@@ -12,7 +12,7 @@ import {
 import type { ClientBase } from 'pg';
 import { REPO_ROOT } from '../../src/platform-settings';
 import {
-  applyWarehouseSchema,
+  migrateLocalWarehouse,
   mergeLanding,
   readLandingColumns,
   startLocalWarehouse,
@@ -113,7 +113,7 @@ describe('the warehouse SQL on the embedded PostgreSQL', () => {
   });
 
   it('applies again over itself: every statement is idempotent', async () => {
-    await expect(applyWarehouseSchema(warehouse.url)).resolves.toBeUndefined();
+    await expect(migrateLocalWarehouse(warehouse.url, warehouse.users)).resolves.toBeUndefined();
   });
 
   it('declares the landing columns of landing-columns.yml, in order, then the load time', async () => {
@@ -283,7 +283,7 @@ describe('the warehouse SQL on the embedded PostgreSQL', () => {
     });
     const analysedBefore = new Date();
 
-    await applyWarehouseSchema(warehouse.url);
+    await migrateLocalWarehouse(warehouse.url, warehouse.users);
 
     await withWarehouseClient(warehouse.url, async (client) => {
       const descriptions = (sql: string) =>

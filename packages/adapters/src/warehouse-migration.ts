@@ -1,0 +1,179 @@
+// The warehouse's migration: one path for AWS (`npm run deploy`, packages/cli/src/deploy/migrate-warehouse.ts) and the
+// local platform (`npm start`, packages/local-platform/src/warehouse/local-warehouse-migration.ts), both through the
+// Redshift Data API as the warehouse's admin. It applies resources/warehouse/*.sql, installs the merge as procedures,
+// creates the users the delivery stream, the schedule and the Glue job sign in as, with their grants, and the
+// read-only BI role. Every step is idempotent: a second run changes nothing.
+import type { RedshiftDataWarehouse } from './redshift-data-warehouse';
+import {
+  MERGE_LANDING_FILE,
+  readWarehouseFile,
+  readWarehouseSchema,
+  REFRESH_PRECOMPUTED_FILE,
+  splitSqlStatements,
+  type WarehouseEngine,
+} from './warehouse-sql';
+
+/** A database user and its password, as a warehouse secret holds them (`{"username": ..., "password": ...}`). */
+export interface WarehouseLogin {
+  username: string;
+  password: string;
+}
+
+/** The users the migration creates, each from its secret (resources/warehouse.yml, glue-warehouse.yml). */
+export interface WarehouseUsers {
+  /** The warehouse delivery stream's COPY: INSERT on the landing table only. */
+  loader: WarehouseLogin;
+  /** The merge schedule: EXECUTE on the merge procedures only. */
+  mergeRunner: WarehouseLogin;
+  /** The Glue job: landing INSERT and the merge. */
+  glueBatch: WarehouseLogin;
+}
+
+export interface WarehouseMigration {
+  /** The Data API as the warehouse's admin (the owner of everything the migration creates). */
+  warehouse: RedshiftDataWarehouse;
+  /** Which text of the shared SQL files the warehouse runs. */
+  engine: WarehouseEngine;
+  /** resources/warehouse. */
+  sqlDirectory: string;
+  /** resources/names.yml warehouseBiRole. */
+  biRole: string;
+  users: WarehouseUsers;
+  log?: (line: string) => void;
+}
+
+/**
+ * What the schedule (resources/warehouse.yml WarehouseMergeSchedule), the Glue job and the local platform run to merge:
+ * the merge, committed, then the refresh of the precomputed views.
+ */
+export const MERGE_LANDING_CALL = 'CALL retail.merge_landing()';
+/** The procedures the migration installs, the entry point first. */
+export const MERGE_PROCEDURES = {
+  /** SECURITY INVOKER: commits between the two below (neither engine lets a SECURITY DEFINER procedure commit). */
+  mergeLanding: 'retail.merge_landing()',
+  /** SECURITY DEFINER: merge-landing.sql with its owner's rights. */
+  mergeLandingBatch: 'retail.merge_landing_batch()',
+  /** SECURITY DEFINER: refresh-precomputed.sql; only a materialized view's owner may refresh it. */
+  refreshPrecomputed: 'retail.refresh_precomputed()',
+} as const;
+
+const USER_NAME = /^[a-z_][a-z0-9_]*$/;
+
+/** Applies the migration; see the file's head. */
+export async function migrateWarehouse(migration: WarehouseMigration): Promise<void> {
+  const { warehouse, engine, sqlDirectory, biRole, users } = migration;
+  const log = migration.log ?? (() => undefined);
+  const schema = await readWarehouseSchema(sqlDirectory, engine);
+  const [merge, refresh] = await Promise.all([
+    readWarehouseFile(sqlDirectory, MERGE_LANDING_FILE, engine),
+    readWarehouseFile(sqlDirectory, REFRESH_PRECOMPUTED_FILE, engine),
+  ]);
+  // The refresh right after the schema: the precomputed tables of a warehouse that already has lines are filled now.
+  await warehouse.executeBatch([...schema, refresh].flatMap((file) => splitSqlStatements(file.sql)));
+  log(`  schema: ${schema.map((file) => file.name).join(', ')}, then ${refresh.name}`);
+  await warehouse.executeBatch(mergeProcedureStatements(merge.sql, refresh.sql));
+  log(`  merge: ${MERGE_PROCEDURES.mergeLanding} (called by the schedule)`);
+  const userExists = async (login: WarehouseLogin) =>
+    (await warehouse.query('SELECT 1 FROM pg_user WHERE usename = :username', { username: login.username })).rows
+      .length > 0;
+  const roleExists = (await warehouse.query(biRoleExistsQuery(engine), { role: biRole })).rows.length > 0;
+  await warehouse.executeBatch([
+    ...loaderStatements(users.loader, await userExists(users.loader)),
+    ...mergeRunnerStatements(users.mergeRunner, await userExists(users.mergeRunner)),
+    ...glueBatchStatements(users.glueBatch, await userExists(users.glueBatch)),
+    ...biRoleStatements(engine, biRole, roleExists),
+  ]);
+  log(
+    `  users: ${users.loader.username} (INSERT on retail.invoice_line_landing), ${users.mergeRunner.username} (EXECUTE on ${MERGE_PROCEDURES.mergeLanding}), ${users.glueBatch.username} (the Glue job: landing INSERT and the merge), role ${biRole} (SELECT on retail)`,
+  );
+}
+
+/**
+ * The merge as three procedures, so that the refresh sees the merge committed on both engines. Redshift: "if the
+ * refresh operation runs after a DML statement in the same transaction, then changes of that DML statement aren't
+ * visible to refresh" (REFRESH MATERIALIZED VIEW); a procedure may COMMIT when it is not called from a transaction
+ * block ("Managing transactions", stored procedures). PostgreSQL: "A SECURITY DEFINER procedure cannot execute
+ * transaction control statements" (CREATE PROCEDURE), so the COMMIT sits in the invoker procedure between two definer
+ * ones. Overlapping runs wait for each other: both files start with LOCK retail.merge_watermark.
+ */
+export function mergeProcedureStatements(mergeSql: string, refreshSql: string): string[] {
+  const body = (sql: string) =>
+    splitSqlStatements(sql)
+      .map((statement) => `  ${statement};`)
+      .join('\n');
+  const procedure = (name: string, statements: string, security: 'DEFINER' | 'INVOKER') =>
+    `CREATE OR REPLACE PROCEDURE ${name} AS $$\nBEGIN\n${statements}\nEND;\n$$ LANGUAGE plpgsql SECURITY ${security}`;
+  return [
+    procedure(MERGE_PROCEDURES.mergeLandingBatch, body(mergeSql), 'DEFINER'),
+    procedure(MERGE_PROCEDURES.refreshPrecomputed, body(refreshSql), 'DEFINER'),
+    procedure(
+      MERGE_PROCEDURES.mergeLanding,
+      `  CALL ${MERGE_PROCEDURES.mergeLandingBatch};\n  COMMIT;\n  CALL ${MERGE_PROCEDURES.refreshPrecomputed};`,
+      'INVOKER',
+    ),
+  ];
+}
+
+/** The delivery stream's user: created (or its password reset), INSERT on the landing table only. */
+export function loaderStatements(login: WarehouseLogin, userExists: boolean): string[] {
+  return [
+    userStatement(login, userExists),
+    `GRANT USAGE ON SCHEMA retail TO ${login.username}`,
+    `GRANT INSERT ON retail.invoice_line_landing TO ${login.username}`,
+  ];
+}
+
+/** The schedule's user: it may call the merge procedures, nothing else (they run with their owner's rights). */
+export function mergeRunnerStatements(login: WarehouseLogin, userExists: boolean): string[] {
+  return [
+    userStatement(login, userExists),
+    `GRANT USAGE ON SCHEMA retail TO ${login.username}`,
+    ...Object.values(MERGE_PROCEDURES).flatMap((procedure) => [
+      `REVOKE EXECUTE ON PROCEDURE ${procedure} FROM PUBLIC`,
+      `GRANT EXECUTE ON PROCEDURE ${procedure} TO ${login.username}`,
+    ]),
+  ];
+}
+
+/**
+ * The Glue job's user (resources/glue-warehouse.yml): it COPYs into the landing table and runs merge-landing.sql as
+ * its postactions, so it reads and writes what the merge does (its temporary batch table included), nothing else.
+ */
+export function glueBatchStatements(login: WarehouseLogin, userExists: boolean): string[] {
+  return [
+    userStatement(login, userExists),
+    `GRANT USAGE ON SCHEMA retail TO ${login.username}`,
+    `GRANT SELECT, INSERT ON retail.invoice_line_landing TO ${login.username}`,
+    `GRANT SELECT, INSERT, UPDATE ON retail.fact_invoice_line TO ${login.username}`,
+    `GRANT SELECT, UPDATE ON retail.merge_watermark TO ${login.username}`,
+    `GRANT TEMP ON DATABASE retail TO ${login.username}`,
+  ];
+}
+
+/**
+ * The read-only BI role: USAGE on schema retail and SELECT on its tables and views, now and on what later migrations
+ * add; nothing else. The same privileges on both engines: only the grantee's spelling differs (Redshift: TO ROLE r).
+ * Run after every schema apply: a view created again gets its grant again.
+ */
+export function biRoleStatements(engine: WarehouseEngine, role: string, roleExists: boolean): string[] {
+  const grantee = engine === 'redshift' ? `ROLE ${role}` : role;
+  return [
+    ...(roleExists ? [] : [`CREATE ROLE ${role}`]),
+    `GRANT USAGE ON SCHEMA retail TO ${grantee}`,
+    `GRANT SELECT ON ALL TABLES IN SCHEMA retail TO ${grantee}`,
+    `ALTER DEFAULT PRIVILEGES IN SCHEMA retail GRANT SELECT ON TABLES TO ${grantee}`,
+  ];
+}
+
+/** Whether the role `:role` exists: Redshift's roles are in SVV_ROLES, PostgreSQL's in pg_roles. */
+function biRoleExistsQuery(engine: WarehouseEngine): string {
+  return engine === 'redshift'
+    ? 'SELECT 1 FROM svv_roles WHERE role_name = :role'
+    : 'SELECT 1 FROM pg_roles WHERE rolname = :role';
+}
+
+function userStatement({ username, password }: WarehouseLogin, userExists: boolean): string {
+  if (!USER_NAME.test(username)) throw new Error(`The secret's username ${username} is no Redshift user name.`);
+  const literal = `'${password.replaceAll("'", "''")}'`;
+  return userExists ? `ALTER USER ${username} PASSWORD ${literal}` : `CREATE USER ${username} PASSWORD ${literal}`;
+}
