@@ -5,7 +5,11 @@ import type { Config } from 'jest';
 const transform: Config['transform'] = {
   '^.+\\.ts$': ['@swc/jest', {}],
   '^.+\\.sql$': '<rootDir>/test/jest-sql-text-transform.cjs',
+  // @guanmingchiu/sqlparser-ts loads its WebAssembly glue (ESM) with a dynamic import(), which jest's CommonJS runtime
+  // refuses without --experimental-vm-modules: compiled to CommonJS like the tests, it loads.
+  '@guanmingchiu/sqlparser-ts/.+\\.c?js$': ['@swc/jest', {}],
 };
+const transformIgnorePatterns = ['/node_modules/(?!@guanmingchiu/sqlparser-ts/)'];
 const moduleFileExtensions = ['ts', 'js', 'mjs', 'cjs', 'json', 'node', 'sql'];
 
 // Two projects: fast unit/integration tests, and end-to-end tests that start the local platform.
@@ -15,6 +19,7 @@ const config: Config = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       moduleFileExtensions,
       testMatch: [
         '<rootDir>/packages/*/test/**/*.test.ts',
@@ -27,6 +32,7 @@ const config: Config = {
       displayName: 'e2e',
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       moduleFileExtensions,
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
     },
