@@ -167,4 +167,4 @@ const abbreviate = (sql: string) => {
 
 /** Whole seconds the service may hold a call for the statement: what is left before the deadline, within 1..30. */
 export const waitTimeSeconds = (deadline: number, now: number = Date.now()): number =>
-  Math.min(WAIT_TIME_SECONDS.max, Math.max(WAIT_TIME_SECONDS.min, Math.ceil((deadline - now) / 1000)));
+  Math.min(WAIT_TIME_SECONDS.max, Math.max(WAIT_TIME_SECONDS.min, Math.floor((deadline - now) / 1000)));

@@ -6,6 +6,7 @@ import {
   type PlatformTemplate,
 } from './cloudformation/read-platform-template';
 import { firehoseBufferIntervalFromEnvironment, firehoseRetryTimeScaleFromEnvironment } from './firehose';
+import { scheduleRateFromEnvironment } from './scheduler';
 import { localAwsEnvironment } from './local-aws-environment';
 import {
   addContribution,
@@ -47,6 +48,8 @@ export interface LocalPlatformOptions {
   signal?: AbortSignal;
   /** Shortens the delivery streams' declared buffering interval (default: RETAIL_FIREHOSE_BUFFER_INTERVAL_SECONDS). */
   firehoseBufferIntervalSeconds?: number;
+  /** Runs the schedules (the warehouse's merge) at this rate (default: RETAIL_SCHEDULE_RATE_SECONDS, or 10 s). */
+  scheduleRateSeconds?: number;
   /** Multiplies the Redshift delivery streams' retry durations (default: RETAIL_FIREHOSE_RETRY_TIME_SCALE). */
   firehoseRetryTimeScale?: number;
 }
@@ -114,10 +117,15 @@ async function startComponents(
     stateDir,
     template,
   };
-  const phases = platformComponentPhases({ ...FREE_PORTS, ...options.ports }, serviceSlots, {
-    bufferIntervalSeconds: options.firehoseBufferIntervalSeconds ?? firehoseBufferIntervalFromEnvironment(),
-    retryTimeScale: options.firehoseRetryTimeScale ?? firehoseRetryTimeScaleFromEnvironment(),
-  });
+  const phases = platformComponentPhases(
+    { ...FREE_PORTS, ...options.ports },
+    serviceSlots,
+    {
+      bufferIntervalSeconds: options.firehoseBufferIntervalSeconds ?? firehoseBufferIntervalFromEnvironment(),
+      retryTimeScale: options.firehoseRetryTimeScale ?? firehoseRetryTimeScaleFromEnvironment(),
+    },
+    options.scheduleRateSeconds ?? scheduleRateFromEnvironment(),
+  );
   warnAboutTypesNotEmulated(template, phases.flat(), log);
 
   const running: RunningComponent[][] = [];

@@ -7,6 +7,7 @@ import { localGlueComponent } from './glue';
 import type { PlatformComponent } from './platform-component';
 import type { PlatformPorts } from './platform-settings';
 import { localRedshiftDataComponent } from './redshift-data';
+import { localSchedulerComponent } from './scheduler';
 import { serverlessOfflineServicesComponent, type ServiceSlot } from './serverless-offline-service';
 import { localWarehouseComponent } from './warehouse';
 
@@ -22,6 +23,7 @@ export function platformComponentPhases(
   ports: PlatformPorts,
   serviceSlots: Promise<ServiceSlot[]>,
   firehose: LocalFirehoseSettings = {},
+  scheduleRateSeconds?: number,
 ): PlatformComponent[][] {
   return [
     [...emulatorComponents(ports), localWarehouseComponent(ports.warehouse)],
@@ -31,8 +33,12 @@ export function platformComponentPhases(
       localFirehoseComponent(ports.firehose, firehose),
       localRedshiftDataComponent(ports.redshiftData),
     ],
-    // The local Glue crawls the buckets created in phase 2.
-    [serverlessOfflineServicesComponent(serviceSlots, ports.serviceBase), localGlueComponent(ports.glue)],
+    // The local Glue crawls the buckets created in phase 2; the schedules call the Data API of phase 2.
+    [
+      serverlessOfflineServicesComponent(serviceSlots, ports.serviceBase),
+      localGlueComponent(ports.glue),
+      localSchedulerComponent(scheduleRateSeconds),
+    ],
     [gatewayComponent(ports.api), kinesisEventSourceMappingsComponent(serviceSlots)],
   ];
 }

@@ -46,8 +46,8 @@ export const RESOURCE_TYPES_NOT_EMULATED: Readonly<Record<string, string>> = {
   'AWS::EC2::SecurityGroup': 'the local warehouse listens on loopback',
   'AWS::KMS::Key': 'the emulators encrypt nothing',
   'AWS::KMS::Alias': 'the emulators encrypt nothing',
-  'AWS::SecretsManager::Secret': 'the local warehouse has local logins only, in warehouseUrl and warehouseBiUrl',
-  'AWS::Scheduler::Schedule': 'the local Firehose runs the merge after each COPY instead',
+  'AWS::SecretsManager::Secret':
+    "no Secrets Manager locally: the warehouse users' secrets are the local platform's own logins, which the local Data API signs in with",
   'AWS::Glue::Workflow': '`npm run batch` runs the crawl, then the job',
   'AWS::Glue::Trigger': '`npm run batch` runs the crawl, then the job',
   'AWS::Glue::Connection': 'the local Glue reaches the local warehouse directly (stack.json warehouseUrl)',

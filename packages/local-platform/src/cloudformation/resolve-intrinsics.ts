@@ -79,6 +79,20 @@ const NAMED_RESOURCE_TYPES: Readonly<Record<string, NamedResourceType>> = {
     arn: (name, { partition, region, accountId }) => `arn:${partition}:sns:${region}:${accountId}:${name}`,
     refIsArn: true,
   },
+  // The warehouse users' secrets (the local Data API signs in as their user): AWS ends the ARN with six random
+  // characters after a hyphen; locally they are fixed.
+  'AWS::SecretsManager::Secret': {
+    nameProperty: 'Name',
+    arn: (name, { partition, region, accountId }) =>
+      `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${name}-local0`,
+    refIsArn: true,
+  },
+  // Ref gives the workgroup's name (the schedule's Data API call names it); AWS's ARN holds an id, the local one the name.
+  'AWS::RedshiftServerless::Workgroup': {
+    nameProperty: 'WorkgroupName',
+    arn: (name, { partition, region, accountId }) =>
+      `arn:${partition}:redshift-serverless:${region}:${accountId}:workgroup/${name}`,
+  },
   // Nothing runs under a role locally: a generated role name only has to be stable.
   'AWS::IAM::Role': {
     nameProperty: 'RoleName',

@@ -9,7 +9,7 @@ import {
 import type { PlatformComponent } from '../platform-component';
 import { LOCAL_CREDENTIALS, LOOPBACK_HOST } from '../platform-settings';
 import type { DeliveryStreamResource } from '../stack-file';
-import { jsonpathsDocument, mergeLanding, readLandingColumns } from '../warehouse';
+import { jsonpathsDocument, readLandingColumns } from '../warehouse';
 import type { KinesisSourcedDeliveryStreamConfig, KinesisSourcedOptions } from './kinesis-sourced-streams';
 import { startLocalFirehose, type LocalDeliveryStreamConfig } from './local-firehose';
 import { parseCopyOptions } from './redshift-destination';
@@ -114,7 +114,8 @@ export function localFirehoseComponent(port: number, settings: LocalFirehoseSett
 }
 
 /**
- * The Redshift streams load into the local warehouse and merge after each COPY; before they read, the jsonpaths
+ * The Redshift streams load into the local warehouse (the merge is the schedule's, as on AWS: Firehose runs nothing
+ * after its COPY); before they read, the jsonpaths
  * file their CopyOptions name is written from resources/warehouse/landing-columns.yml (the deploy's job on AWS).
  */
 function kinesisSourcedOptions(
@@ -136,7 +137,6 @@ function kinesisSourcedOptions(
     deliveryStreams: streams,
     kinesisEndpoint: kinesis,
     warehouseUrl,
-    merge: (client) => mergeLanding(client),
     timing: retryTimeScale === undefined ? undefined : { retryTimeScale },
     prepare: async () => {
       const jsonpaths = JSON.stringify(jsonpathsDocument(await readLandingColumns()));

@@ -8,7 +8,7 @@ import {
   type KinesisClient,
   type _Record as KinesisRecord,
 } from '@aws-sdk/client-kinesis';
-import type { ClientBase, Pool } from 'pg';
+import type { Pool } from 'pg';
 import { KinesisSourcePosition, type StagedBatch } from './kinesis-source-position';
 import type { Buffering, ObjectStore } from './local-delivery-stream';
 import { CopyFailedError, RedshiftCopyExecutor, type ObjectReader } from './redshift-copy';
@@ -34,8 +34,6 @@ export interface KinesisRedshiftDeliveryStreamOptions {
   kinesis: KinesisClient;
   store: ObjectStore & ObjectReader;
   warehouse: Pool;
-  /** The merge (resources/warehouse/merge-landing.sql), run after each committed COPY; undefined: no merge. */
-  merge: ((client: ClientBase) => Promise<void>) | undefined;
   /** The stream's position file under the state directory. */
   positionFile: string;
   log: (message: string) => void;
@@ -62,7 +60,8 @@ interface BufferedRecord {
  * LATEST at creation (then from its saved position), buffers per the staging S3Configuration's hints, stages each
  * buffer as one object (records concatenated without a delimiter, gzipped when declared) plus a manifest, and COPYs
  * the manifests one at a time into the local warehouse, retrying per RetryOptions, then writing the manifest under
- * the error prefix. After each COPY it runs the merge. See KinesisSourcePosition for what survives a SIGKILL.
+ * the error prefix. Nothing runs after a COPY (the warehouse's schedule merges). See KinesisSourcePosition for what
+ * survives a SIGKILL.
  */
 export class KinesisRedshiftDeliveryStream {
   readonly createdAt = new Date();
@@ -296,7 +295,6 @@ export class KinesisRedshiftDeliveryStream {
         const outcome = await this.copier.copyManifest(staging.bucketName, batch.manifestKey);
         if (attempt > 1 || outcome === 'already-loaded')
           this.options.log(`Firehose ${this.name}: ${batch.manifestKey} ${outcome} (attempt ${attempt}).`);
-        await this.merge();
         break;
       } catch (error) {
         if (this.stopped) return;
@@ -320,22 +318,6 @@ export class KinesisRedshiftDeliveryStream {
       }
     }
     this.position.committed(batch.manifestKey);
-  }
-
-  /** The merge after a COPY, as the schedule runs it on AWS; a failure waits for the next COPY (it is idempotent). */
-  private async merge(): Promise<void> {
-    if (this.options.merge === undefined) return;
-    const client = await this.options.warehouse.connect().catch(() => undefined);
-    try {
-      if (client === undefined) throw new Error('cannot reach the warehouse');
-      await this.options.merge(client);
-    } catch (error) {
-      this.options.log(
-        `Firehose ${this.name}: the merge after a COPY failed (${(error as Error).message}); it runs again after the next.`,
-      );
-    } finally {
-      client?.release();
-    }
   }
 
   private async writeErrorManifest(batch: StagedBatch): Promise<void> {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createKinesisClient } from '@retail/adapters';
-import { Pool, type ClientBase } from 'pg';
+import { Pool } from 'pg';
 import { LOCAL_CREDENTIALS } from '../platform-settings';
 import { KinesisRedshiftDeliveryStream, type KinesisSourcedTiming } from './kinesis-redshift-delivery-stream';
 import type { Buffering, ObjectStore } from './local-delivery-stream';
@@ -22,8 +22,6 @@ export interface KinesisSourcedOptions {
   kinesisEndpoint: string;
   /** The local warehouse (postgres://...), standing in for every stream's ClusterJDBCURL. */
   warehouseUrl: string;
-  /** The merge run after each COPY (resources/warehouse/merge-landing.sql); undefined: none. */
-  merge?: (client: ClientBase) => Promise<void>;
   /**
    * Runs before any stream reads, retried until it succeeds or 60 s pass: what the deploy does on AWS and the
    * platform does locally (the jsonpaths file in the staging bucket, which is created in the same start-up phase).
@@ -92,7 +90,6 @@ export async function startKinesisSourcedStreams(
           kinesis,
           store: shared.store,
           warehouse,
-          merge: options.merge,
           positionFile: path.join(shared.stateDir, `${config.name}.kinesis-source.json`),
           log: shared.log,
         }),

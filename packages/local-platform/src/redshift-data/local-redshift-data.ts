@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { assertPortFree, listenOn } from '../free-port';
 import { LOOPBACK_HOST } from '../platform-settings';
 import { redshiftDataRequestListener, type RedshiftDataApiOptions } from './redshift-data-json-api';
-import { RedshiftDataStatements } from './redshift-data-statements';
+import { RedshiftDataStatements, type RedshiftDataStatementsOptions } from './redshift-data-statements';
 
 export interface LocalRedshiftDataOptions extends RedshiftDataApiOptions {
   /** The local warehouse's postgres:// URL. */
@@ -11,6 +11,8 @@ export interface LocalRedshiftDataOptions extends RedshiftDataApiOptions {
   port: number;
   /** Names the setting in the error for a busy port, e.g. RETAIL_REDSHIFT_DATA_PORT=4571. */
   portSetting?: string;
+  /** The secrets a statement's SecretArn may name (RedshiftDataStatementsOptions). */
+  secretLogins?: RedshiftDataStatementsOptions['secretLogins'];
 }
 
 export interface LocalRedshiftData {
@@ -24,7 +26,10 @@ export interface LocalRedshiftData {
 /** Serves the Redshift Data API on loopback over the local warehouse. */
 export async function startLocalRedshiftData(options: LocalRedshiftDataOptions): Promise<LocalRedshiftData> {
   if (options.port !== 0) await assertPortFree(options.port, options.portSetting ?? `port ${options.port}`);
-  const statements = new RedshiftDataStatements({ warehouseUrl: options.warehouseUrl });
+  const statements = new RedshiftDataStatements({
+    warehouseUrl: options.warehouseUrl,
+    secretLogins: options.secretLogins,
+  });
   const server: Server = createServer(redshiftDataRequestListener(statements, options));
   // The SDK keeps connections alive between polls: without this, close() would wait for them to time out.
   server.keepAliveTimeout = 5_000;

@@ -1,18 +1,25 @@
+import path from 'node:path';
 import type { PlatformComponent } from '../platform-component';
 import { describePortSetting } from '../platform-settings';
+import { localWarehouseLoginsFile, readOrCreateLocalWarehouseLogins } from '../warehouse';
 import { startLocalRedshiftData } from './local-redshift-data';
+import { secretLoginsOf } from './secret-logins';
 
-/** The Redshift Data API over the local warehouse; needs the warehouse in an earlier phase. */
+/** The Redshift Data API over the local warehouse; needs the warehouse (and its users) in an earlier phase. */
 export function localRedshiftDataComponent(port: number): PlatformComponent {
   return {
     name: 'redshift-data',
-    async start({ stack }) {
+    async start({ stack, platform }) {
       if (stack.warehouseUrl === undefined)
         throw new Error('The local Redshift Data API needs the warehouse started in an earlier phase.');
+      const users = await readOrCreateLocalWarehouseLogins(
+        localWarehouseLoginsFile(path.join(platform.stateDir, 'warehouse')),
+      );
       const api = await startLocalRedshiftData({
         warehouseUrl: stack.warehouseUrl,
         port,
         portSetting: describePortSetting('redshiftData', port),
+        secretLogins: secretLoginsOf(platform.template, platform.accountId, users),
       });
       return {
         contribution: {

@@ -66,6 +66,11 @@ export interface RedshiftDataStatementsOptions {
   keptStatements?: number;
   /** Parallel statements per database (Redshift Serverless queues beyond its own limit). */
   connectionsPerDatabase?: number;
+  /**
+   * The secrets a statement's SecretArn may name, by ARN: it runs as that database user, as on AWS. Without a
+   * SecretArn a statement runs as the URL's (admin) user. Absent: every SecretArn runs as the admin.
+   */
+  secretLogins?: ReadonlyMap<string, { username: string; password: string }>;
 }
 
 const KEPT_STATEMENTS = 1_000;
@@ -89,6 +94,11 @@ export class RedshiftDataStatements {
   ): Statement {
     if (this.closing)
       throw new AwsJsonError('InternalServerException', 'The local Redshift Data API is shutting down.', 500);
+    if (target.secretArn !== undefined && this.options.secretLogins?.has(target.secretArn) === false)
+      throw new AwsJsonError(
+        'ValidationException',
+        `SecretArn ${target.secretArn} is no secret of the local platform's (it knows ${[...this.options.secretLogins.keys()].join(', ')}).`,
+      );
     const bound = sqls.map((sql) => bindNamedParameters(sql, options.parameters ?? []));
     const missing = [...new Set(bound.flatMap((statement) => statement.missing))];
     if (missing.length > 0)
@@ -162,7 +172,7 @@ export class RedshiftDataStatements {
     const pid = statement.redshiftPid;
     statement.status = 'ABORTED';
     if (pid !== undefined)
-      await this.poolFor(statement.target.database).query('SELECT pg_cancel_backend($1)', [String(pid)]);
+      await this.poolFor({ database: statement.target.database }).query('SELECT pg_cancel_backend($1)', [String(pid)]);
     return true;
   }
 
@@ -176,7 +186,7 @@ export class RedshiftDataStatements {
   private async run(statement: Statement, queries: readonly { text: string; values: string[] }[]): Promise<void> {
     let client: PoolClient | undefined;
     try {
-      client = await this.poolFor(statement.target.database).connect();
+      client = await this.poolFor(statement.target).connect();
     } catch (error) {
       this.fail(statement, statement.subStatements[0]!, error);
       return;
@@ -250,18 +260,25 @@ export class RedshiftDataStatements {
     statement.updatedAt = new Date();
   }
 
-  private poolFor(database: string): Pool {
-    let pool = this.pools.get(database);
+  /** One pool per database and user: a statement with a SecretArn signs in as the secret's user. */
+  private poolFor({ database, secretArn }: Pick<StatementTarget, 'database' | 'secretArn'>): Pool {
+    const login = secretArn === undefined ? undefined : this.options.secretLogins?.get(secretArn);
+    const key = `${database}\u0000${login?.username ?? ''}`;
+    let pool = this.pools.get(key);
     if (pool === undefined) {
       const url = new URL(this.options.warehouseUrl);
       url.pathname = `/${encodeURIComponent(database)}`;
+      if (login !== undefined) {
+        url.username = encodeURIComponent(login.username);
+        url.password = encodeURIComponent(login.password);
+      }
       pool = new Pool({
         connectionString: url.toString(),
         max: this.options.connectionsPerDatabase ?? CONNECTIONS_PER_DATABASE,
       });
       // An idle connection the server drops (a warehouse restart) must not crash the platform.
       pool.on('error', () => undefined);
-      this.pools.set(database, pool);
+      this.pools.set(key, pool);
     }
     return pool;
   }

@@ -1,5 +1,11 @@
 import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
-import { createRedshiftDataClient, RedshiftDataWarehouse, WarehouseQueryError } from '@retail/adapters';
+import {
+  createRedshiftDataClient,
+  RedshiftDataWarehouse,
+  WAIT_TIME_SECONDS,
+  waitTimeSeconds,
+  WarehouseQueryError,
+} from '@retail/adapters';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,6 +97,57 @@ describe('RedshiftDataWarehouse (the dashboard port) on the local Data API', () 
       { timeoutMs: 1_500 },
     );
     await expect(impatient.query('SELECT pg_sleep(10)')).rejects.toThrow(/ran longer than 1.5 s and was cancelled/);
+  });
+
+  it('never sends WaitTimeSeconds outside 1..30, however much or little time is left', async () => {
+    expect(waitTimeSeconds(Date.now() + 120_000)).toBe(WAIT_TIME_SECONDS.max);
+    expect(waitTimeSeconds(Date.now() + 400)).toBe(WAIT_TIME_SECONDS.min);
+    expect(waitTimeSeconds(Date.now() - 5_000)).toBe(WAIT_TIME_SECONDS.min);
+    const watching = createRedshiftDataClient({
+      region: 'eu-west-2',
+      endpoints: { redshiftData: api.endpoint },
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const waits: (number | undefined)[] = [];
+    watching.middlewareStack.add(
+      (next) => (args) => {
+        waits.push((args.input as { WaitTimeSeconds?: number }).WaitTimeSeconds);
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    try {
+      // A deadline that passes while the statement runs: the last describes have under a second left.
+      const hurried = new RedshiftDataWarehouse(
+        watching,
+        { workgroupName: 'retail-local', database: 'retail' },
+        { timeoutMs: 1_200 },
+      );
+      await expect(hurried.query('SELECT pg_sleep(6)')).rejects.toThrow(/cancelled/);
+      await hurried.executeBatch(['SELECT 1', 'SELECT 2']);
+      const sent = waits.filter((wait) => wait !== undefined);
+      expect(sent.length).toBeGreaterThanOrEqual(3);
+      expect(Math.min(...(sent as number[]))).toBeGreaterThanOrEqual(1);
+      expect(Math.max(...(sent as number[]))).toBeLessThanOrEqual(30);
+    } finally {
+      watching.destroy();
+    }
+  });
+
+  it('names the failed statement of a batch, and never prints a password it holds', async () => {
+    const password = 'Sup3rSecretLocalOnly';
+    const failure = queries.executeBatch([
+      `CREATE USER probe_user_${Date.now()} PASSWORD '${password}'`,
+      `ALTER USER no_such_user PASSWORD '${password}'`,
+    ]);
+    await expect(failure).rejects.toThrow(
+      /failed: ERROR: role "no_such_user" does not exist \(SQL: ALTER USER no_such_user PASSWORD '\*\*\*'\)/,
+    );
+    await expect(failure).rejects.not.toThrow(password);
+    // All or nothing: the first statement's user was rolled back with the batch.
+    await expect(queries.query("SELECT 1 FROM pg_user WHERE usename LIKE 'probe_user_%'")).resolves.toMatchObject({
+      rows: [],
+    });
   });
 
   it('reads the analytic views the dashboard will use', async () => {

@@ -1,15 +1,13 @@
 import { startLocalFirehose, type LocalFirehoseOptions } from '../../../src/firehose';
-import { mergeLanding } from '../../../src/warehouse';
 
 /**
  * Runs the local Firehose with Kinesis-sourced Redshift streams in a process of its own so a test can SIGKILL it:
- * options as JSON in argv[2] (the merge is added here: functions do not cross JSON); prints `running` once started.
+ * options as JSON in argv[2]; prints `running` once started.
  */
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2]!) as LocalFirehoseOptions;
   await startLocalFirehose({
     ...options,
-    kinesisSourced: { ...options.kinesisSourced!, merge: (client) => mergeLanding(client) },
     log: (message) => process.stderr.write(`${message}\n`),
   });
   process.stdout.write('running\n');
