@@ -1,5 +1,5 @@
 // Blind to semantics: REFRESH seeing only committed rows, serializable aborts (1023), leader node-only functions, names.
-import { execFileSync } from 'node:child_process';
+import { init, parse } from '@guanmingchiu/sqlparser-ts';
 import { POSTGRESQL_FUNCTIONS_REDSHIFT_REFUSES, REDSHIFT_FUNCTIONS } from './redshift-functions';
 import { splitSqlStatements } from './warehouse-sql';
 
@@ -31,9 +31,11 @@ export function redshiftStatements(source: string, sqls: readonly string[]): Red
  * documents (redshift-functions.ts), name only its data types, and use none of the PostgreSQL syntax that parser takes
  * but Redshift refuses (checkNode).
  */
-export function checkRedshiftStatements(statements: readonly RedshiftStatement[]): RedshiftGrammarFinding[] {
+export async function checkRedshiftStatements(
+  statements: readonly RedshiftStatement[],
+): Promise<RedshiftGrammarFinding[]> {
   const pieces = statements.flatMap(piecesToParse);
-  const parsed = parseAsRedshift(pieces.map((piece) => piece.sql));
+  const parsed = await parseAsRedshift(pieces.map((piece) => piece.sql));
   return pieces.flatMap((piece, index) => {
     const result = parsed[index]!;
     if ('error' in result)
@@ -134,31 +136,16 @@ function piecesToParse(statement: RedshiftStatement): RedshiftStatement[] {
 
 type ParseResult = { statements: unknown[] } | { error: string };
 
-// Parsed in a child node: the package loads its WebAssembly with a dynamic import(), which Jest's module sandbox refuses.
-// Absent options (undefined) become null: {"SmallInt": undefined} would lose the type's name in JSON.
-const PARSE_SCRIPT = `
-const { init, parse } = require(process.argv[1]);
-const sqls = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
-init().then(() => {
-  const results = sqls.map((sql) => {
+/** Each SQL text as the redshift dialect parses it: its statements' syntax trees, or the parser's error. */
+async function parseAsRedshift(sqls: readonly string[]): Promise<ParseResult[]> {
+  await init();
+  return sqls.map((sql) => {
     try {
-      return { statements: parse(sql, 'redshift') };
+      return { statements: parse(sql, 'redshift') as unknown[] };
     } catch (error) {
-      return { error: String(error.message).replace(/^sql parser error: /, '') };
+      return { error: (error as Error).message.replace(/^sql parser error: /, '') };
     }
   });
-  process.stdout.write(JSON.stringify(results, (_key, value) => (value === undefined ? null : value)));
-});`;
-
-/** Each SQL text as the redshift dialect parses it: its statements' syntax trees, or the parser's error. */
-function parseAsRedshift(sqls: readonly string[]): ParseResult[] {
-  if (sqls.length === 0) return [];
-  const output = execFileSync(process.execPath, ['-e', PARSE_SCRIPT, require.resolve('@guanmingchiu/sqlparser-ts')], {
-    input: JSON.stringify(sqls),
-    encoding: 'utf8',
-    maxBuffer: 512 * 1024 * 1024,
-  });
-  return JSON.parse(output) as ParseResult[];
 }
 
 /** Reports a problem found at `node` (its first position is where the finding points). */

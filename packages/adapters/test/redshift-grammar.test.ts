@@ -46,7 +46,7 @@ describe('checkRedshiftStatements', () => {
   it('takes every statement of resources/warehouse as Redshift gets it', async () => {
     const statements = await warehouseStatementsAsRedshiftRunsThem();
     expect(new Set(statements.map((statement) => statement.source.split(',')[0])).size).toBeGreaterThan(15);
-    expect(checkRedshiftStatements(statements).map((finding) => finding.message)).toEqual([]);
+    expect((await checkRedshiftStatements(statements)).map((finding) => finding.message)).toEqual([]);
   });
 
   describe('finds what Redshift refuses, with its source, statement and line', () => {
@@ -107,8 +107,8 @@ describe('checkRedshiftStatements', () => {
     };
     let findings: RedshiftGrammarFinding[];
 
-    beforeAll(() => {
-      findings = checkRedshiftStatements(
+    beforeAll(async () => {
+      findings = await checkRedshiftStatements(
         Object.entries(samples).map(([name, { sql }]) => ({ source: `sample ${name}`, sql })),
       );
     });
