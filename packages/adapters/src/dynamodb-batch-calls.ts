@@ -12,7 +12,12 @@ export const DEFAULT_BATCH_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 5
 export interface FailedPut {
   item: DynamoDbItem;
   reason: string;
+  /** DynamoDB refused the item itself as invalid (a ValidationException on it alone): putting it again cannot succeed. */
+  refused?: true;
 }
+
+// What DynamoDB answers a request it will never accept as it is, e.g. an item over 400 KB or an empty key attribute.
+const INVALID_REQUEST_ERRORS = new Set(['ValidationException']);
 
 export interface BatchPutTarget {
   client: DocumentClientSender;
@@ -29,7 +34,8 @@ const CALLS_IN_FLIGHT = 8;
 /**
  * Puts whole items with BatchWriteItem, 25 at a time. Items with the same key are put once (the last one given),
  * because DynamoDB refuses a request that names a key twice. Items DynamoDB leaves unprocessed are sent again with
- * exponential backoff and jitter, at most `retry.maxAttempts` calls; what is still unwritten then is returned.
+ * exponential backoff and jitter, at most `retry.maxAttempts` calls; what is still unwritten then is returned. A call
+ * DynamoDB refuses as invalid is split into calls of one item, so that only the items it refuses alone are refused.
  */
 export async function putItemsInBatches(target: BatchPutTarget, items: readonly DynamoDbItem[]): Promise<FailedPut[]> {
   const unique = [...lastItemPerKey(items, target.keyAttributes).values()];
@@ -42,7 +48,7 @@ export async function putItemsInBatches(target: BatchPutTarget, items: readonly 
 
 async function putGroup(target: BatchPutTarget, group: DynamoDbItem[]): Promise<FailedPut[]> {
   const { client, tableName, keyAttributes } = target;
-  const { left, reason } = await untilAllProcessed(group, target.retry, 'BatchWriteItem', async (pending) => {
+  const { left, reason, error } = await untilAllProcessed(group, target.retry, 'BatchWriteItem', async (pending) => {
     const output = await client.send(
       new BatchWriteCommand({ RequestItems: { [tableName]: pending.map((Item) => ({ PutRequest: { Item } })) } }),
     );
@@ -52,6 +58,12 @@ async function putGroup(target: BatchPutTarget, group: DynamoDbItem[]): Promise<
       .map((request) => byKey.get(keyOf(request.PutRequest?.Item ?? {}, keyAttributes)))
       .filter((item): item is DynamoDbItem => item !== undefined);
   });
+  if (error !== undefined && INVALID_REQUEST_ERRORS.has((error as Error).name)) {
+    if (left.length === 1) return left.map((item) => ({ item, reason, refused: true }));
+    // One item alone per call, so that the valid items go through: BatchWriteItem refuses a call as a whole.
+    const alone = await mapWithConcurrency(left, CALLS_IN_FLIGHT, (item) => putGroup(target, [item]));
+    return alone.flat();
+  }
   return left.map((item) => ({ item, reason }));
 }
 
@@ -93,17 +105,22 @@ export async function getItemsInBatches(
 
 /**
  * Calls `send` with the requests until it leaves none unprocessed, at most `retry.maxAttempts` calls with full
- * jitter between them; returns the requests still unprocessed and why. A call that throws is not repeated here: the
- * SDK has already retried what is worth retrying (throttling, 5xx).
+ * jitter between them; returns the requests still unprocessed, why, and what the last call threw if it threw. A call
+ * that throws is not repeated here: the SDK has already retried what is worth retrying (throttling, 5xx).
  */
 async function untilAllProcessed<T>(
   requests: T[],
   retry: RetryPolicy,
   operation: string,
   send: (pending: T[]) => Promise<T[]>,
-): Promise<{ left: T[]; reason: string }> {
+): Promise<{ left: T[]; reason: string; error?: unknown }> {
   const { failed, calls, error } = await sendRetryingFailedEntries(requests, retry, send);
-  if (error !== undefined) return { left: failed, reason: `${operation} failed: ${(error as Error).message}` };
+  if (error !== undefined)
+    return {
+      left: failed,
+      reason: `${operation} failed: ${(error as Error).name}: ${(error as Error).message}`,
+      error,
+    };
   if (failed.length === 0) return { left: [], reason: '' };
   return { left: failed, reason: `DynamoDB left the item unprocessed in ${calls} ${operation} calls` };
 }

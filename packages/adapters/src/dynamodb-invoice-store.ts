@@ -90,9 +90,17 @@ export class DynamoDbInvoiceStore implements InvoiceStore {
     const markUnsaved = (invoiceNo: string, reason: string) => {
       if (!unsaved.has(invoiceNo)) unsaved.set(invoiceNo, reason);
     };
+    const refused = new Map<string, { reason: string; lineIds: string[] }>();
+    const markRefused = (invoiceNo: string, lineIds: readonly string[], reason: string) => {
+      const invoice = refused.get(invoiceNo) ?? { reason, lineIds: [] };
+      invoice.lineIds.push(...lineIds.filter((lineId) => !invoice.lineIds.includes(lineId)));
+      refused.set(invoiceNo, invoice);
+    };
 
-    for (const { item, reason } of await putItemsInBatches(this.batchPut, lines.map(lineItem))) {
-      markUnsaved(String(item.invoiceNo), `line ${String(item.lineId)} not stored: ${reason}`);
+    for (const { item, reason, refused: isRefused } of await putItemsInBatches(this.batchPut, lines.map(lineItem))) {
+      const lineId = String(item.lineId);
+      if (isRefused) markRefused(String(item.invoiceNo), [lineId], `line ${lineId} refused: ${reason}`);
+      else markUnsaved(String(item.invoiceNo), `line ${lineId} not stored: ${reason}`);
     }
 
     // Every touched invoice, even one with an unstored line: its summary then matches the lines that are stored.
@@ -102,22 +110,31 @@ export class DynamoDbInvoiceStore implements InvoiceStore {
       if (group === undefined) linesOfInvoice.set(line.invoiceNo, [line]);
       else group.push(line);
     }
+    const result = () =>
+      [...linesOfInvoice.keys()].flatMap((invoiceNo): UnsavedInvoice[] => {
+        const transient = unsaved.get(invoiceNo);
+        if (transient !== undefined) return [{ invoiceNo, reason: transient }];
+        const invalid = refused.get(invoiceNo);
+        return invalid ? [{ invoiceNo, reason: invalid.reason, refusedLineIds: invalid.lineIds }] : [];
+      });
     let storedSummaries: Map<string, DynamoDbItem>;
     try {
       storedSummaries = await this.readSummaries([...linesOfInvoice.keys()]);
     } catch (error) {
       for (const invoiceNo of linesOfInvoice.keys())
         markUnsaved(invoiceNo, `summary not read: ${(error as Error).message}`);
-      return [...unsaved].map(([invoiceNo, reason]) => ({ invoiceNo, reason }));
+      return result();
     }
     const summaries = await mapWithConcurrency(
       [...linesOfInvoice],
       QUERIES_IN_FLIGHT,
       async ([invoiceNo, invoiceLines]) => {
         try {
-          const extended = unsaved.has(invoiceNo)
-            ? undefined
-            : extendedSummaryItem(storedSummaries.get(invoiceNo), invoiceLines);
+          // A line not stored is not counted: such an invoice is recounted from the lines that are.
+          const extended =
+            unsaved.has(invoiceNo) || refused.has(invoiceNo)
+              ? undefined
+              : extendedSummaryItem(storedSummaries.get(invoiceNo), invoiceLines);
           return extended ?? (await this.recountSummary(invoiceNo));
         } catch (error) {
           markUnsaved(invoiceNo, `summary not recounted: ${(error as Error).message}`);
@@ -126,11 +143,16 @@ export class DynamoDbInvoiceStore implements InvoiceStore {
       },
     );
     const updated = summaries.filter((item): item is DynamoDbItem => item !== undefined);
-    for (const { item, reason } of await putItemsInBatches(this.batchPut, updated)) {
-      markUnsaved(String(item.invoiceNo), `summary not stored: ${reason}`);
+    for (const { item, reason, refused: isRefused } of await putItemsInBatches(this.batchPut, updated)) {
+      const invoiceNo = String(item.invoiceNo);
+      // A summary DynamoDB refuses can never be stored: none of the invoice's lines here can complete.
+      if (isRefused) {
+        const lineIds = (linesOfInvoice.get(invoiceNo) ?? []).map((line) => line.lineId);
+        markRefused(invoiceNo, lineIds, `summary refused: ${reason}`);
+      } else markUnsaved(invoiceNo, `summary not stored: ${reason}`);
     }
 
-    return [...unsaved].map(([invoiceNo, reason]) => ({ invoiceNo, reason }));
+    return result();
   }
 
   /** The stored summaries of these invoices by invoice number, read strongly consistent (BatchGetItem). */

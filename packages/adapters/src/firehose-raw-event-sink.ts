@@ -85,9 +85,18 @@ export class FirehoseRawEventSink implements RawEventSink {
       errorCode,
     });
     if (error === undefined) return failed.map((entry) => notDelivered(entry, entry.errorCode ?? 'NoRecordId'));
+    const { name, message } = error as Error;
+    if (INVALID_REQUEST_ERRORS.has(name)) {
+      // Firehose refuses a call as a whole: one record alone per call finds the records it refuses themselves.
+      if (failed.length === 1)
+        return failed.map((entry) => ({ ...notDelivered(entry, `${name}: ${message}`), refused: true as const }));
+      const alone: RawEventNotDelivered[] = [];
+      for (const entry of failed) alone.push(...(await this.deliverBatch([entry])));
+      return alone;
+    }
     // The SDK has already retried the call itself; only an outage is worth reporting as events not delivered.
     if (!isOutage(error, THROTTLING_ERRORS)) throw error;
-    return failed.map((entry) => notDelivered(entry, (error as Error).name));
+    return failed.map((entry) => notDelivered(entry, name));
   }
 }
 
@@ -115,3 +124,5 @@ function putRecordBatches(entries: readonly Entry[]): Entry[][] {
 // Firehose answers throttling with ServiceUnavailableException. An outage (throttling, a server fault, no answer)
 // leaves events for a later invocation; anything else is a fault of this deployment, thrown to fail the whole batch.
 const THROTTLING_ERRORS = new Set(['ServiceUnavailableException', 'ThrottlingException', 'LimitExceededException']);
+// What Firehose answers a call it will never accept as it is, e.g. a record over 1,000 KiB.
+const INVALID_REQUEST_ERRORS = new Set(['InvalidArgumentException']);

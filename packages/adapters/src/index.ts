@@ -3,6 +3,8 @@ export * from './invoice-line-stream';
 export * from './kinesis-invoice-line-stream';
 // Pulls in Powertools batch and parser: package.json's "sideEffects": false keeps them out of bundles that do not use it.
 export * from './kinesis-invoice-line-records';
+export * from './failed-records';
+export * from './s3-failed-records';
 export * from './invoice-store';
 export * from './invoice-table-keys';
 export * from './invoice-table-items';

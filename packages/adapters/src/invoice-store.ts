@@ -22,6 +22,12 @@ export interface CustomerInvoicePageRequest {
 export interface UnsavedInvoice {
   invoiceNo: string;
   reason: string;
+  /**
+   * Present when the store answered and refused these lines as invalid: every other line of the invoice and its
+   * summary are stored, and saving these again cannot succeed. Absent: the store did not take the invoice this time
+   * (it did not answer, throttled), and saving its lines again may.
+   */
+  refusedLineIds?: string[];
 }
 
 /** Where invoice lines are kept for users to look up: an invoice's lines, and a customer's invoices. */
@@ -30,7 +36,7 @@ export interface InvoiceStore {
    * Stores every line (a line is keyed by its lineId, so storing it again changes nothing) and then brings the summary
    * of each invoice the lines belong to up to date: adding the lines when they are the next run after those it counts,
    * else recounting all of that invoice's stored lines, so no line is ever counted twice. Returns the invoices not
-   * fully saved; every other invoice's lines and summary are stored.
+   * fully saved (each says whether it is worth saving again); every other invoice's lines and summary are stored.
    */
   saveInvoiceLines(lines: readonly InvoiceLineEvent[]): Promise<UnsavedInvoice[]>;
   /** The invoice, or undefined when none of its lines is stored. */

@@ -6,6 +6,8 @@ export interface RawEventNotDelivered {
   lineId: string;
   /** The sink's reason, e.g. ServiceUnavailableException. */
   errorCode: string;
+  /** The sink refused the event itself as invalid (e.g. over Firehose's record size): delivering it again cannot succeed. */
+  refused?: true;
 }
 
 export interface RawEventsDelivered {
@@ -16,7 +18,8 @@ export interface RawEventsDelivered {
 /**
  * The raw archive: every canonical invoice line, as is, for the data lake. Delivery is at least once (a retried
  * event may be archived twice; readers count distinct lineIds). An event that could not be delivered after the
- * sink's own retries is reported rather than thrown, so the caller can hand exactly those back for a retry.
+ * sink's own retries is reported rather than thrown, so the caller can hand exactly those back for a retry, or set
+ * aside those the sink refuses as invalid.
  */
 export interface RawEventSink {
   deliver(events: readonly InvoiceLineEvent[]): Promise<RawEventsDelivered>;

@@ -3,6 +3,7 @@ export * from './api-gateway-event';
 export * from './dynamodb-test-table';
 export * from './dynamodb-unprocessed-items';
 export * from './emitted-metrics';
+export * from './failed-records-bucket';
 export * from './eventually';
 export * from './handler-environment';
 export * from './kinesis-stream-event';

@@ -1,4 +1,9 @@
-import { createDynamoDbDocumentClient, createInvoiceLineRecordProcessor, DynamoDbInvoiceStore } from '@retail/adapters';
+import {
+  createDynamoDbDocumentClient,
+  createInvoiceLineRecordProcessor,
+  DynamoDbInvoiceStore,
+  S3FailedRecords,
+} from '@retail/adapters';
 import { requiredEnvironmentVariable, serviceLogger } from '@retail/lambda-plumbing';
 import type { InvoiceLineRecordsWriter } from './write-invoice-line-records';
 
@@ -14,5 +19,11 @@ export const invoiceLineRecordsWriter: InvoiceLineRecordsWriter = {
       "set it to the invoice table's name (serverless.yml sets it from ${param:invoiceTableName})",
     ),
   }),
+  failedRecords: S3FailedRecords.ofBucketArn(
+    requiredEnvironmentVariable(
+      'FAILED_RECORDS_BUCKET_ARN',
+      "set it to the failed-records bucket's ARN (serverless.yml sets it from ${param:failedRecordsBucketArn})",
+    ),
+  ),
   logger,
 };

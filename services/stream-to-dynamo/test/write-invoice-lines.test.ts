@@ -6,15 +6,21 @@ import {
   awsEnvironmentOf,
   createDynamoDbDocumentClient,
   createInvoiceLineRecordProcessor,
+  createS3Client,
   DynamoDbInvoiceStore,
+  S3FailedRecords,
   type InvoiceStore,
 } from '@retail/adapters';
 import {
   captureEmittedMetrics,
   EMF_TO_CONSOLE_ENVIRONMENT,
   startDynamoDbTestServer,
+  startTestS3,
+  invalidRecordObjectsOf,
+  unansweredEndpoint,
   useHandlerEnvironment,
   type DynamoDbTestServer,
+  type TestS3,
   leaveItemsUnprocessed,
   KinesisShardEvents,
   invoiceLinePayload,
@@ -46,6 +52,32 @@ const WRITE_INVOICE_LINES: StreamConsumer = {
   functionKey: 'writeInvoiceLines',
   memorySize: 512,
 };
+
+// The failed-records bucket every handler of this file is given (s3rver accepts only its own credentials).
+const FAILED_RECORDS_BUCKET = 'retail-test-failed-records-000000000000';
+const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+let s3: TestS3;
+
+beforeAll(async () => {
+  s3 = await startTestS3();
+  await s3.createBucket(FAILED_RECORDS_BUCKET);
+});
+afterAll(async () => {
+  await s3.close();
+});
+
+/** The environment serverless.yml and the local platform give the function, with these emulators' endpoints. */
+function handlerEnvironment(dynamodb: DynamoDbTestServer): Record<string, string> {
+  return {
+    ...awsEnvironmentOf({
+      ...dynamodb.settings,
+      credentials: S3RVER_CREDENTIALS,
+      endpoints: { ...dynamodb.settings.endpoints, s3: s3.endpoint },
+    }),
+    FAILED_RECORDS_BUCKET_ARN: `arn:aws:s3:::${FAILED_RECORDS_BUCKET}`,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  };
+}
 
 /** The deployed handler module, loaded afresh for a table: it reads its configuration once, when loaded. */
 async function handlerFor(tableName: string): Promise<Handler> {
@@ -126,7 +158,7 @@ describe('writeInvoiceLines on the online retail sample', () => {
 
   beforeAll(async () => {
     dynamodb = await startDynamoDbTestServer();
-    useHandlerEnvironment({ ...awsEnvironmentOf(dynamodb.settings), POWERTOOLS_LOG_LEVEL: 'SILENT' });
+    useHandlerEnvironment(handlerEnvironment(dynamodb));
     tableName = await dynamodb.createInvoiceTable();
     handler = await handlerFor(tableName);
     store = new DynamoDbInvoiceStore({ client: createDynamoDbDocumentClient(dynamodb.settings), tableName });
@@ -240,13 +272,24 @@ describe('writeInvoiceLines on the online retail sample', () => {
   });
 });
 
+/** The invalid-record objects kept for these records, each under its own key. */
+const keptFor = (records: readonly KinesisStreamRecord[]) => invalidRecordObjectsOf(s3, FAILED_RECORDS_BUCKET, records);
+
+// One shard for every event of this file: its records never share a sequence number (nor so a key in the bucket).
+const shardEvents = new KinesisShardEvents(WRITE_INVOICE_LINES);
+const FUNCTION_NAME = streamConsumerFunction(WRITE_INVOICE_LINES).functionName;
+const context = () => lambdaContext(streamConsumerFunction(WRITE_INVOICE_LINES));
+const itemIdentifiers = (records: readonly KinesisStreamRecord[]) =>
+  records.map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber }));
+
 describe('writeInvoiceLines with records it cannot write', () => {
   let dynamodb: DynamoDbTestServer;
   let lines: InvoiceLineEvent[];
+  const logger = new Logger({ logLevel: 'SILENT' });
 
   beforeAll(async () => {
     dynamodb = await startDynamoDbTestServer();
-    useHandlerEnvironment({ ...awsEnvironmentOf(dynamodb.settings), POWERTOOLS_LOG_LEVEL: 'SILENT' });
+    useHandlerEnvironment(handlerEnvironment(dynamodb));
     lines = sampleLines(await readSampleRows());
   });
   afterAll(async () => {
@@ -254,30 +297,51 @@ describe('writeInvoiceLines with records it cannot write', () => {
   });
 
   const linesOf = (...invoiceNos: string[]) => lines.filter((line) => invoiceNos.includes(line.invoiceNo));
+  const failedRecordsOf = (endpoint = s3.endpoint) =>
+    new S3FailedRecords(
+      createS3Client({ ...dynamodb.settings, credentials: S3RVER_CREDENTIALS, endpoints: { s3: endpoint } }),
+      FAILED_RECORDS_BUCKET,
+    );
 
   it.each([
-    ['is not JSON', () => rawPayload('{"invoiceNo": "536365", ')],
+    ['is not JSON', () => rawPayload('{"invoiceNo": "536365", '), /kinesis\.data: record data is not base64 JSON/],
     [
       'is JSON but not an invoice line',
       () => rawPayload(JSON.stringify({ ...lines[0], lineId: undefined, quantity: 'six' }), '536365'),
+      /kinesis\.data\.lineId: .*kinesis\.data\.quantity: /,
     ],
-  ])('reports only the record that %s and writes the rest of the batch', async (_, poisonPayload) => {
-    const poison = poisonPayload();
-    const tableName = await dynamodb.createInvoiceTable();
-    const handler = await handlerFor(tableName);
-    const good = linesOf('536365', '536366').map(invoiceLinePayload);
-    const event = new KinesisShardEvents(WRITE_INVOICE_LINES).event([...good.slice(0, 4), poison, ...good.slice(4)]);
+  ])(
+    'keeps the record that %s in the failed-records bucket once, with its reason, reports nothing, and writes the rest',
+    async (_, poisonPayload, reason) => {
+      const poison = poisonPayload();
+      const tableName = await dynamodb.createInvoiceTable();
+      const handler = await handlerFor(tableName);
+      const good = linesOf('536365', '536366').map(invoiceLinePayload);
+      const event = shardEvents.event([...good.slice(0, 4), poison, ...good.slice(4)]);
+      const poisonRecord = event.Records[4]!;
 
-    const response = await handler(event);
+      expect(await handler(event)).toEqual({ batchItemFailures: [] });
+      // The same batch again (Lambda delivers at least once): the record is still kept once, under its own key.
+      expect(await handler(event)).toEqual({ batchItemFailures: [] });
 
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[4]!.kinesis.sequenceNumber }]);
-    const store = new DynamoDbInvoiceStore({ client: createDynamoDbDocumentClient(dynamodb.settings), tableName });
-    expect((await store.getInvoice('536365'))?.lines).toEqual(linesOf('536365').map(asOnTheStream));
-    expect((await store.getInvoice('536366'))?.summary.lineCount).toBe(linesOf('536366').length);
-  });
+      const kept = await keptFor([poisonRecord]);
+      expect(kept).toEqual([
+        {
+          version: '1.0',
+          functionName: FUNCTION_NAME,
+          problem: 'not-an-invoice-line',
+          reason: expect.stringMatching(reason),
+          at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+          record: poisonRecord,
+        },
+      ]);
+      const store = new DynamoDbInvoiceStore({ client: createDynamoDbDocumentClient(dynamodb.settings), tableName });
+      expect((await store.getInvoice('536365'))?.lines).toEqual(linesOf('536365').map(asOnTheStream));
+      expect((await store.getInvoice('536366'))?.summary.lineCount).toBe(linesOf('536366').length);
+    },
+  );
 
   it("parses records exactly as the parser's own innerSchema with the base64 transformer does", async () => {
-    const logger = new Logger({ logLevel: 'SILENT' });
     const ours = createInvoiceLineRecordProcessor(logger);
     const powertools = new BatchProcessor(EventType.KinesisDataStreams, {
       parser,
@@ -286,7 +350,7 @@ describe('writeInvoiceLines with records it cannot write', () => {
       logger,
     });
     const gzipped = { ...invoiceLinePayload(lines[1]!), data: gzipSync(JSON.stringify(lines[1])) };
-    const event = new KinesisShardEvents(WRITE_INVOICE_LINES).event([
+    const event = shardEvents.event([
       ...linesOf('536365').map(invoiceLinePayload),
       gzipped,
       rawPayload('not json'),
@@ -311,20 +375,42 @@ describe('writeInvoiceLines with records it cannot write', () => {
     expect(result.batchItemFailures).toHaveLength(3);
   });
 
-  it('reports every record of a batch that holds no invoice line, without failing the invocation', async () => {
+  it('keeps every record of a batch that holds no invoice line, and reports none, without failing the invocation', async () => {
     const handler = await handlerFor(await dynamodb.createInvoiceTable());
-    const event = new KinesisShardEvents(WRITE_INVOICE_LINES).event([
-      rawPayload('a'),
-      rawPayload('[]'),
-      rawPayload('null'),
-    ]);
+    const event = shardEvents.event([rawPayload('a'), rawPayload('[]'), rawPayload('null')]);
 
-    expect((await handler(event)).batchItemFailures).toEqual(
-      event.Records.map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber })),
-    );
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    expect((await keptFor(event.Records)).map((kept) => kept.record)).toEqual(event.Records);
   });
 
-  it('publishes each batch in EMF: its records and the ones it reported', async () => {
+  it('keeps a line DynamoDB refuses as invalid (an item over 400 KB), and stores and counts the rest of its invoice', async () => {
+    const tableName = await dynamodb.createInvoiceTable();
+    const handler = await handlerFor(tableName);
+    const invoice = linesOf('536365');
+    const oversized = { ...invoice[2]!, description: 'HEART '.repeat(80_000) };
+    const event = shardEvents.event(
+      [...invoice.slice(0, 2), oversized, ...invoice.slice(3), ...linesOf('536366')].map(invoiceLinePayload),
+    );
+
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+
+    expect(await keptFor(event.Records)).toEqual([
+      expect.objectContaining({
+        problem: 'refused-by-sink',
+        reason: expect.stringMatching(/^line 536365:3 refused: BatchWriteItem failed: ValidationException: /),
+        record: event.Records[2],
+      }),
+    ]);
+    const store = new DynamoDbInvoiceStore({ client: createDynamoDbDocumentClient(dynamodb.settings), tableName });
+    const stored = await store.getInvoice('536365');
+    const others = invoice.filter((line) => line.lineId !== oversized.lineId).map(asOnTheStream);
+    expect(stored?.lines).toEqual(others);
+    // The summary counts what is stored: the refused line is in no sink of this consumer.
+    expect(stored?.summary.lineCount).toBe(others.length);
+    expect((await store.getInvoice('536366'))?.summary.lineCount).toBe(linesOf('536366').length);
+  });
+
+  it('publishes each batch in EMF: its records, and no failures for records it kept', async () => {
     const restoreEnvironment = useHandlerEnvironment({
       POWERTOOLS_SERVICE_NAME: WRITE_INVOICE_LINES.service,
       POWERTOOLS_METRICS_NAMESPACE: 'Retail/test',
@@ -333,19 +419,15 @@ describe('writeInvoiceLines with records it cannot write', () => {
     try {
       const handler = await handlerFor(await dynamodb.createInvoiceTable());
       const invoice = linesOf('536365');
-      const event = new KinesisShardEvents(WRITE_INVOICE_LINES).event([
-        ...invoice.map(invoiceLinePayload),
-        rawPayload('a'),
-        rawPayload('null'),
-      ]);
+      const event = shardEvents.event([...invoice.map(invoiceLinePayload), rawPayload('a'), rawPayload('null')]);
       const emitted = captureEmittedMetrics();
 
-      expect((await handler(event)).batchItemFailures).toHaveLength(2);
+      expect((await handler(event)).batchItemFailures).toEqual([]);
       expect(emitted()).toEqual([
         {
           namespace: 'Retail/test',
           dimensions: { service: WRITE_INVOICE_LINES.service },
-          values: { BatchRecords: invoice.length + 2, BatchItemFailures: 2 },
+          values: { BatchRecords: invoice.length + 2, BatchItemFailures: 0 },
         },
       ]);
     } finally {
@@ -354,42 +436,77 @@ describe('writeInvoiceLines with records it cannot write', () => {
     }
   });
 
-  it('reports the records of an invoice DynamoDB would not store, and a retry of the batch completes it exactly once', async () => {
+  it('fails the batch for retry when DynamoDB does not answer: every record from the first, none kept', async () => {
+    const client = createDynamoDbDocumentClient({
+      ...dynamodb.settings,
+      endpoints: { dynamodb: await unansweredEndpoint() },
+      maxAttempts: 1,
+    });
+    const event = shardEvents.event([
+      ...linesOf('536365').map(invoiceLinePayload),
+      // Not retried for nothing: a record after the first unwritten one is kept only when its retry reaches it.
+      rawPayload('not json'),
+    ]);
+    const writer = {
+      processor: createInvoiceLineRecordProcessor(logger),
+      invoiceStore: new DynamoDbInvoiceStore({ client, tableName: 'retail-test-invoices', retry: QUICK_RETRY }),
+      failedRecords: failedRecordsOf(),
+      logger,
+    };
+
+    expect(await writeInvoiceLineRecords(event, writer, context())).toEqual({
+      batchItemFailures: itemIdentifiers(event.Records),
+    });
+    expect(await keptFor(event.Records)).toEqual([]);
+  });
+
+  it('fails the batch for retry from an invalid record the failed-records bucket would not take', async () => {
+    const tableName = await dynamodb.createInvoiceTable();
+    const event = shardEvents.event([
+      ...linesOf('536365').map(invoiceLinePayload),
+      rawPayload('not json'),
+      ...linesOf('536366').map(invoiceLinePayload),
+    ]);
+    const poisonAt = linesOf('536365').length;
+    const writer = {
+      processor: createInvoiceLineRecordProcessor(logger),
+      invoiceStore: new DynamoDbInvoiceStore({ client: createDynamoDbDocumentClient(dynamodb.settings), tableName }),
+      failedRecords: failedRecordsOf(await unansweredEndpoint()),
+      logger,
+    };
+
+    expect(await writeInvoiceLineRecords(event, writer, context())).toEqual({
+      batchItemFailures: itemIdentifiers(event.Records.slice(poisonAt)),
+    });
+    // The retry, with the bucket back: the record is kept, nothing is reported.
+    const retry = { Records: event.Records.slice(poisonAt) };
+    expect(await writeInvoiceLineRecords(retry, { ...writer, failedRecords: failedRecordsOf() }, context())).toEqual({
+      batchItemFailures: [],
+    });
+    expect(await keptFor(event.Records)).toHaveLength(1);
+  });
+
+  it('reports the records of an invoice DynamoDB would not store from the first on, and a retry of the batch completes it exactly once', async () => {
     const tableName = await dynamodb.createInvoiceTable();
     const batch = linesOf('536365', '536366', '536367');
-    const event = new KinesisShardEvents(WRITE_INVOICE_LINES).event(batch.map(invoiceLinePayload));
+    const event = shardEvents.event(batch.map(invoiceLinePayload));
     const throttled = leaveItemsUnprocessed(
       createDynamoDbDocumentClient(dynamodb.settings),
       (item) => item.invoiceNo === '536366',
     );
-    const logger = new Logger({ logLevel: 'SILENT' });
     const writer = {
       processor: createInvoiceLineRecordProcessor(logger),
-      invoiceStore: new DynamoDbInvoiceStore({
-        client: throttled.sender,
-        tableName,
-        retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
-      }),
+      invoiceStore: new DynamoDbInvoiceStore({ client: throttled.sender, tableName, retry: QUICK_RETRY }),
+      failedRecords: failedRecordsOf(),
       logger,
     };
 
-    const response = await writeInvoiceLineRecords(
-      event,
-      writer,
-      lambdaContext(streamConsumerFunction(WRITE_INVOICE_LINES)),
-    );
+    const response = await writeInvoiceLineRecords(event, writer, context());
 
-    const sequenceNumberOf = new Map(
-      event.Records.map((record, index) => [batch[index]!.lineId, record.kinesis.sequenceNumber]),
-    );
-    expect(response.batchItemFailures).toEqual(
-      linesOf('536366').map((line) => ({ itemIdentifier: sequenceNumberOf.get(line.lineId) })),
-    );
+    // Every record from the first line of 536366 on: Lambda checkpoints just before it and retries from there.
+    const firstFailed = batch.findIndex((line) => line.invoiceNo === '536366');
+    expect(response.batchItemFailures).toEqual(itemIdentifiers(event.Records.slice(firstFailed)));
 
-    // Lambda retries from the first reported record: the batch's later records, some of them already stored.
-    const firstFailed = event.Records.findIndex(
-      (record) => record.kinesis.sequenceNumber === response.batchItemFailures[0]!.itemIdentifier,
-    );
     const retried = await (await handlerFor(tableName))({ Records: event.Records.slice(firstFailed) });
     expect(retried.batchItemFailures).toEqual([]);
 
@@ -398,3 +515,6 @@ describe('writeInvoiceLines with records it cannot write', () => {
     expect(await dynamodb.scanTable(tableName)).toEqual(await dynamodb.scanTable(onceTable));
   });
 });
+
+// DynamoDB's throttling is answered in two calls a millisecond apart here, not in seconds.
+const QUICK_RETRY = { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 };

@@ -1,4 +1,9 @@
-import { createFirehoseClient, createInvoiceLineRecordProcessor, FirehoseRawEventSink } from '@retail/adapters';
+import {
+  createFirehoseClient,
+  createInvoiceLineRecordProcessor,
+  FirehoseRawEventSink,
+  S3FailedRecords,
+} from '@retail/adapters';
 import { requiredEnvironmentVariable, serviceLogger } from '@retail/lambda-plumbing';
 import type { RawEventRecordsDeliverer } from './deliver-raw-event-records';
 
@@ -12,6 +17,12 @@ export const rawEventRecordsDeliverer: RawEventRecordsDeliverer = {
     requiredEnvironmentVariable(
       'RAW_DELIVERY_STREAM_NAME',
       "set it to the raw events delivery stream's name (serverless.yml sets it from ${param:rawDeliveryStreamName})",
+    ),
+  ),
+  failedRecords: S3FailedRecords.ofBucketArn(
+    requiredEnvironmentVariable(
+      'FAILED_RECORDS_BUCKET_ARN',
+      "set it to the failed-records bucket's ARN (serverless.yml sets it from ${param:failedRecordsBucketArn})",
     ),
   ),
   logger,

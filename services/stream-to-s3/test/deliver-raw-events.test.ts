@@ -17,13 +17,21 @@ import {
   rawEventsDeliveryStream,
   startRawEventsFirehose,
   startTestS3,
+  invalidRecordObjectsOf,
+  unansweredEndpoint,
   TEST_REGION,
   type RawEventsFirehose,
   type TestS3,
 } from '@retail/test-support';
-import { awsEnvironmentOf, createInvoiceLineRecordProcessor, FirehoseRawEventSink } from '@retail/adapters';
+import {
+  awsEnvironmentOf,
+  createInvoiceLineRecordProcessor,
+  createS3Client,
+  FirehoseRawEventSink,
+  S3FailedRecords,
+} from '@retail/adapters';
 import type { InvoiceLineEvent } from '@retail/domain';
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { deliverRawEventRecords } from '../src/deliver-raw-event-records';
 
 const HOUR = 3_600_000;
@@ -33,6 +41,13 @@ const DELIVER_RAW_EVENTS: StreamConsumer = {
   functionKey: 'deliverRawEvents',
   memorySize: 256,
 };
+
+// The failed-records bucket the handler is given, in the same s3rver as the raw bucket.
+const FAILED_RECORDS_BUCKET = 'retail-test-failed-records-000000000000';
+const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+// One shard for every event of this file: its records never share a sequence number (nor so a key in the bucket).
+const shardEvents = new KinesisShardEvents(DELIVER_RAW_EVENTS);
+const FUNCTION_NAME = streamConsumerFunction(DELIVER_RAW_EVENTS).functionName;
 
 let s3: TestS3;
 let raw: RawEventsFirehose;
@@ -44,6 +59,7 @@ const silentLogger = new Logger({ logLevel: 'SILENT' });
 beforeAll(async () => {
   s3 = await startTestS3();
   await s3.createBucket(rawEventsDeliveryStream().bucketName);
+  await s3.createBucket(FAILED_RECORDS_BUCKET);
   raw = await startRawEventsFirehose(s3, { bufferingOverride: { intervalInMilliseconds: HOUR } });
   // As they travel: JSON has no -0.
   lines = sampleLines(await readSampleRows()).map((line) => JSON.parse(JSON.stringify(line)) as InvoiceLineEvent);
@@ -51,10 +67,11 @@ beforeAll(async () => {
   restoreEnvironment = useHandlerEnvironment({
     ...awsEnvironmentOf({
       region: TEST_REGION,
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      endpoints: { firehose: raw.firehose.endpoint },
+      credentials: S3RVER_CREDENTIALS,
+      endpoints: { firehose: raw.firehose.endpoint, s3: s3.endpoint },
     }),
     RAW_DELIVERY_STREAM_NAME: raw.streamName,
+    FAILED_RECORDS_BUCKET_ARN: `arn:aws:s3:::${FAILED_RECORDS_BUCKET}`,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_SERVICE_NAME: DELIVER_RAW_EVENTS.service,
     POWERTOOLS_METRICS_NAMESPACE: 'Retail/test',
@@ -83,6 +100,25 @@ const takeLines = (count: number) => lines.slice(nextLine, (nextLine += count));
 const ofLines = (ids: readonly InvoiceLineEvent[]) => async () =>
   (await archived()).filter((line) => ids.some((sent) => sent.lineId === line.lineId));
 
+/** The invalid-record objects kept for these records, each under its own key. */
+const keptFor = (records: readonly KinesisStreamRecord[]) => invalidRecordObjectsOf(s3, FAILED_RECORDS_BUCKET, records);
+
+const context = () => lambdaContext(streamConsumerFunction(DELIVER_RAW_EVENTS));
+const failedRecordsOf = (endpoint = s3.endpoint) =>
+  new S3FailedRecords(
+    createS3Client({ region: TEST_REGION, credentials: S3RVER_CREDENTIALS, endpoints: { s3: endpoint } }),
+    FAILED_RECORDS_BUCKET,
+  );
+/** The function's deliverer with another raw event sink. */
+const delivererWith = (rawEventSink: FirehoseRawEventSink) => ({
+  processor: createInvoiceLineRecordProcessor(silentLogger),
+  rawEventSink,
+  failedRecords: failedRecordsOf(),
+  logger: silentLogger,
+});
+const itemIdentifiers = (records: readonly KinesisStreamRecord[]) =>
+  records.map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber }));
+
 describe('deliverRawEvents', () => {
   let emitted: () => EmittedMetrics[];
   beforeEach(() => {
@@ -93,17 +129,17 @@ describe('deliverRawEvents', () => {
   it('archives every line of a batch in the raw bucket and reports nothing', async () => {
     const sent = takeLines(500);
     const response = await handler(
-      new KinesisShardEvents(DELIVER_RAW_EVENTS).event(sent.map(invoiceLinePayload)),
+      shardEvents.event(sent.map(invoiceLinePayload)),
       lambdaContext(streamConsumerFunction(DELIVER_RAW_EVENTS)),
     );
     expect(response).toEqual({ batchItemFailures: [] });
     expect((await ofLines(sent)()).sort(byLineId)).toEqual([...sent].sort(byLineId));
   });
 
-  it('reports each record that is not an invoice line, alone, and archives the others', async () => {
+  it('keeps each record that is not an invoice line in the failed-records bucket once, with its reason, reports nothing, and archives the others', async () => {
     const sent = takeLines(4);
     const { invoiceDate: _, ...withoutDate } = takeLines(1)[0]!;
-    const event = new KinesisShardEvents(DELIVER_RAW_EVENTS).event([
+    const event = shardEvents.event([
       invoiceLinePayload(sent[0]!),
       rawPayload('536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER'),
       invoiceLinePayload(sent[1]!),
@@ -111,29 +147,78 @@ describe('deliverRawEvents', () => {
       invoiceLinePayload(sent[2]!),
       invoiceLinePayload(sent[3]!),
     ]);
-    const response = await handler(event, lambdaContext(streamConsumerFunction(DELIVER_RAW_EVENTS)));
-    expect(response.batchItemFailures).toEqual([
-      { itemIdentifier: event.Records[1]!.kinesis.sequenceNumber },
-      { itemIdentifier: event.Records[3]!.kinesis.sequenceNumber },
-    ]);
+    const response = await handler(event, context());
+    expect(response).toEqual({ batchItemFailures: [] });
     expect(emitted()).toEqual([
       {
         namespace: 'Retail/test',
         dimensions: { service: 'retail-stream-to-s3' },
-        values: { BatchRecords: 6, BatchItemFailures: 2 },
+        values: { BatchRecords: 6, BatchItemFailures: 0 },
       },
     ]);
-    expect((await ofLines(sent)()).sort(byLineId)).toEqual([...sent].sort(byLineId));
+    // Delivered again (Lambda delivers at least once): each record is still kept once, under its own key.
+    expect(await handler(event, context())).toEqual({ batchItemFailures: [] });
+
+    expect(await keptFor(event.Records)).toEqual([
+      {
+        version: '1.0',
+        functionName: FUNCTION_NAME,
+        problem: 'not-an-invoice-line',
+        reason: expect.stringMatching(/^kinesis\.data: record data is not base64 JSON: /),
+        at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+        record: event.Records[1],
+      },
+      {
+        version: '1.0',
+        functionName: FUNCTION_NAME,
+        problem: 'not-an-invoice-line',
+        reason: 'kinesis.data.invoiceDate: Invalid input: expected string, received undefined',
+        at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+        record: event.Records[3],
+      },
+    ]);
+    expect((await ofLines(sent)()).sort(byLineId)).toEqual([...sent, ...sent].sort(byLineId));
     // The line without a date never reached Firehose, so its error prefix stays empty.
     expect(await s3.keys(raw.bucket, 'errors/')).toEqual([]);
   });
 
-  it('reports a batch of nothing but poison record by record rather than failing it whole', async () => {
-    const event = new KinesisShardEvents(DELIVER_RAW_EVENTS).event([rawPayload('{}'), rawPayload('not json')]);
-    const response = await handler(event, lambdaContext(streamConsumerFunction(DELIVER_RAW_EVENTS)));
-    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(
-      event.Records.map((record) => record.kinesis.sequenceNumber),
-    );
+  it('keeps a batch of nothing but poison record by record, reporting none, rather than failing it whole', async () => {
+    const event = shardEvents.event([rawPayload('{}'), rawPayload('not json')]);
+    expect(await handler(event, context())).toEqual({ batchItemFailures: [] });
+    expect((await keptFor(event.Records)).map((kept) => kept.record)).toEqual(event.Records);
+  });
+
+  it('keeps a line Firehose refuses as invalid (a record over 1,000 KiB) and archives the rest', async () => {
+    const sent = takeLines(3);
+    const oversized = { ...takeLines(1)[0]!, description: 'HEART '.repeat(171_700) };
+    const event = shardEvents.event([sent[0]!, oversized, sent[1]!, sent[2]!].map(invoiceLinePayload));
+
+    expect(await handler(event, context())).toEqual({ batchItemFailures: [] });
+
+    expect(await keptFor(event.Records)).toEqual([
+      expect.objectContaining({
+        problem: 'refused-by-sink',
+        reason: expect.stringMatching(/^the raw archive refused the line: InvalidArgumentException: /),
+        record: event.Records[1],
+      }),
+    ]);
+    expect((await ofLines([...sent, oversized])()).sort(byLineId)).toEqual([...sent].sort(byLineId));
+  });
+
+  it('fails the batch for retry when Firehose does not answer: every record from the first, none kept', async () => {
+    const client = firehoseClientOf(await unansweredEndpoint());
+    const rawEventSink = new FirehoseRawEventSink(client, raw.streamName, {
+      retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
+    });
+    const event = shardEvents.event([
+      ...takeLines(3).map(invoiceLinePayload),
+      // After the first record not archived: kept only when its retry reaches it.
+      rawPayload('not json'),
+    ]);
+
+    const response = await deliverRawEventRecords(event, delivererWith(rawEventSink), context());
+    expect(response).toEqual({ batchItemFailures: itemIdentifiers(event.Records) });
+    expect(await keptFor(event.Records)).toEqual([]);
   });
 
   it('sends again only the lines Firehose refused, so a batch with refusals once is archived whole and reports nothing', async () => {
@@ -144,9 +229,9 @@ describe('deliverRawEvents', () => {
     const rawEventSink = new FirehoseRawEventSink(client, raw.streamName, { retry: { baseDelayMs: 1, maxDelayMs: 5 } });
 
     const response = await deliverRawEventRecords(
-      new KinesisShardEvents(DELIVER_RAW_EVENTS).event(sent.map(invoiceLinePayload)),
-      { processor: createInvoiceLineRecordProcessor(silentLogger), rawEventSink, logger: silentLogger },
-      lambdaContext(streamConsumerFunction(DELIVER_RAW_EVENTS)),
+      shardEvents.event(sent.map(invoiceLinePayload)),
+      delivererWith(rawEventSink),
+      context(),
     );
     expect(response).toEqual({ batchItemFailures: [] });
     expect(calls.map((call) => call.sent.length)).toEqual([20, 2]);
@@ -154,21 +239,17 @@ describe('deliverRawEvents', () => {
     expect((await ofLines(sent)()).sort(byLineId)).toEqual([...sent].sort(byLineId));
   });
 
-  it('reports the record of a line Firehose kept refusing, for Lambda to retry', async () => {
+  it('reports the record of a line Firehose kept refusing and every record after it, for Lambda to retry in order', async () => {
     const client = firehoseClientOf(raw.firehose.endpoint);
     const sent = takeLines(5);
     refusePutRecordBatchEntries(client, ({ lineId }) => lineId === sent[1]!.lineId);
     const rawEventSink = new FirehoseRawEventSink(client, raw.streamName, {
       retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
     });
-    const event = new KinesisShardEvents(DELIVER_RAW_EVENTS).event(sent.map(invoiceLinePayload));
+    const event = shardEvents.event(sent.map(invoiceLinePayload));
 
-    const response = await deliverRawEventRecords(event, {
-      processor: createInvoiceLineRecordProcessor(silentLogger),
-      rawEventSink,
-      logger: silentLogger,
-    });
-    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[1]!.kinesis.sequenceNumber }] });
+    const response = await deliverRawEventRecords(event, delivererWith(rawEventSink), context());
+    expect(response).toEqual({ batchItemFailures: itemIdentifiers(event.Records.slice(1)) });
     expect((await ofLines(sent)()).map((line) => line.lineId).sort()).toEqual(
       sent
         .filter((_, i) => i !== 1)
