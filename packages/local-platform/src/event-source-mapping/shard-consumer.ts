@@ -399,7 +399,10 @@ export class ShardConsumer {
       if (this.stopped) return 'stopped';
       const expired = this.expiredRecordCount(remaining);
       if (expired > 0) {
-        const result = await this.giveUp(remaining.slice(0, expired), 'RecordAgeExceeded', 1, undefined);
+        // Records that aged out while retried count the invocations spent on them; like records that never reached
+        // the function, they get no responseContext here.
+        const invocations = Math.max(1, invokeCount);
+        const result = await this.giveUp(remaining.slice(0, expired), 'RecordAgeExceeded', invocations, undefined);
         if (result === 'stopped') return result;
         remaining = remaining.slice(expired);
       }

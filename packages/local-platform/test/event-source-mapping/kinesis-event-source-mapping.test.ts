@@ -1,15 +1,24 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetRecordsCommand, GetShardIteratorCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamRecord } from 'aws-lambda';
+import { parseDocument } from 'yaml';
 import {
+  completeKinesisEventSourceMapping,
+  readKinesisEventSourceMappings,
   startKinesisEventSourceMappings,
   type KinesisEventSourceMappingInput,
   type RunningKinesisEventSourceMappings,
 } from '../../src/event-source-mapping';
+import {
+  MAXIMUM_RECORD_AGE_VARIABLE,
+  withLocalRecordAge,
+} from '../../src/event-source-mapping/event-source-mapping-component';
 import { stableMappingUuid } from '../../src/event-source-mapping/kinesis-event-source-mapping';
+import { REPO_ROOT } from '../../src/platform-settings';
 import { startLambdaInvokeServer, type LambdaInvokeServer } from './lambda-invoke-server';
 import {
   ACCOUNT_ID,
@@ -758,4 +767,193 @@ describe('filterPatterns', () => {
     await secondRun.idle();
     expect(secondRun.stats().totals.recordsRead).toBe(0);
   });
+});
+
+/**
+ * The stream consumers' `stream` event as resources/stream-consumer-defaults.yml declares it, read into a mapping by
+ * the same reader `npm start` uses, on this test's stream and bucket.
+ */
+function declaredStreamConsumerMapping(
+  target: { functionName: string; streamArn: string; bucket: string },
+  overrides: Partial<KinesisEventSourceMappingInput> = {},
+): KinesisEventSourceMappingInput {
+  const declared = readYaml('resources/stream-consumer-defaults.yml').invoiceLineStreamEvent as Record<string, unknown>;
+  const config = {
+    service: 'retail-esm-test',
+    provider: { stage: 'local', region: REGION },
+    functions: {
+      consumer: {
+        name: target.functionName,
+        events: [
+          {
+            stream: { ...declared, arn: target.streamArn, onFailureBucketArn: `arn:aws:s3:::${target.bucket}` },
+          },
+        ],
+      },
+    },
+  };
+  const [mapping] = readKinesisEventSourceMappings(config, { lambdaEndpoint: lambda.endpoint });
+  return { ...(mapping as KinesisEventSourceMappingInput), ...overrides };
+}
+
+function readYaml(file: string): Record<string, unknown> {
+  // The CloudFormation tags (!Join...) do not matter here: parseDocument keeps them as plain values.
+  return parseDocument(readFileSync(path.join(REPO_ROOT, file), 'utf8')).toJS() as Record<string, unknown>;
+}
+
+describe('with the stream consumers’ declared settings (resources/stream-consumer-defaults.yml)', () => {
+  test('retry until the records expire, expire them well before the stream trims them, report and bisect', () => {
+    const mapping = declaredStreamConsumerMapping({
+      functionName: 'f',
+      streamArn: 'arn:aws:kinesis:eu-west-2:000000000000:stream/s',
+      bucket: 'b',
+    });
+    const kinesis = readYaml('resources/kinesis.yml') as {
+      Resources: Record<string, { Properties: Record<string, unknown> }>;
+    };
+    const retentionSeconds = Number(kinesis.Resources.InvoiceLineStream?.Properties.RetentionPeriodHours) * 3600;
+
+    expect(mapping).toMatchObject({
+      maximumRetryAttempts: -1,
+      reportBatchItemFailures: true,
+      bisectBatchOnFunctionError: true,
+    });
+    // Given up on while the records are still on the stream, with time left there for `npm run redrive`.
+    expect(mapping.maximumRecordAgeInSeconds).toBeGreaterThanOrEqual(3600);
+    expect(mapping.maximumRecordAgeInSeconds).toBeLessThanOrEqual(retentionSeconds / 2);
+  });
+
+  test.each([
+    ['reports its batch from the first record (its store does not answer)', 'report'],
+    ['fails the invocation (it timed out)', 'throw'],
+  ] as const)(
+    'a function that %s for longer than five retries loses nothing: retried with growing waits, then every record once, in order',
+    async (_, failure) => {
+      const { streamName, streamArn, functionName } = await newStream();
+      const bucket = `failed-${streamCounter}`;
+      await emulators.createBucket(bucket);
+      const sequenceNumbers = await emulators.putRecords(streamName, records(12));
+      const outageInvocations = 10;
+      const processed: string[] = [];
+      lambda.setHandler(functionName, (event) => {
+        const batch = sequenceNumbersOf(event.Records);
+        if (lambda.invocationsOf(functionName).length <= outageInvocations) {
+          if (failure === 'throw') throw new Error('Task timed out after 60.00 seconds');
+          return { batchItemFailures: batch.map((itemIdentifier) => ({ itemIdentifier })) };
+        }
+        processed.push(...batch);
+        return { batchItemFailures: [] };
+      });
+
+      const mappings = await start(declaredStreamConsumerMapping({ functionName, streamArn, bucket }));
+      await mappings.idle();
+
+      expect(processed).toEqual(sequenceNumbers);
+      expect(await emulators.readObjects(bucket)).toEqual([]);
+      expect(mappings.stats().totals).toMatchObject({ recordsSentToOnFailureDestination: 0, recordsDropped: 0 });
+      expect(mappings.stats().mappings[0]?.shards[0]?.checkpoint).toBe(sequenceNumbers[11]);
+      // Retries of one batch wait 5 ms, 10, 20, then 40 ms at most (FAST_TIMING), never back to back; bisecting a
+      // failed invocation retries each half at once, and spends no retry.
+      const started = lambda.invocationsOf(functionName).map((invocation) => invocation.startedAt);
+      const sizes = lambda.invocationsOf(functionName).map((invocation) => invocation.event.Records.length);
+      const retryWaits = started.slice(1, outageInvocations).flatMap((at, index) => {
+        const bisected = failure === 'throw' && sizes[index + 1]! < sizes[index]!;
+        return bisected ? [] : [at - started[index]!];
+      });
+      expect(retryWaits.length).toBeGreaterThanOrEqual(failure === 'report' ? 9 : 5);
+      for (const wait of retryWaits) expect(wait).toBeGreaterThanOrEqual(4);
+      expect(Math.max(...retryWaits)).toBeGreaterThanOrEqual(FAST_TIMING.maxRetryDelayMs - 1);
+    },
+  );
+
+  test('a record older than the maximum age while its store is down goes to the destination with RecordAgeExceeded, and the shard moves on', async () => {
+    const { streamName, streamArn, functionName } = await newStream();
+    const bucket = `failed-${streamCounter}`;
+    await emulators.createBucket(bucket);
+    const old = await emulators.putRecords(streamName, records(3, 'old'));
+    const realNow = Date.now.bind(Date);
+    let clockAhead = 0;
+    jest.spyOn(Date, 'now').mockImplementation(() => realNow() + clockAhead);
+    let fresh: string[] = [];
+    const processed: string[] = [];
+    lambda.setHandler(functionName, (event) => {
+      const batch = sequenceNumbersOf(event.Records);
+      if (batch.some((sequenceNumber) => old.includes(sequenceNumber))) {
+        // The store is down; after the third try the records are 61 s old, over the mapping's 60 s.
+        if (lambda.invocationsOf(functionName).length === 3) clockAhead = 61_000;
+        return { batchItemFailures: [{ itemIdentifier: batch[0] }] };
+      }
+      processed.push(...batch);
+      return { batchItemFailures: [] };
+    });
+
+    // The declared settings with the shortest age AWS accepts, as RETAIL_STREAM_MAXIMUM_RECORD_AGE_SECONDS=60 gives.
+    const mappings = await start(
+      declaredStreamConsumerMapping({ functionName, streamArn, bucket }, { maximumRecordAgeInSeconds: 60 }),
+    );
+    // Polled on timers, not with until(): Date.now runs 61 s ahead from the third invocation on.
+    for (let polls = 0; mappings.stats().totals.recordsSentToOnFailureDestination < 3; polls++) {
+      if (polls === 1_000) throw new Error('Timed out waiting for the expired records.');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    fresh = await emulators.putRecords(streamName, records(2, 'fresh'));
+    await mappings.idle();
+
+    expect(lambda.invocationsOf(functionName)).toHaveLength(4);
+    expect(processed).toEqual(fresh);
+    const [expired, ...others] = await emulators.readObjects(bucket);
+    expect(others).toHaveLength(0);
+    expect(expired?.key).toMatch(
+      new RegExp(`^aws/lambda/${stableMappingUuid(functionName, streamArn)}/shardId-000000000000/`),
+    );
+    // As AWS writes it: requestContext.condition RecordAgeExceeded, KinesisBatchInfo naming the records, no responseContext.
+    expect(Object.keys(expired?.body as object)).toEqual([
+      'requestContext',
+      'version',
+      'timestamp',
+      'KinesisBatchInfo',
+      'payload',
+    ]);
+    expect(expired?.body).toMatchObject({
+      requestContext: {
+        functionArn: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${functionName}`,
+        condition: 'RecordAgeExceeded',
+        approximateInvokeCount: 3,
+      },
+      version: '1.0',
+      KinesisBatchInfo: {
+        shardId: 'shardId-000000000000',
+        startSequenceNumber: old[0],
+        endSequenceNumber: old[2],
+        batchSize: 3,
+        streamArn,
+      },
+    });
+    expect(mappings.stats().mappings[0]?.shards[0]?.checkpoint).toBe(fresh[1]);
+  });
+});
+
+describe('RETAIL_STREAM_MAXIMUM_RECORD_AGE_SECONDS', () => {
+  const mapping = completeKinesisEventSourceMapping({
+    functionName: 'f',
+    lambdaEndpoint: 'http://127.0.0.1:1',
+    streamArn: `arn:aws:kinesis:${REGION}:${ACCOUNT_ID}:stream/s`,
+    maximumRecordAgeInSeconds: 43_200,
+  });
+
+  test('unset, the declared age holds; set, it replaces it', () => {
+    expect(withLocalRecordAge([mapping], {})[0]?.maximumRecordAgeInSeconds).toBe(43_200);
+    expect(withLocalRecordAge([mapping], { [MAXIMUM_RECORD_AGE_VARIABLE]: '60' })[0]?.maximumRecordAgeInSeconds).toBe(
+      60,
+    );
+  });
+
+  test.each(['59', '1.5', 'an hour', '604801'])(
+    '%s, which AWS would refuse, fails the start naming the variable',
+    (value) => {
+      expect(() => withLocalRecordAge([mapping], { [MAXIMUM_RECORD_AGE_VARIABLE]: value })).toThrow(
+        MAXIMUM_RECORD_AGE_VARIABLE,
+      );
+    },
+  );
 });
