@@ -1,6 +1,6 @@
 import { parseStrict, UsageError } from '../command/cli-args';
 
-export const REDRIVE_USAGE = `Usage: npm run redrive -- [--dry-run] [--json] [--stack-file PATH | --stage STAGE]
+export const REDRIVE_USAGE = `Usage: npm run redrive -- [--dry-run] [--include-refused] [--json] [--stack-file PATH | --stage STAGE]
 
 Puts the records the stream consumers gave up on back on the invoice line stream, from the failed-records bucket:
 the invocation records Lambda's on-failure destination wrote under aws/lambda/ (the batch's records from their
@@ -10,6 +10,8 @@ moved under redriven/, so a second run redrives nothing; records that are still 
 counted with their reason.
 
   --dry-run         read and count only: put nothing on the stream, move nothing
+  --include-refused also put back the lines a sink refused as invalid (kept under invalid/ as refused-by-sink), once
+                    the sink has been changed to take them; a line refused again is kept again
   --json            print the summary as JSON
   --stack-file PATH the local platform's stack file (default: .local/stack.json, written by \`npm start\`)
   --stage STAGE     a deployed stage instead of the local platform: the failed-records bucket as the stage's template
@@ -21,6 +23,7 @@ stream refused it, or no longer holds it), 2 for a usage or configuration error.
 
 export interface RedriveOptions {
   dryRun: boolean;
+  includeRefused: boolean;
   json: boolean;
   stackFile: string | undefined;
   stage: string | undefined;
@@ -30,6 +33,7 @@ export interface RedriveOptions {
 export function parseRedriveArgs(argv: readonly string[]): RedriveOptions {
   const { values, positionals } = parseStrict(argv, {
     'dry-run': { type: 'boolean', default: false },
+    'include-refused': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     'stack-file': { type: 'string' },
     stage: { type: 'string' },
@@ -47,6 +51,7 @@ export function parseRedriveArgs(argv: readonly string[]): RedriveOptions {
     throw new UsageError(`--stage must be letters, digits and dashes, got '${stage}'`);
   return {
     dryRun: values['dry-run'] === true,
+    includeRefused: values['include-refused'] === true,
     json: values.json === true,
     stackFile,
     stage,

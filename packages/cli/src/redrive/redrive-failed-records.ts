@@ -42,6 +42,13 @@ export interface RedriveSummary {
   unknown: string[];
 }
 
+export interface RedriveChoices {
+  /** Read and count only. */
+  dryRun: boolean;
+  /** Put back the lines their sink refused as invalid too: once the sink has been changed to take them. */
+  includeRefused: boolean;
+}
+
 /** A record given up on, as Lambda's event holds it, and the stream it came from. */
 interface GivenUpRecord {
   record: KinesisStreamRecord;
@@ -68,7 +75,7 @@ type Outcome =
  */
 export async function redriveFailedRecords(
   target: FailedRecordsTarget,
-  options: { dryRun: boolean },
+  options: RedriveChoices,
 ): Promise<RedriveSummary> {
   const { s3, bucket } = target;
   const summary: RedriveSummary = {
@@ -91,7 +98,7 @@ export async function redriveFailedRecords(
   for (const key of await listKeys(s3, bucket)) {
     if (key.startsWith(REDRIVEN_PREFIX)) continue;
     const body = await getText(s3, bucket, key);
-    const outcome = await outcomeOf(key, body, target.kinesis);
+    const outcome = await outcomeOf(key, body, target.kinesis, options);
     if (outcome.kind === 'unknown') summary.unknown.push(key);
     else if (outcome.kind === 'not-redriven') summary.notRedriven.push({ key, reason: outcome.reason });
     else if (outcome.kind === 'still-invalid') count(summary.stillInvalid, outcome.reason, 1);
@@ -113,7 +120,12 @@ export async function redriveFailedRecords(
 }
 
 /** What to do with one object of the bucket, from its key and content. */
-async function outcomeOf(key: string, body: string, kinesis: KinesisClient): Promise<Outcome> {
+async function outcomeOf(
+  key: string,
+  body: string,
+  kinesis: KinesisClient,
+  { includeRefused }: RedriveChoices,
+): Promise<Outcome> {
   const json = parseJson(body);
   if (key.startsWith(ON_FAILURE_INVOCATION_RECORDS_PREFIX)) {
     const invocation = readInvocationRecord(json);
@@ -135,7 +147,8 @@ async function outcomeOf(key: string, body: string, kinesis: KinesisClient): Pro
     const kept = readInvalidRecordObject(json);
     if (kept === undefined) return { kind: 'not-redriven', reason: 'not an invalid-record object a consumer wrote' };
     // A line its sink refused stays refused until the sink changes: only a record's own data can be checked here.
-    if (kept.problem === 'refused-by-sink') return { kind: 'still-invalid', reason: `${kept.problem}: ${kept.reason}` };
+    if (kept.problem === 'refused-by-sink' && !includeRefused)
+      return { kind: 'still-invalid', reason: `${kept.problem}: ${kept.reason}` };
     const read = readInvoiceLineData(kept.record.kinesis.data);
     if ('reason' in read) return { kind: 'still-invalid', reason: `${kept.problem}: ${read.reason}` };
     const streamName = streamNameOfArn(kept.record.eventSourceARN);
@@ -143,7 +156,10 @@ async function outcomeOf(key: string, body: string, kinesis: KinesisClient): Pro
       return { kind: 'not-redriven', reason: `eventSourceARN ${kept.record.eventSourceARN} names no Kinesis stream` };
     return {
       kind: 'redrive',
-      reason: 'kept as not an invoice line, an invoice line now',
+      reason:
+        kept.problem === 'refused-by-sink'
+          ? 'kept as refused by its sink, put back as asked (--include-refused)'
+          : 'kept as not an invoice line, an invoice line now',
       lines: [{ line: read.line, streamName }],
       invalid: [],
       functionName: kept.functionName,

@@ -21,7 +21,7 @@ export async function runRedriveCommand(argv: readonly string[], output: Command
   const { options } = commandLine;
   const target = await openTarget(options);
   try {
-    const summary = await redriveFailedRecords(target, { dryRun: options.dryRun });
+    const summary = await redriveFailedRecords(target, options);
     output.out(options.json ? JSON.stringify(summary, null, 2) : formatRedriveSummary(summary));
     return summary.notRedriven.length === 0 ? 0 : 1;
   } finally {

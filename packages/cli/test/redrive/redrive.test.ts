@@ -337,6 +337,21 @@ describe('npm run redrive on a failed-records bucket holding both kinds', () => 
     expect(await linesOnStream()).toEqual(before);
     expect(await s3.keys(BUCKET)).toEqual(keys);
   });
+
+  test('--include-refused puts back, once asked, the line its sink refused', async () => {
+    const before = await linesOnStream();
+    const refusedLine = { ...linesOf('536369')[0]!, description: 'HEART '.repeat(80_000) };
+
+    const { exitCode, out } = await redrive('--stack-file', stackFile, '--include-refused');
+
+    expect(exitCode).toBe(0);
+    expect(added(before, await linesOnStream())).toEqual(new Map([[refusedLine.lineId, 1]]));
+    expect(out).toContain(
+      '1 records from 1 objects: kept as refused by its sink, put back as asked (--include-refused)',
+    );
+    expect(out).toContain('still invalid, left in the bucket: 2 records');
+    expect(await s3.keys(BUCKET)).toContain(`${REDRIVEN_PREFIX}${keptInvalid[1]}`);
+  });
 });
 
 describe('npm run redrive, when records cannot go back', () => {
