@@ -4,6 +4,7 @@ import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { INVALID_RECORDS_PREFIX, readInvalidRecordObject } from '@retail/adapters';
 import { InvoiceLineEventSchema, type InvoiceLineEvent } from '@retail/domain';
 import { createLocalAwsClients, startLocalPlatform, type LocalPlatform, type StackFile } from '@retail/local-platform';
 import { eventually, sampleAnalytics } from '@retail/test-support';
@@ -167,7 +168,7 @@ describe('the local platform, end to end', () => {
     expect(result.assertions).toBeGreaterThan(20);
   }, 120_000);
 
-  it('sends a poison record to the failure bucket and processes every other record', async () => {
+  it('keeps a poison record in the failed-records bucket once per consumer, without retrying it, and processes every other record', async () => {
     const clients = createLocalAwsClients(stack.endpoints, stack.region);
     const { kinesis, s3 } = clients;
     try {
@@ -182,25 +183,31 @@ describe('the local platform, end to end', () => {
       const failedBucket = Object.entries(stack.resources.buckets).find(([logicalId]) => /Failed/i.test(logicalId))![1]
         .name;
       const deadline = Date.now() + 120_000;
-      let bodies: string[] = [];
+      let objects: { key: string; body: string }[] = [];
       while (Date.now() < deadline) {
         const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: failedBucket }));
-        bodies = await Promise.all(
-          Contents.map(async ({ Key }) =>
-            (await s3.send(new GetObjectCommand({ Bucket: failedBucket, Key }))).Body!.transformToString(),
-          ),
+        objects = await Promise.all(
+          Contents.map(async ({ Key }) => ({
+            key: Key!,
+            body: await (await s3.send(new GetObjectCommand({ Bucket: failedBucket, Key }))).Body!.transformToString(),
+          })),
         );
-        if (bodies.filter((body) => body.includes(poison.SequenceNumber!)).length >= 2) break;
+        if (objects.filter(({ body }) => body.includes(poison.SequenceNumber!)).length >= 2) break;
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
-      // One invocation record per consumer (DynamoDB and raw S3), each naming the poison record's batch.
-      const records = bodies
-        .filter((body) => body.includes(poison.SequenceNumber!))
-        .map((body) => JSON.parse(body) as { requestContext: { functionArn: string; condition: string } });
-      expect(records.map((r) => r.requestContext.functionArn.replace(/.*:function:/, '')).sort()).toEqual([
+      // Each consumer kept it itself, under invalid/, with its reason; none reported it, so no invocation record names it.
+      const naming = objects.filter(({ body }) => body.includes(poison.SequenceNumber!));
+      expect(naming.every(({ key }) => key.startsWith(INVALID_RECORDS_PREFIX))).toBe(true);
+      const kept = naming.map(({ body }) => readInvalidRecordObject(JSON.parse(body)));
+      expect(kept.map((object) => object?.functionName).sort()).toEqual([
         'retail-stream-to-dynamo-local-writeInvoiceLines',
         'retail-stream-to-s3-local-deliverRawEvents',
       ]);
+      for (const object of kept)
+        expect(object).toMatchObject({
+          problem: 'not-an-invoice-line',
+          reason: expect.stringContaining('kinesis.data'),
+        });
       expect((await reconcileSample()).differences).toEqual([]);
     } finally {
       clients.destroy();
