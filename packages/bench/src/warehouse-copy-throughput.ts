@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { InvoiceLineEvent } from '@retail/domain';
-import { copyTextLine } from '@retail/local-platform/firehose';
+import { copyTextLine } from '@retail/local-platform/redshift-data';
 import { readLandingColumns, type LandingColumns } from '@retail/local-platform/warehouse';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';

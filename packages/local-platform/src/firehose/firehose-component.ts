@@ -145,7 +145,10 @@ function kinesisSourcedOptions(
         for (const stream of streams) {
           const copyOptions = (stream.destination as { CopyCommand?: { CopyOptions?: unknown } }).CopyCommand
             ?.CopyOptions;
-          const { json } = parseCopyOptions(String(copyOptions ?? ''), `Delivery stream ${stream.name} CopyOptions`);
+          const { json } = await parseCopyOptions(
+            String(copyOptions ?? ''),
+            `Delivery stream ${stream.name} CopyOptions`,
+          );
           if (json.kind === 'jsonpaths')
             await client.send(new PutObjectCommand({ Bucket: json.bucket, Key: json.key, Body: jsonpaths }));
         }

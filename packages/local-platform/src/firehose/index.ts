@@ -21,8 +21,8 @@ export {
 export {
   parseRedshiftDestination,
   parseCopyOptions,
+  firehoseCopyText,
   type RedshiftDeliveryDefinition,
-  type RedshiftCopyOptions,
 } from './redshift-destination';
 export {
   startKinesisSourcedStreams,
@@ -30,4 +30,3 @@ export {
   type KinesisSourcedOptions,
 } from './kinesis-sourced-streams';
 export { REDSHIFT_MANIFEST_FAILED } from './kinesis-redshift-delivery-stream';
-export { copyTextLine } from './redshift-copy-rows';

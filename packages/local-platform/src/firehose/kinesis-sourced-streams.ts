@@ -52,10 +52,12 @@ export async function startKinesisSourcedStreams(
   },
 ): Promise<KinesisSourcedDeliveryStreams> {
   // Parsed before anything starts: a refused option stops the start with nothing left running.
-  const definitions = options.deliveryStreams.map((config) => ({
-    config,
-    definition: parseRedshiftDestination(config.source, config.destination, `Delivery stream ${config.name}`),
-  }));
+  const definitions = await Promise.all(
+    options.deliveryStreams.map(async (config) => ({
+      config,
+      definition: await parseRedshiftDestination(config.source, config.destination, `Delivery stream ${config.name}`),
+    })),
+  );
   const kinesis = createKinesisClient({
     region: shared.region,
     credentials: LOCAL_CREDENTIALS,

@@ -1,3 +1,4 @@
+import { parseCopyStatement, type CopyOptions } from '../redshift-data/copy-statement';
 import { DeliveryStreamDefinitionError, integerAt, objectAt } from './extended-s3-destination';
 import { DEFAULT_PREFIX, parseS3PrefixTemplate, type S3PrefixTemplate } from './s3-object-key';
 
@@ -31,27 +32,16 @@ export interface RedshiftCopyCommand {
   table: string;
   /** DataTableColumns, in order; empty when none is declared (then every column, in table order). */
   columns: readonly string[];
-  options: RedshiftCopyOptions;
   /** CopyOptions as declared. */
   optionsText: string;
-}
-
-export interface RedshiftCopyOptions {
-  /** JSON 'auto' (case-sensitive keys), 'auto ignorecase', or a jsonpaths file in S3. */
-  json: { kind: 'auto'; ignoreCase: boolean } | { kind: 'jsonpaths'; bucket: string; key: string };
-  gzip: boolean;
-  /** TIMEFORMAT 'auto'; without it Redshift takes 'YYYY-MM-DD HH:MI:SS' only (no ISO T). */
-  timeFormatAuto: boolean;
-  /** MAXERROR: row errors tolerated before the COPY fails (0: the first one fails it). */
-  maxErrors: number;
-  truncateColumns: boolean;
-  emptyAsNull: boolean;
-  blanksAsNull: boolean;
+  /** The destination's RoleARN: Firehose's COPY reads S3 with it (CREDENTIALS 'aws_iam_role=...'). */
+  roleArn: string;
+  /** CopyOptions as the local COPY reads them (it refuses what it cannot run). */
+  options: CopyOptions;
 }
 
 const IGNORED_DESTINATION_PROPERTIES = new Set([
   'ClusterJDBCURL',
-  'RoleARN',
   'CloudWatchLoggingOptions',
   'SecretsManagerConfiguration',
   'Username',
@@ -59,6 +49,7 @@ const IGNORED_DESTINATION_PROPERTIES = new Set([
 ]);
 const READ_DESTINATION_PROPERTIES = new Set([
   'CopyCommand',
+  'RoleARN',
   'RetryOptions',
   'S3Configuration',
   'S3BackupMode',
@@ -67,12 +58,15 @@ const READ_DESTINATION_PROPERTIES = new Set([
 const IGNORED_S3_PROPERTIES = new Set(['RoleARN', 'CloudWatchLoggingOptions', 'EncryptionConfiguration']);
 const READ_S3_PROPERTIES = new Set(['BucketARN', 'Prefix', 'ErrorOutputPrefix', 'CompressionFormat', 'BufferingHints']);
 
-/** Parses a resolved Kinesis-sourced Redshift delivery stream; `where` names it in error messages. */
-export function parseRedshiftDestination(
+/**
+ * Parses a resolved Kinesis-sourced Redshift delivery stream; `where` names it in error messages. Its COPY is parsed
+ * by the local COPY's own parser, so an option it cannot run is refused here, before anything starts.
+ */
+export async function parseRedshiftDestination(
   source: unknown,
   destination: unknown,
   where: string,
-): RedshiftDeliveryDefinition {
+): Promise<RedshiftDeliveryDefinition> {
   // Annotated so that the compiler knows a call to it never returns.
   const fail: (path: string, message: string) => never = (path, message) => {
     throw new DeliveryStreamDefinitionError(`${where}.${path} ${message}`);
@@ -151,7 +145,8 @@ export function parseRedshiftDestination(
       ? template(s3.ErrorOutputPrefix, `${where}.${at}.S3Configuration.ErrorOutputPrefix`)
       : undefined;
 
-  const copy = readCopyCommand(config.CopyCommand, `${where}.${at}.CopyCommand`);
+  const roleArn = typeof config.RoleARN === 'string' ? config.RoleARN : PLACEHOLDER_ROLE;
+  const copy = await readCopyCommand(config.CopyCommand, roleArn, `${where}.${at}.CopyCommand`);
   if (copy.options.gzip !== (compression === 'GZIP')) {
     fail(
       `${at}.CopyCommand.CopyOptions`,
@@ -178,7 +173,7 @@ export function parseRedshiftDestination(
   };
 }
 
-function readCopyCommand(value: unknown, where: string): RedshiftCopyCommand {
+async function readCopyCommand(value: unknown, roleArn: string, where: string): Promise<RedshiftCopyCommand> {
   const command = objectAt(value, where);
   for (const key of Object.keys(command)) {
     if (!['DataTableName', 'DataTableColumns', 'CopyOptions'].includes(key))
@@ -205,115 +200,46 @@ function readCopyCommand(value: unknown, where: string): RedshiftCopyCommand {
   const optionsText = command.CopyOptions ?? '';
   if (typeof optionsText !== 'string')
     throw new DeliveryStreamDefinitionError(`${where}.CopyOptions must be a string.`);
-  return { table, columns, options: parseCopyOptions(optionsText, `${where}.CopyOptions`), optionsText };
+  const copy = { table, columns, optionsText, roleArn };
+  return { ...copy, options: await copyOptionsOf(copy, `${where}.CopyOptions`) };
 }
 
 /**
- * The COPY options the local Firehose honours, parsed as Redshift reads them (keywords in any case, `AS` optional).
- * Anything else is refused: an option silently skipped would load what Redshift would not.
+ * The COPY Firehose issues for a staged manifest: "Firehose then issues an Amazon Redshift COPY command to load the
+ * data from your S3 bucket" (Understand data delivery in Amazon Data Firehose), `COPY <DataTableName>
+ * (<DataTableColumns>) FROM 's3://<bucket>/<manifest>' CREDENTIALS 'aws_iam_role=<RoleARN>' MANIFEST <CopyOptions>`:
+ * the manifest form of "COPY from Amazon S3" and the role form of "[WITH] CREDENTIALS [AS] 'credentials-args'"
+ * ('aws_iam_role=arn:aws:iam::<aws-account-id>:role/<role-name>', Authorization parameters).
  */
-export function parseCopyOptions(text: string, where: string): RedshiftCopyOptions {
-  type Token = { quoted: string; word?: undefined } | { word: string; quoted?: undefined };
-  const tokens: Token[] = [...text.matchAll(/'((?:[^']|'')*)'|([^\s']+)/g)].map((match) =>
-    match[1] !== undefined ? { quoted: match[1].replaceAll("''", "'") } : { word: match[2]! },
-  );
-  const options: RedshiftCopyOptions = {
-    json: { kind: 'auto', ignoreCase: false },
-    gzip: false,
-    timeFormatAuto: false,
-    maxErrors: 0,
-    truncateColumns: false,
-    emptyAsNull: false,
-    blanksAsNull: false,
-  };
-  let sawJson = false;
-  const quotedAfter = (index: number, keyword: string): { value: string; next: number } => {
-    let next = index + 1;
-    if (tokens[next]?.word?.toUpperCase() === 'AS') next++;
-    const token = tokens[next];
-    if (token?.quoted === undefined)
-      throw new DeliveryStreamDefinitionError(`${where}: ${keyword} needs a quoted argument, as in ${keyword} 'auto'.`);
-    return { value: token.quoted, next: next + 1 };
-  };
-  for (let index = 0; index < tokens.length;) {
-    const token = tokens[index]!;
-    if (token.word === undefined)
-      throw new DeliveryStreamDefinitionError(`${where}: '${token.quoted}' follows no option that takes it.`);
-    const keyword = token.word.toUpperCase();
-    switch (keyword) {
-      case 'JSON':
-      case 'FORMAT': {
-        if (keyword === 'FORMAT') {
-          index++;
-          const next = tokens[index];
-          if (next?.word?.toUpperCase() !== 'JSON')
-            throw new DeliveryStreamDefinitionError(
-              `${where}: FORMAT other than JSON is not emulated (the records are JSON).`,
-            );
-        }
-        const { value, next } = quotedAfter(index, 'JSON');
-        sawJson = true;
-        const lower = value.toLowerCase();
-        if (lower === 'auto' || lower === 'auto ignorecase')
-          options.json = { kind: 'auto', ignoreCase: lower !== 'auto' };
-        else {
-          const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(value);
-          if (s3 === null)
-            throw new DeliveryStreamDefinitionError(
-              `${where}: JSON '${value}' is neither 'auto', 'auto ignorecase' nor an s3:// jsonpaths file.`,
-            );
-          options.json = { kind: 'jsonpaths', bucket: s3[1]!, key: s3[2]! };
-        }
-        index = next;
-        break;
-      }
-      case 'GZIP':
-        options.gzip = true;
-        index++;
-        break;
-      case 'TIMEFORMAT': {
-        const { value, next } = quotedAfter(index, 'TIMEFORMAT');
-        if (value.toLowerCase() !== 'auto')
-          throw new DeliveryStreamDefinitionError(
-            `${where}: TIMEFORMAT '${value}' is not emulated; the local Firehose honours TIMEFORMAT 'auto' or none.`,
-          );
-        options.timeFormatAuto = true;
-        index = next;
-        break;
-      }
-      case 'MAXERROR': {
-        let next = index + 1;
-        if (tokens[next]?.word?.toUpperCase() === 'AS') next++;
-        const count = tokens[next];
-        if (count?.word === undefined || !/^\d+$/.test(count.word))
-          throw new DeliveryStreamDefinitionError(`${where}: MAXERROR needs a whole number.`);
-        options.maxErrors = Number(count.word);
-        index = next + 1;
-        break;
-      }
-      case 'TRUNCATECOLUMNS':
-        options.truncateColumns = true;
-        index++;
-        break;
-      case 'EMPTYASNULL':
-        options.emptyAsNull = true;
-        index++;
-        break;
-      case 'BLANKSASNULL':
-        options.blanksAsNull = true;
-        index++;
-        break;
-      default:
-        throw new DeliveryStreamDefinitionError(
-          `${where}: ${token.word} is a COPY option the local Firehose does not emulate (it honours JSON, GZIP, TIMEFORMAT 'auto', MAXERROR, TRUNCATECOLUMNS, EMPTYASNULL, BLANKSASNULL).`,
-        );
-    }
-  }
-  if (!sawJson)
+export function firehoseCopyText(
+  copy: Pick<RedshiftCopyCommand, 'table' | 'columns' | 'optionsText' | 'roleArn'>,
+  manifestUrl: string,
+): string {
+  const columns = copy.columns.length > 0 ? ` (${copy.columns.join(',')})` : '';
+  return `COPY ${copy.table}${columns} FROM '${manifestUrl}' CREDENTIALS 'aws_iam_role=${copy.roleArn}' MANIFEST ${copy.optionsText}`;
+}
+
+/**
+ * The CopyOptions as the local COPY reads them (the jsonpaths file the platform uploads, say), parsed within the
+ * COPY Firehose would issue.
+ */
+export function parseCopyOptions(optionsText: string, where: string): Promise<CopyOptions> {
+  return copyOptionsOf({ table: 'copy_options', columns: [], optionsText, roleArn: PLACEHOLDER_ROLE }, where);
+}
+
+const PLACEHOLDER_ROLE = 'arn:aws:iam::000000000000:role/firehose';
+
+async function copyOptionsOf(
+  copy: Pick<RedshiftCopyCommand, 'table' | 'columns' | 'optionsText' | 'roleArn'>,
+  where: string,
+): Promise<CopyOptions> {
+  try {
+    return (await parseCopyStatement(firehoseCopyText(copy, 's3://staging-bucket/manifests/manifest'))).options;
+  } catch (error) {
     throw new DeliveryStreamDefinitionError(
-      `${where} has no JSON option: Redshift would read the records as pipe-delimited text.`,
+      `${where} ${JSON.stringify(copy.optionsText)}: ${(error as Error).message}`,
     );
-  return options;
+  }
 }
 
 function template(text: string, where: string): S3PrefixTemplate {

@@ -3,8 +3,8 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { copyTextLine, parseJsonpaths, readTargetColumns, recordToRow } from '../firehose/redshift-copy-rows';
-import type { RedshiftCopyOptions } from '../firehose/redshift-destination';
+import { copyTextLine, parseJsonpaths, readTargetColumns, recordToRow } from '../redshift-data/copy-rows';
+import type { CopyOptions } from '../redshift-data/copy-statement';
 import { jsonpathsDocument, mergeLanding, readLandingColumns } from '../warehouse';
 import type { DataCatalog } from './data-catalog';
 import { decodeObject } from './ndjson-object';
@@ -42,11 +42,11 @@ export interface LoadJobOutcome extends LoadJobProgress {
 }
 
 // The COPY the Redshift connector issues from the job's staged rows reads ISO timestamps; values are checked as Redshift would.
-const COPY_OPTIONS: RedshiftCopyOptions = {
+const COPY_OPTIONS: CopyOptions = {
   json: { kind: 'auto', ignoreCase: false },
   gzip: false,
   timeFormatAuto: true,
-  maxErrors: 0,
+  maxError: 0,
   truncateColumns: false,
   emptyAsNull: false,
   blanksAsNull: false,

@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
+import { createS3Client } from '@retail/adapters';
 import { assertPortFree, listenOn } from '../free-port';
-import { LOOPBACK_HOST } from '../platform-settings';
+import { LOCAL_CREDENTIALS, LOOPBACK_HOST } from '../platform-settings';
+import { CopyFromS3, s3ObjectSource } from './copy-from-s3';
 import { redshiftDataRequestListener, type RedshiftDataApiOptions } from './redshift-data-json-api';
 import { RedshiftDataStatements, type RedshiftDataStatementsOptions } from './redshift-data-statements';
 
@@ -13,6 +15,8 @@ export interface LocalRedshiftDataOptions extends RedshiftDataApiOptions {
   portSetting?: string;
   /** The secrets a statement's SecretArn may name (RedshiftDataStatementsOptions). */
   secretLogins?: RedshiftDataStatementsOptions['secretLogins'];
+  /** The local S3 a COPY reads (s3rver's endpoint); absent: COPY statements are refused. */
+  s3?: { endpoint: string; region: string };
 }
 
 export interface LocalRedshiftData {
@@ -26,9 +30,17 @@ export interface LocalRedshiftData {
 /** Serves the Redshift Data API on loopback over the local warehouse. */
 export async function startLocalRedshiftData(options: LocalRedshiftDataOptions): Promise<LocalRedshiftData> {
   if (options.port !== 0) await assertPortFree(options.port, options.portSetting ?? `port ${options.port}`);
+  const s3 = options.s3
+    ? createS3Client({
+        region: options.s3.region,
+        credentials: LOCAL_CREDENTIALS,
+        endpoints: { s3: options.s3.endpoint },
+      })
+    : undefined;
   const statements = new RedshiftDataStatements({
     warehouseUrl: options.warehouseUrl,
     secretLogins: options.secretLogins,
+    copyFromS3: s3 ? new CopyFromS3(s3ObjectSource(s3)) : undefined,
   });
   const server: Server = createServer(redshiftDataRequestListener(statements, options));
   // The SDK keeps connections alive between polls: without this, close() would wait for them to time out.
@@ -41,6 +53,7 @@ export async function startLocalRedshiftData(options: LocalRedshiftDataOptions):
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await statements.close();
+      s3?.destroy();
       server.closeAllConnections();
       await closed;
     },

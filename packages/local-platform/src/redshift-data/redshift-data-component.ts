@@ -5,7 +5,10 @@ import { localWarehouseLoginsFile, readOrCreateLocalWarehouseLogins } from '../w
 import { startLocalRedshiftData } from './local-redshift-data';
 import { secretLoginsOf } from './secret-logins';
 
-/** The Redshift Data API over the local warehouse; needs the warehouse (and its users) in an earlier phase. */
+/**
+ * The Redshift Data API over the local warehouse; needs the warehouse (and its users) in an earlier phase, and S3 for
+ * its COPY statements.
+ */
 export function localRedshiftDataComponent(port: number): PlatformComponent {
   return {
     name: 'redshift-data',
@@ -20,6 +23,7 @@ export function localRedshiftDataComponent(port: number): PlatformComponent {
         port,
         portSetting: describePortSetting('redshiftData', port),
         secretLogins: secretLoginsOf(platform.template, platform.accountId, users),
+        s3: stack.endpoints.s3 === undefined ? undefined : { endpoint: stack.endpoints.s3, region: platform.region },
       });
       return {
         contribution: {

@@ -1,6 +1,6 @@
-import { splitConcatenatedJson } from '../../src/firehose/concatenated-json';
-import { copyTextLine, parseJsonpaths, recordToRow, type TargetColumn } from '../../src/firehose/redshift-copy-rows';
-import { parseCopyOptions } from '../../src/firehose/redshift-destination';
+import { splitConcatenatedJson } from '../../src/redshift-data/concatenated-json';
+import { copyTextLine, parseJsonpaths, recordToRow, type TargetColumn } from '../../src/redshift-data/copy-rows';
+import { parseCopyStatement, type CopyOptions } from '../../src/redshift-data/copy-statement';
 
 const column = (name: string, dataType: string, maxLength: number | null = null): TargetColumn => ({
   name,
@@ -31,9 +31,17 @@ const record = (overrides: Record<string, unknown> = {}) =>
     ...overrides,
   });
 
-describe("Redshift's COPY semantics, as the local Firehose applies them", () => {
-  const auto = parseCopyOptions("JSON 's3://b/jsonpaths' GZIP TIMEFORMAT 'auto'", 'test');
-  const strict = parseCopyOptions("JSON 's3://b/jsonpaths' GZIP", 'test');
+/** The options of a COPY with these parameters, as the local COPY parses them. */
+const copyOptions = async (parameters: string): Promise<CopyOptions> =>
+  (await parseCopyStatement(`COPY t FROM 's3://b/p' IAM_ROLE default ${parameters}`)).options;
+
+describe("Redshift's COPY semantics, as the local COPY applies them", () => {
+  let auto: CopyOptions;
+  let strict: CopyOptions;
+  beforeAll(async () => {
+    auto = await copyOptions("JSON 's3://b/jsonpaths' GZIP TIMEFORMAT 'auto'");
+    strict = await copyOptions("JSON 's3://b/jsonpaths' GZIP");
+  });
 
   it('takes the ISO T only under TIMEFORMAT auto: the default format rejects it, as Redshift does', () => {
     expect(recordToRow(record(), columns, jsonpaths, auto)).toEqual({
@@ -56,7 +64,7 @@ describe("Redshift's COPY semantics, as the local Firehose applies them", () => 
     );
   });
 
-  it('counts VARCHAR lengths in bytes (£ is two), truncating only under TRUNCATECOLUMNS', () => {
+  it('counts VARCHAR lengths in bytes (£ is two), truncating only under TRUNCATECOLUMNS', async () => {
     expect(recordToRow(record({ lineId: '££££' }), columns, jsonpaths, auto)).toHaveProperty('fields');
     expect(recordToRow(record({ lineId: '£££££' }), columns, jsonpaths, auto)).toHaveProperty('error', {
       colname: 'line_id',
@@ -66,7 +74,7 @@ describe("Redshift's COPY semantics, as the local Firehose applies them", () => 
       errCode: 1204,
       errReason: 'String length exceeds DDL length',
     });
-    const truncating = parseCopyOptions("JSON 's3://b/jsonpaths' GZIP TIMEFORMAT 'auto' TRUNCATECOLUMNS", 'test');
+    const truncating = await copyOptions("JSON 's3://b/jsonpaths' GZIP TIMEFORMAT 'auto' TRUNCATECOLUMNS");
     expect(recordToRow(record({ lineId: 'a££££' }), columns, jsonpaths, truncating)).toHaveProperty('fields.0', 'a£££');
   });
 
