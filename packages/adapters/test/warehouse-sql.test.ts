@@ -51,9 +51,10 @@ describe('splitSqlStatements', () => {
     ]);
   });
 
-  it('splits the merge into the statements BatchExecuteStatement runs in one transaction', async () => {
+  it('splits the merge into the statements of its procedure, the lock that makes merges wait for each other first', async () => {
     const merge = await readWarehouseFile(WAREHOUSE_SQL_DIR, MERGE_LANDING_FILE, 'redshift');
     expect(splitSqlStatements(merge.sql).map((statement) => statement.split(/\s+/).slice(0, 2).join(' '))).toEqual([
+      'LOCK retail.merge_watermark',
       'DROP TABLE',
       'CREATE TEMP',
       'MERGE INTO',
