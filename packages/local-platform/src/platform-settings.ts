@@ -10,6 +10,11 @@ export const STATE_DIR_VARIABLE = 'RETAIL_STATE_DIR';
 export function configuredStateDir(): string {
   return process.env[STATE_DIR_VARIABLE] || DEFAULT_STATE_DIR;
 }
+/**
+ * serverless-esbuild's work folder, relative to the service's folder (resources/service-defaults.yml esbuild.outputWorkFolder):
+ * the platform builds each service under its state directory, away from the .esbuild/ that `sls package` deletes.
+ */
+export const ESBUILD_WORK_FOLDER_VARIABLE = 'RETAIL_ESBUILD_WORK_FOLDER';
 export const DEFAULT_SERVICES_PARENT_DIR = path.join(REPO_ROOT, 'services');
 export const PLATFORM_EXPORTS_FILE = path.join(REPO_ROOT, 'resources', 'platform-exports.yml');
 // The osls CLI (installed as `serverless`) that every tool and test runs: the one place it is resolved.

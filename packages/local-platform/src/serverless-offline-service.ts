@@ -1,4 +1,4 @@
-import { access, readdir } from 'node:fs/promises';
+import { access, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { assertPortFree, findFreePort } from './free-port';
 import { isJsonObject } from './json-object';
@@ -9,6 +9,7 @@ import {
   BUSY_PROCESS_NODE_OPTIONS,
   DEFAULT_SERVICES_PARENT_DIR,
   describePortSetting,
+  ESBUILD_WORK_FOLDER_VARIABLE,
   LOOPBACK_HOST,
   SERVERLESS_CLI,
 } from './platform-settings';
@@ -170,6 +171,9 @@ async function startService(
     const setting = `${describePortSetting('serviceBase', portBase)}, service ${definition.name}`;
     await Promise.all([assertPortFree(httpPort, setting), assertPortFree(lambdaPort, setting)]);
   }
+  // Its own build folder: `sls package` in the service's folder rebuilds and deletes .esbuild/ (see serviceBuildFolder).
+  const buildFolder = serviceBuildFolder(platform.stateDir, definition.name);
+  await rm(buildFolder, { recursive: true, force: true });
   const child = new NodeProcessGroup({
     name: `service ${definition.name}`,
     script: SERVERLESS_CLI,
@@ -191,7 +195,10 @@ async function startService(
       '--useInProcess',
     ],
     cwd: definition.directory,
-    env: childProcessEnvironment(stack.environment),
+    env: childProcessEnvironment({
+      ...stack.environment,
+      [ESBUILD_WORK_FOLDER_VARIABLE]: path.relative(definition.directory, buildFolder),
+    }),
     onLine: (line) => log.serviceOutput(definition.name, line),
   });
   try {
@@ -200,6 +207,7 @@ async function startService(
       SERVICE_START_TIMEOUT_MS,
       signal,
     );
+    await assertBuiltInto(buildFolder, definition);
   } catch (error) {
     await child.stop();
     throw error;
@@ -225,4 +233,24 @@ async function startService(
       return child.stop();
     },
   };
+}
+
+/**
+ * Where the platform builds a service: under the state directory, not in the service's .esbuild/, which any
+ * `sls package` of the service (npm run validate, package, deploy, the packaged-stack tests) rebuilds and then deletes.
+ */
+export function serviceBuildFolder(stateDir: string, serviceName: string): string {
+  return path.join(stateDir, 'builds', serviceName);
+}
+
+async function assertBuiltInto(buildFolder: string, definition: ServiceDefinition): Promise<void> {
+  try {
+    await access(buildFolder);
+  } catch {
+    throw new Error(
+      `service ${definition.name} did not build into ${buildFolder}: its serverless.yml must take custom.esbuild from ` +
+        `resources/service-defaults.yml (outputWorkFolder: \${env:${ESBUILD_WORK_FOLDER_VARIABLE}, '.esbuild'}), or ` +
+        `sls package in ${definition.directory} would delete the handlers the platform serves.`,
+    );
+  }
 }

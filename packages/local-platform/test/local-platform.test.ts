@@ -8,10 +8,12 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { createLocalResources } from '../src/cloudformation/create-local-resources';
 import { readPlatformTemplate, type PlatformTemplate } from '../src/cloudformation/read-platform-template';
 import {
@@ -24,7 +26,7 @@ import {
 } from '../src/index';
 import { isProcessGroupAlive } from '../src/node-process-group';
 import { readLocalApiKey } from '../src/platform-exports';
-import { LOCAL_ACCOUNT_ID, LOCAL_STAGE, REPO_ROOT } from '../src/platform-settings';
+import { LOCAL_ACCOUNT_ID, LOCAL_STAGE, REPO_ROOT, SERVERLESS_CLI } from '../src/platform-settings';
 
 const ECHO_SERVICE = path.join(__dirname, 'fixtures', 'echo-service');
 
@@ -213,6 +215,39 @@ describe('the local platform', () => {
     }
   });
 
+  it("keeps serving while `sls package` of the same service rebuilds and deletes the service's .esbuild folder", async () => {
+    const url = `${stack.apiUrl}/echo/while-packaging`;
+    const packageDir = await mkdtemp(path.join(os.tmpdir(), 'retail-echo-package-'));
+    const statuses: number[] = [];
+    let packaging = true;
+    const requests = (async () => {
+      while (packaging) {
+        statuses.push((await fetch(url)).status);
+        await sleep(50);
+      }
+    })();
+    try {
+      // What npm run validate, package and deploy and the packaged-stack tests do to every service.
+      await promisify(execFile)(
+        process.execPath,
+        [SERVERLESS_CLI, 'package', '--stage', 'dev', '--package', packageDir],
+        {
+          cwd: ECHO_SERVICE,
+          env: { ...process.env, AWS_ACCESS_KEY_ID: 'packaging-only', AWS_SECRET_ACCESS_KEY: 'packaging-only' },
+        },
+      );
+    } finally {
+      packaging = false;
+      await requests;
+      await rm(packageDir, { recursive: true, force: true });
+    }
+    // Packaging built in the service's .esbuild/ and deleted it, as it does in a service the platform runs.
+    await expect(access(path.join(ECHO_SERVICE, '.esbuild'))).rejects.toThrow(/ENOENT/);
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    expect((await fetch(url)).status).toBe(200);
+  });
+
   it('keeps existing resources when created again, and refuses local state that contradicts the template', async () => {
     // Delivery streams come from the Firehose component, not from this one.
     const { deliveryStreams: _fromFirehose, ...createdHere } = stack.resources;
@@ -251,7 +286,16 @@ describe('the local platform', () => {
     await platform.stop();
     expectStoppedCompletely(stack);
     await expect(access(path.join(stateDir, 'stack.json'))).rejects.toThrow(/ENOENT/);
-    expect((await readdir(stateDir)).sort()).toEqual(['dynamodb', 'firehose', 'glue', 'kinesis', 's3', 'warehouse']);
+    expect((await readdir(stateDir)).sort()).toEqual([
+      'builds',
+      'dynamodb',
+      'firehose',
+      'glue',
+      'kinesis',
+      's3',
+      'warehouse',
+      'warehouse-logins.json',
+    ]);
 
     const readBack = async (restarted: LocalPlatform) => {
       const restartedClients = createLocalAwsClients(restarted.stack.endpoints, restarted.stack.region);
