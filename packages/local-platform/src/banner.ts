@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { PLATFORM_LOG_FILE_NAME } from './platform-log';
 import { LOCAL_CREDENTIALS } from './platform-settings';
 import type { StackFile } from './stack-file';
 
@@ -45,6 +46,7 @@ export function formatReadyBanner(stack: StackFile, stackFile: string, startupMs
     `  AWS keys   ${LOCAL_CREDENTIALS.accessKeyId} / ${LOCAL_CREDENTIALS.secretAccessKey} (s3rver accepts only these)`,
     `  State      ${relative(stack.stateDir)}/ (kept across restarts; \`npm start -- --fresh\` starts empty)`,
     `  Stack file ${relative(stackFile)} (readStackFile() from @retail/local-platform)`,
+    `  Log file   ${relative(path.join(stack.stateDir, PLATFORM_LOG_FILE_NAME))} (every line; here, a repeated error is counted every 10 s)`,
     '',
     'Press Ctrl-C to stop.',
     '',

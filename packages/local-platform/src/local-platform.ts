@@ -19,7 +19,7 @@ import {
 } from './platform-component';
 import { platformComponentPhases } from './platform-components';
 import { readLocalApiKey } from './platform-exports';
-import { createPlatformLog, type PlatformLog } from './platform-log';
+import { createPlatformLog, PLATFORM_LOG_FILE_NAME, type PlatformLog } from './platform-log';
 import {
   configuredStateDir,
   FREE_PORTS,
@@ -42,8 +42,8 @@ export interface LocalPlatformOptions {
   ports?: Partial<PlatformPorts>;
   /** Service folders to run (default: every folder of services/); one without functions is skipped. */
   serviceDirs?: string[];
-  /** Print warnings only. */
-  quiet?: boolean;
+  /** Print warnings only; 'silent' prints nothing (the log file under the state directory still gets every line). */
+  quiet?: boolean | 'silent';
   /** Aborting during start-up stops what already runs and rejects. */
   signal?: AbortSignal;
   /** Shortens the delivery streams' declared buffering interval (default: RETAIL_FIREHOSE_BUFFER_INTERVAL_SECONDS). */
@@ -59,13 +59,22 @@ export interface LocalPlatform {
   stackFile: string;
   /** Stops every component, last phase first, and removes stack.json; keeps the state. Safe to call twice. */
   stop(): Promise<void>;
+  /** Resolves, saying why and what to do, once a component gave up (a process that keeps dying) and all stopped. */
+  failure: Promise<string>;
 }
 
 export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
   const startedAt = new Date();
   const stateDir = path.resolve(options.stateDir ?? configuredStateDir());
   const log = createPlatformLog(options.quiet ?? false);
-  const signal = options.signal ?? new AbortController().signal;
+  // A component that gives up (supervised-process.ts) interrupts start-up, or stops the running platform.
+  const failed = new AbortController();
+  const giveUp = (reason: string) => {
+    if (failed.signal.aborted) return;
+    log.alert(reason);
+    failed.abort(new Error(reason));
+  };
+  const signal = AbortSignal.any([options.signal ?? new AbortController().signal, failed.signal]);
   if (options.fresh) await assertSafeToDelete(stateDir);
   const lock = await lockStateDir(stateDir, {
     onWaitForStopping: (pid) =>
@@ -75,25 +84,40 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   signal.addEventListener('abort', () => void lock.markStopping().catch(() => undefined), { once: true });
   try {
     if (options.fresh) await deleteStateExcept(stateDir, LOCK_FILE_NAME);
-    const started = await startComponents({ ...options, stateDir, startedAt, log, signal });
+    log.attachFile(path.join(stateDir, PLATFORM_LOG_FILE_NAME));
+    const started = await startComponents({ ...options, stateDir, startedAt, log, signal, giveUp });
     let stopping: Promise<void> | undefined;
     const stop = async () => {
       await lock.markStopping();
       await removeStackFile(stateDir);
       await started.stop();
+      log.close();
       await lock.release();
     };
-    return { stack: started.stack, stackFile: started.stackFile, stop: () => (stopping ??= stop()) };
+    const failure = new Promise<string>((resolve) => {
+      const stopForGood = () =>
+        void (stopping ??= stop()).finally(() => resolve((failed.signal.reason as Error).message));
+      if (failed.signal.aborted) stopForGood();
+      else failed.signal.addEventListener('abort', stopForGood, { once: true });
+    });
+    return { stack: started.stack, stackFile: started.stackFile, stop: () => (stopping ??= stop()), failure };
   } catch (error) {
+    log.close();
     await lock.release();
     throw error;
   }
 }
 
 async function startComponents(
-  options: LocalPlatformOptions & { stateDir: string; startedAt: Date; log: PlatformLog; signal: AbortSignal },
+  options: LocalPlatformOptions & {
+    stateDir: string;
+    startedAt: Date;
+    log: PlatformLog;
+    signal: AbortSignal;
+    giveUp: (reason: string) => void;
+  },
 ): Promise<{ stack: StackFile; stackFile: string; stop(): Promise<void> }> {
-  const { stateDir, startedAt, log, signal } = options;
+  const { stateDir, startedAt, log, signal, giveUp } = options;
   // `sls print` takes seconds per service: read them while the platform template is read and the emulators start.
   const serviceDirs = options.serviceDirs ?? (await listServiceDirs());
   const serviceSlots: Promise<ServiceSlot[]> = Promise.all(
@@ -133,7 +157,7 @@ async function startComponents(
     let draft = emptyStackDraft(localAwsEnvironment(platform.region));
     for (const phase of phases) {
       signal.throwIfAborted();
-      const context: ComponentContext = { platform, stack: draft, log, signal };
+      const context: ComponentContext = { platform, stack: draft, log, signal, giveUp };
       const started = await Promise.allSettled(phase.map((component) => startComponent(component, context)));
       const phaseRunning = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
       running.push(phaseRunning);

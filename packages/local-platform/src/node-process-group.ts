@@ -181,6 +181,6 @@ function installExitHook(): void {
   });
 }
 
-function describeExit({ code, signal }: ExitStatus): string {
+export function describeExit({ code, signal }: ExitStatus): string {
   return signal === null ? `exit code ${code}` : `signal ${signal}`;
 }

@@ -26,6 +26,8 @@ export interface ComponentContext {
   readonly log: PlatformLog;
   /** Aborts when start-up is interrupted (Ctrl-C): stop waiting, the platform stops what already runs. */
   readonly signal: AbortSignal;
+  /** Stops the whole platform, saying why and what to do: a component calls it when it cannot go on. */
+  readonly giveUp: (reason: string) => void;
 }
 
 /** Known before any component starts. */

@@ -14,6 +14,7 @@ import {
   SERVERLESS_CLI,
 } from './platform-settings';
 import { printServerlessConfiguration } from './serverless-print';
+import { SupervisedProcess } from './supervised-process';
 
 /** A service folder that declares functions, as `sls print` resolves it for the stage. */
 export interface ServiceDefinition {
@@ -163,7 +164,7 @@ async function startService(
   definition: ServiceDefinition,
   portBase: number,
   slot: number,
-  { platform, stack, log, signal }: ComponentContext,
+  { platform, stack, log, signal, giveUp }: ComponentContext,
 ): Promise<RunningComponent> {
   const [httpPort, lambdaPort] =
     portBase === 0 ? [await findFreePort(), await findFreePort()] : [portBase + 2 * slot, portBase + 2 * slot + 1];
@@ -173,49 +174,58 @@ async function startService(
   }
   // Its own build folder: `sls package` in the service's folder rebuilds and deletes .esbuild/ (see serviceBuildFolder).
   const buildFolder = serviceBuildFolder(platform.stateDir, definition.name);
-  await rm(buildFolder, { recursive: true, force: true });
-  const child = new NodeProcessGroup({
-    name: `service ${definition.name}`,
-    script: SERVERLESS_CLI,
-    nodeOptions: BUSY_PROCESS_NODE_OPTIONS,
-    // In process: a worker thread per concurrent invocation (the default) costs a thread start and a bundle load per
-    // request burst, which dominated both the stream consumers' CPU and the read API's latency under load.
-    args: [
-      'offline',
-      'start',
-      '--stage',
-      platform.stage,
-      '--host',
-      LOOPBACK_HOST,
-      '--httpPort',
-      `${httpPort}`,
-      '--lambdaPort',
-      `${lambdaPort}`,
-      '--noSponsor',
-      '--useInProcess',
-    ],
-    cwd: definition.directory,
-    env: childProcessEnvironment({
-      ...stack.environment,
-      [ESBUILD_WORK_FOLDER_VARIABLE]: path.relative(definition.directory, buildFolder),
-    }),
-    onLine: (line) => log.serviceOutput(definition.name, line),
-  });
-  try {
-    await child.waitForLine(
-      definition.routes.length > 0 ? HTTP_READY_LINE : LAMBDA_READY_LINE,
-      SERVICE_START_TIMEOUT_MS,
-      signal,
-    );
-    await assertBuiltInto(buildFolder, definition);
-  } catch (error) {
-    await child.stop();
-    throw error;
-  }
-  let stopping = false;
-  void child.exited.then(() => {
-    if (!stopping) log.warn(`service ${definition.name} exited on its own. Its last output:\n${child.outputTail()}`);
-  });
+  const name = `service ${definition.name}`;
+  const service = await SupervisedProcess.start(
+    {
+      name,
+      where: () => `${LOOPBACK_HOST}:${httpPort} (Lambda Invoke ${lambdaPort}), built again`,
+      remedy: `Its last lines above say why: fix what they name in ${definition.directory} and \`npm start\` again.`,
+      supervision: { log, giveUp },
+      start: async (startSignal) => {
+        await rm(buildFolder, { recursive: true, force: true });
+        const child = new NodeProcessGroup({
+          name,
+          script: SERVERLESS_CLI,
+          nodeOptions: BUSY_PROCESS_NODE_OPTIONS,
+          // In process: a worker thread per concurrent invocation (the default) costs a thread start and a bundle load
+          // per request burst, which dominated both the stream consumers' CPU and the read API's latency under load.
+          args: [
+            'offline',
+            'start',
+            '--stage',
+            platform.stage,
+            '--host',
+            LOOPBACK_HOST,
+            '--httpPort',
+            `${httpPort}`,
+            '--lambdaPort',
+            `${lambdaPort}`,
+            '--noSponsor',
+            '--useInProcess',
+          ],
+          cwd: definition.directory,
+          env: childProcessEnvironment({
+            ...stack.environment,
+            [ESBUILD_WORK_FOLDER_VARIABLE]: path.relative(definition.directory, buildFolder),
+          }),
+          onLine: (line) => log.serviceOutput(definition.name, line),
+        });
+        try {
+          await child.waitForLine(
+            definition.routes.length > 0 ? HTTP_READY_LINE : LAMBDA_READY_LINE,
+            SERVICE_START_TIMEOUT_MS,
+            startSignal,
+          );
+          await assertBuiltInto(buildFolder, definition);
+          return child;
+        } catch (error) {
+          await child.stop();
+          throw error;
+        }
+      },
+    },
+    signal,
+  );
   const origin = (port: number) => `http://${LOOPBACK_HOST}:${port}`;
   return {
     contribution: {
@@ -226,12 +236,9 @@ async function startService(
         },
       },
       routes: definition.routes.map((route) => ({ service: definition.name, ...route })),
-      processes: { [`service ${definition.name}`]: child.pid },
+      processes: { [name]: service.pid },
     },
-    stop: () => {
-      stopping = true;
-      return child.stop();
-    },
+    stop: () => service.stop(),
   };
 }
 

