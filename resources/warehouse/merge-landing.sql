@@ -5,8 +5,9 @@
 -- can commit after a merge that already saw later rows. Re-merging a line rewrites the same values.
 
 -- Merges wait for each other (the schedule's, a batch run's, a refresh): two overlapping writers of the fact table
--- and the watermark would abort one of them under Redshift's serializable isolation (error 1023) and collide on
--- line_id in PostgreSQL. Redshift's LOCK page: it "obtains a table-level lock in ACCESS EXCLUSIVE mode, waiting if
+-- and the watermark would have one of them aborted on Redshift (error 1023 under serializable isolation; Serverless
+-- defaults to snapshot isolation, where two writers of the same watermark row conflict too) and collide on line_id
+-- in PostgreSQL. Redshift's LOCK page: it "obtains a table-level lock in ACCESS EXCLUSIVE mode, waiting if
 -- necessary for any conflicting locks to be released"; PostgreSQL's LOCK without a mode is ACCESS EXCLUSIVE too.
 LOCK retail.merge_watermark;
 
