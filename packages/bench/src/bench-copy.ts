@@ -2,8 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { createS3Client } from '@retail/adapters';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   findFullDataFile,
   parseStrict,
@@ -13,9 +12,14 @@ import {
   wholeNumberFlag,
 } from '@retail/cli';
 import { CopyFromS3, s3ObjectSource } from '@retail/local-platform/redshift-data';
-import { jsonpathsDocument, readLandingColumns, startLocalWarehouse } from '@retail/local-platform/warehouse';
+import {
+  jsonpathsDocument,
+  landingCopyStatement,
+  readLandingColumns,
+  startLocalWarehouse,
+} from '@retail/local-platform/warehouse';
 import { Pool } from 'pg';
-import S3rver from 's3rver';
+import { startTestS3 } from '@retail/test-support';
 import { readCpuSeconds } from './bench-pipeline-cpu';
 import { describeMachine, invoiceLineRecords } from './ingest-benchmarks';
 
@@ -34,7 +38,6 @@ COPY; s3rver runs in this process too and serves a few objects) and PostgreSQL's
 
 const STAGING_BUCKET = 'bench-copy-staging';
 const BUFFER_BYTES = 64 * 1024 * 1024;
-const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 interface BenchCopyOptions {
   file: string | undefined;
@@ -99,19 +102,8 @@ async function main(argv: readonly string[]): Promise<number> {
   log(`${records.length.toLocaleString('en-GB')} events from ${file}, ${(bytes / 2 ** 20).toFixed(1)} MiB of JSON`);
 
   const stateDir = await mkdtemp(path.join(tmpdir(), 'retail-bench-copy-'));
-  const s3rver = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    directory: path.join(stateDir, 's3'),
-    silent: true,
-    vhostBuckets: false,
-  });
-  const { port } = await s3rver.run();
-  const s3 = createS3Client({
-    region: 'eu-west-2',
-    credentials: CREDENTIALS,
-    endpoints: { s3: `http://127.0.0.1:${port}` },
-  });
+  const testS3 = await startTestS3();
+  const s3 = testS3.client;
   const warehouse = await startLocalWarehouse({
     dataDir: path.join(stateDir, 'warehouse'),
     port: 0,
@@ -119,22 +111,24 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   const pool = new Pool({ connectionString: warehouse.url, max: 2 });
   try {
-    await s3.send(new CreateBucketCommand({ Bucket: STAGING_BUCKET }));
+    await testS3.createBucket(STAGING_BUCKET);
     const landing = await readLandingColumns();
-    const jsonpathsKey = 'jsonpaths/invoice-line-landing.jsonpaths';
     await s3.send(
       new PutObjectCommand({
         Bucket: STAGING_BUCKET,
-        Key: jsonpathsKey,
+        Key: landing.jsonpathsKey,
         Body: JSON.stringify(jsonpathsDocument(landing)),
       }),
     );
     const manifests = await stage(s3, records);
     log(`staged ${manifests.length} gzipped object(s) and manifest(s) in s3rver`);
     const copyText = (manifestKey: string) =>
-      `COPY ${landing.table} (${landing.columns.map((column) => column.name).join(',')}) ` +
-      `FROM 's3://${STAGING_BUCKET}/${manifestKey}' CREDENTIALS 'aws_iam_role=arn:aws:iam::000000000000:role/bench' ` +
-      `MANIFEST JSON 's3://${STAGING_BUCKET}/${jsonpathsKey}' GZIP TIMEFORMAT 'auto'`;
+      landingCopyStatement(landing, {
+        from: `s3://${STAGING_BUCKET}/${manifestKey}`,
+        manifest: true,
+        authorization: "CREDENTIALS 'aws_iam_role=arn:aws:iam::000000000000:role/bench'",
+        stagingBucket: STAGING_BUCKET,
+      });
     const copy = copyRunner(pool, s3);
     for (let round = 1; round <= rounds; round++) {
       await pool.query(`TRUNCATE ${landing.table}`);
@@ -158,8 +152,7 @@ async function main(argv: readonly string[]): Promise<number> {
   } finally {
     await pool.end();
     await warehouse.stop();
-    s3.destroy();
-    await s3rver.close();
+    await testS3.close();
     await rm(stateDir, { recursive: true, force: true });
   }
 }

@@ -180,7 +180,8 @@ function readCopy(copy: Json, beyond: Readonly<Record<string, string>>): CopySta
         break;
       case 'Json':
         json = true;
-        options.json = jsonOption(String(value));
+        // "The default is 'auto'" (Data format parameters, JSON): JSON alone is JSON 'auto'.
+        options.json = jsonOption(value === undefined || value === null ? 'auto' : String(value));
         break;
       case 'Gzip':
         options.gzip = true;
@@ -241,6 +242,10 @@ function jsonOption(value: string): CopyOptions['json'] {
   // "JSON [AS] 'json_option'": 'auto', 'auto ignorecase' or 's3://jsonpaths_file', "an Amazon S3 object key that
   // explicitly references a single file" (Data format parameters).
   if (value === 'auto' || value === 'auto ignorecase') return { kind: 'auto', ignoreCase: value !== 'auto' };
+  if (value === 'noshred')
+    throw new UnsupportedCopyError(
+      "JSON 'noshred' loads a document into one SUPER column: the local COPY reads 'auto', 'auto ignorecase' or a jsonpaths file.",
+    );
   const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(value);
   if (s3 === null)
     throw new InvalidCopyError(`JSON '${value}' is neither 'auto', 'auto ignorecase' nor an s3:// jsonpaths file.`);

@@ -17,7 +17,13 @@ export {
   WAREHOUSE_SQL_DIR,
 } from './warehouse-schema';
 export { readOrCreateLocalWarehouseLogins } from './local-warehouse-logins';
-export { jsonpathsDocument, readLandingColumns, LANDING_COLUMNS_FILE, type LandingColumns } from './landing-columns';
+export {
+  jsonpathsDocument,
+  landingCopyStatement,
+  readLandingColumns,
+  LANDING_COLUMNS_FILE,
+  type LandingColumns,
+} from './landing-columns';
 export {
   biLoginStatements,
   readWarehouseBiRole,

@@ -9,14 +9,13 @@ import {
   ValidationException,
 } from '@aws-sdk/client-redshift-data';
 import { createRedshiftDataClient } from '@retail/adapters';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { LOCAL_CREDENTIALS } from '../../src/platform-settings';
 import { startLocalRedshiftData, type LocalRedshiftData } from '../../src/redshift-data';
 import { startLocalWarehouse, type LocalWarehouse } from '../../src/warehouse';
+import { redshiftDataCli } from './support/aws-cli';
 
 const TARGET = { WorkgroupName: 'retail-local', Database: 'retail' };
 
@@ -219,22 +218,7 @@ describe('the local Redshift Data API', () => {
   });
 
   it('takes the AWS CLI: execute-statement, then get-statement-result', async () => {
-    const run = promisify(execFile);
-    const environment = {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_DEFAULT_REGION: 'eu-west-2',
-      AWS_PAGER: '',
-    };
-    const aws = async (...args: string[]) =>
-      JSON.parse(
-        (
-          await run('aws', ['redshift-data', ...args, '--endpoint-url', api.endpoint, '--output', 'json'], {
-            env: environment,
-          })
-        ).stdout,
-      ) as Record<string, unknown>;
+    const aws = redshiftDataCli(api.endpoint);
     const submitted = await aws(
       'execute-statement',
       '--workgroup-name',
