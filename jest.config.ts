@@ -11,6 +11,8 @@ const transform: Config['transform'] = {
 };
 const transformIgnorePatterns = ['/node_modules/(?!@guanmingchiu/sqlparser-ts/)'];
 const moduleFileExtensions = ['ts', 'js', 'mjs', 'cjs', 'json', 'node', 'sql'];
+// A passing test prints nothing: no EMF line from a handler whose test does not read it.
+const setupFiles = ['<rootDir>/test/passing-tests-print-nothing.cjs'];
 
 // Two projects: fast unit/integration tests, and end-to-end tests that start the local platform.
 const config: Config = {
@@ -21,6 +23,7 @@ const config: Config = {
       transform,
       transformIgnorePatterns,
       moduleFileExtensions,
+      setupFiles,
       testMatch: [
         '<rootDir>/packages/*/test/**/*.test.ts',
         '<rootDir>/services/*/test/**/*.test.ts',
@@ -34,6 +37,7 @@ const config: Config = {
       transform,
       transformIgnorePatterns,
       moduleFileExtensions,
+      setupFiles,
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
     },
   ],
