@@ -93,7 +93,9 @@ interface LoadError {
  * "STL_LOAD_ERRORS" (userid, slice, tbl, starttime, session, query, filename, line_number, colname, type, col_length,
  * position, raw_line, raw_field_value, err_code, err_reason, is_partial, start_offset). Written on its own connection,
  * outside the COPY's transaction: "If the COPY fails because of invalid load data, the COPY ID is updated, so you can
- * use PG_LAST_COPY_ID when you query STL_LOAD_ERRORS table" (PG_LAST_COPY_ID): a failed COPY's errors stay.
+ * use PG_LAST_COPY_ID when you query STL_LOAD_ERRORS table" (PG_LAST_COPY_ID): a failed COPY's errors stay. Every
+ * user reads it, seeing its own COPYs' rows: STL tables are "visible to all users. Superusers can see all rows;
+ * regular users can see only their own data" (STL_LOAD_ERRORS).
  */
 const LOAD_ERRORS_DDL = `
 CREATE TABLE IF NOT EXISTS public.stl_load_errors (
@@ -102,7 +104,15 @@ CREATE TABLE IF NOT EXISTS public.stl_load_errors (
   position integer, raw_line varchar(1024), raw_field_value varchar(1024), err_code integer, err_reason varchar(100),
   is_partial integer, start_offset bigint
 );
-CREATE SEQUENCE IF NOT EXISTS public.stl_load_errors_query;`;
+CREATE SEQUENCE IF NOT EXISTS public.stl_load_errors_query;
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE schemaname = 'public' AND tablename = 'stl_load_errors') THEN
+    ALTER TABLE public.stl_load_errors ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY own_loads ON public.stl_load_errors FOR SELECT
+      USING (userid = (SELECT oid FROM pg_roles WHERE rolname = current_user)::integer);
+    GRANT SELECT ON public.stl_load_errors TO PUBLIC;
+  END IF;
+END $$;`;
 
 // COPY text sent to PostgreSQL in chunks of about this many characters: one CopyData message per chunk.
 const CHUNK_CHARACTERS = 256 * 1024;
@@ -170,7 +180,8 @@ export class CopyFromS3 {
         await record();
         throw new CopyFailedError(loadFailedMessage(tableName, errors[0]!));
       }
-      if (isDatabaseError(error)) {
+      // A cancelled COPY (CancelStatement: query_canceled) is no load error.
+      if (isDatabaseError(error) && (error as { code: string }).code !== '57014') {
         // PostgreSQL refused a row Redshift's checks above let through: still the whole COPY, still recorded.
         const reason = String((error as Error).message);
         errors.push({
@@ -196,7 +207,7 @@ export class CopyFromS3 {
         (error: unknown) => {
           this.prepared.delete(errorLog);
           // Two first COPYs at once: the other one created it.
-          if ((error as { code?: string }).code === '23505') return;
+          if (['23505', '42710'].includes((error as { code?: string }).code ?? '')) return;
           throw error;
         },
       );
