@@ -9,7 +9,10 @@
 export class ConcatenatedJsonScanner {
   /** The current text (after next() returned true). */
   text = '';
-  /** 1-based line of the text's last character: what stl_load_errors.line_number gives for JSON. */
+  /**
+   * 1-based line of the text's last character: "The LINE_NUMBER column records the last line of the JSON object that
+   * caused the error" (Data format parameters).
+   */
   lineNumber = 0;
   private index = 0;
   private line = 1;

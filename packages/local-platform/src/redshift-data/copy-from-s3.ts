@@ -323,6 +323,8 @@ export class CopyFromS3 {
     // the same key prefix ... If a key prefix references multiple folders, all of the files in the folders are
     // loaded" (COPY from Amazon S3).
     const keys = await this.objects.listObjectKeys(bucket, key);
+    // A prefix that matches nothing fails the COPY; the wording is Redshift's S3ServiceException as it is commonly
+    // reported (no AWS page quotes it).
     if (keys.length === 0) throw new CopyFailedError(`The specified S3 prefix '${key}' does not exist`);
     return keys.map((objectKey) => ({
       url: `s3://${bucket}/${objectKey}`,

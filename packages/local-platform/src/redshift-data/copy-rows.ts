@@ -100,7 +100,10 @@ const BIGINT_RANGES: Record<string, [bigint, bigint]> = {
 
 /**
  * Parses a jsonpaths file as Redshift does: `{"jsonpaths": ["$.a", "$['b']", "$.c[0]"]}`, one path per column of
- * the COPY's column list, in order. Filters and wildcards are refused, as Redshift refuses them.
+ * the COPY's column list, in order: "Each JSONPath expression corresponds to one column in the Amazon Redshift target
+ * table. The order of the JSONPath array elements must match the order of the columns in the target table or the
+ * column list, if a column list is used" (Data format parameters). Filters and wildcards are refused, as Redshift
+ * refuses them.
  */
 export function parseJsonpaths(document: string, columnCount: number, where: string): FieldLocator {
   let parsed: unknown;
@@ -246,6 +249,8 @@ export function recordToRow(
 const inherited = (name: string) => name in Object.prototype;
 
 function fieldGetter(column: string, index: number, locator: FieldLocator): (record: object) => unknown {
+  // "'auto': With this option, matching is case-sensitive"; "'auto ignorecase': With this option, the matching isn't
+  // case-sensitive" (Data format parameters).
   if (locator.kind === 'auto') {
     if (!locator.ignoreCase) {
       if (inherited(column))
@@ -299,6 +304,8 @@ function valueConverter(column: TargetColumn, options: CopyOptions): (value: unk
     case 'double precision':
       return numberConverter(column);
     case 'boolean':
+      // The literal values the Boolean type page lists for each state: TRUE 't' 'true' 'y' 'yes' '1', FALSE 'f'
+      // 'false' 'n' 'no' '0'; "a Boolean column stores and outputs "t" for true and "f" for false" (Boolean type).
       return (value) => {
         if (value === undefined || value === null) return null;
         if (typeof value === 'boolean') return value ? 't' : 'f';
@@ -337,6 +344,13 @@ const TRUE_WORDS = new Set(['t', 'true', '1', 'y', 'yes']);
 const FALSE_WORDS = new Set(['f', 'false', '0', 'n', 'no']);
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+/**
+ * "CHAR and VARCHAR data types are defined in terms of bytes, not characters" (Character types). EMPTYASNULL:
+ * "load empty CHAR and VARCHAR fields as NULL"; BLANKSASNULL: "Loads blank fields, which consist of only white space
+ * characters, as NULL. This option applies only to CHAR and VARCHAR columns"; TRUNCATECOLUMNS: "Truncates data in
+ * columns to the appropriate number of characters so that it fits the column specification" (Data conversion
+ * parameters).
+ */
 function stringConverter(column: TargetColumn, options: CopyOptions): (value: unknown) => FieldValue {
   const { maxLength } = column;
   const { emptyAsNull, blanksAsNull, truncateColumns } = options;
