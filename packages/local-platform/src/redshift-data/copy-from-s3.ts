@@ -279,7 +279,12 @@ export class CopyFromS3 {
         // parameters).
         body = await gunzipAsync(body);
       } catch (error) {
-        throw new CopyFailedError(`COPY with GZIP: ${file.url} is not gzip (${(error as Error).message}).`);
+        // A file that does not inflate fails the whole COPY, whatever MAXERROR says: no page documents it, but
+        // Redshift's own report for LZOP under MAXERROR 1 is a statement error, "failed to inflate with lzop:
+        // unexpected end of file ... code: 9001 context: S3 key being read : s3://..." (snowplow/snowplow#1265).
+        throw new CopyFailedError(
+          `failed to inflate with gzip: ${(error as Error).message}. S3 key being read: ${file.url} (the COPY says GZIP).`,
+        );
       }
     }
     const content = body.toString('utf8');

@@ -207,6 +207,15 @@ describe('COPY from S3 on the local Redshift Data API', () => {
     ).rejects.toThrow("The specified S3 prefix 'nothing/' does not exist");
   });
 
+  it('fails the whole COPY, whatever MAXERROR, on a file that does not inflate under GZIP, naming it', async () => {
+    await put('gzip/part-0.gz', gzipSync(ndjson([line('g1')])));
+    await put('gzip/part-1.gz', ndjson([line('g2')]));
+    await expect(
+      dataApi.query(`COPY copy_test.lines (line_id) FROM 's3://${BUCKET}/gzip/' ${ROLE} JSON 'auto' GZIP MAXERROR 10`),
+    ).rejects.toThrow(`S3 key being read: s3://${BUCKET}/gzip/part-1.gz`);
+    expect(await loaded()).toBe(0);
+  });
+
   it("matches camelCase keys only under 'auto ignorecase'; under 'auto' a NOT NULL column gets no value", async () => {
     await put('camel/lines.json', ndjson([{ Line_Id: 'k1', Quantity: 3 }]));
     const copy = (option: string) =>
