@@ -25,7 +25,7 @@ export interface WarehouseUsers {
   loader: WarehouseLogin;
   /** The merge schedule: EXECUTE on the merge procedures only. */
   mergeRunner: WarehouseLogin;
-  /** The Glue job: landing INSERT and the merge. */
+  /** The Glue job: COPY into the landing table, the batch load ledger, the merge. */
   glueBatch: WarehouseLogin;
 }
 
@@ -84,7 +84,7 @@ export async function migrateWarehouse(migration: WarehouseMigration): Promise<v
     ...biRoleStatements(engine, biRole, roleExists),
   ]);
   log(
-    `  users: ${users.loader.username} (INSERT on retail.invoice_line_landing), ${users.mergeRunner.username} (EXECUTE on ${MERGE_PROCEDURES.mergeLanding}), ${users.glueBatch.username} (the Glue job: landing INSERT and the merge), role ${biRole} (SELECT on retail)`,
+    `  users: ${users.loader.username} (INSERT on retail.invoice_line_landing), ${users.mergeRunner.username} (EXECUTE on ${MERGE_PROCEDURES.mergeLanding}), ${users.glueBatch.username} (the Glue job: landing INSERT, the ledger, the merge), role ${biRole} (SELECT on retail)`,
   );
 }
 
@@ -135,18 +135,32 @@ export function mergeRunnerStatements(login: WarehouseLogin, userExists: boolean
   ];
 }
 
+/** The batch load's ledger (resources/warehouse/0080-batch-load-ledger.sql), written in each load's COPY transaction. */
+export const BATCH_LOAD_LEDGER = 'retail.batch_load_ledger';
+
 /**
- * The Glue job's user (resources/glue-warehouse.yml): it COPYs into the landing table and runs merge-landing.sql as
- * its postactions, so it reads and writes what the merge does (its temporary batch table included), nothing else.
+ * The Glue job's user (resources/glue-warehouse.yml): what resources/glue/load-raw-to-warehouse.py runs through the
+ * Data API and nothing more. COPY into the landing table ("To use the COPY command, you must have INSERT privilege
+ * for the Amazon Redshift table", COPY), SELECT and INSERT on the ledger, EXECUTE on the merge procedures (they run
+ * with their owner's rights, as the schedule's). The grants of the job's earlier Spark version (the merge's own
+ * tables, TEMP) are taken back from an existing user.
  */
 export function glueBatchStatements(login: WarehouseLogin, userExists: boolean): string[] {
+  const user = login.username;
   return [
     userStatement(login, userExists),
-    `GRANT USAGE ON SCHEMA retail TO ${login.username}`,
-    `GRANT SELECT, INSERT ON retail.invoice_line_landing TO ${login.username}`,
-    `GRANT SELECT, INSERT, UPDATE ON retail.fact_invoice_line TO ${login.username}`,
-    `GRANT SELECT, UPDATE ON retail.merge_watermark TO ${login.username}`,
-    `GRANT TEMP ON DATABASE retail TO ${login.username}`,
+    ...(userExists
+      ? [
+          `REVOKE ALL ON retail.invoice_line_landing FROM ${user}`,
+          `REVOKE ALL ON retail.fact_invoice_line FROM ${user}`,
+          `REVOKE ALL ON retail.merge_watermark FROM ${user}`,
+          `REVOKE TEMPORARY ON DATABASE retail FROM ${user}`,
+        ]
+      : []),
+    `GRANT USAGE ON SCHEMA retail TO ${user}`,
+    `GRANT INSERT ON retail.invoice_line_landing TO ${user}`,
+    `GRANT SELECT, INSERT ON ${BATCH_LOAD_LEDGER} TO ${user}`,
+    ...Object.values(MERGE_PROCEDURES).map((procedure) => `GRANT EXECUTE ON PROCEDURE ${procedure} TO ${user}`),
   ];
 }
 

@@ -32,6 +32,7 @@ describe('readWarehouseSchema', () => {
       '0050-analytics.sql',
       '0060-invoice-totals.sql',
       '0070-product-totals.sql',
+      '0080-batch-load-ledger.sql',
     ]);
     expect(files.map((file) => file.sql).join('\n')).not.toContain('/*@redshift');
     expect(files.find((file) => file.name === '0060-invoice-totals.sql')?.sql).toContain(

@@ -74,14 +74,24 @@ describe('the warehouse migration run by the deploy and by npm start', () => {
     ]);
   });
 
-  it("grants the Glue job's user the landing table and what the merge reads and writes, nothing more", () => {
-    expect(glueBatchStatements(login('glue_batch'), false)).toEqual([
-      "CREATE USER glue_batch PASSWORD 'x'",
+  it("grants the Glue job's user what its script runs: COPY into the landing table, the ledger, the merge; nothing more", () => {
+    const grants = [
       'GRANT USAGE ON SCHEMA retail TO glue_batch',
-      'GRANT SELECT, INSERT ON retail.invoice_line_landing TO glue_batch',
-      'GRANT SELECT, INSERT, UPDATE ON retail.fact_invoice_line TO glue_batch',
-      'GRANT SELECT, UPDATE ON retail.merge_watermark TO glue_batch',
-      'GRANT TEMP ON DATABASE retail TO glue_batch',
+      'GRANT INSERT ON retail.invoice_line_landing TO glue_batch',
+      'GRANT SELECT, INSERT ON retail.batch_load_ledger TO glue_batch',
+      'GRANT EXECUTE ON PROCEDURE retail.merge_landing() TO glue_batch',
+      'GRANT EXECUTE ON PROCEDURE retail.merge_landing_batch() TO glue_batch',
+      'GRANT EXECUTE ON PROCEDURE retail.refresh_precomputed() TO glue_batch',
+    ];
+    expect(glueBatchStatements(login('glue_batch'), false)).toEqual(["CREATE USER glue_batch PASSWORD 'x'", ...grants]);
+    // A stage deployed with the Spark job: its user loses the merge's tables and TEMP it held then.
+    expect(glueBatchStatements(login('glue_batch'), true)).toEqual([
+      "ALTER USER glue_batch PASSWORD 'x'",
+      'REVOKE ALL ON retail.invoice_line_landing FROM glue_batch',
+      'REVOKE ALL ON retail.fact_invoice_line FROM glue_batch',
+      'REVOKE ALL ON retail.merge_watermark FROM glue_batch',
+      'REVOKE TEMPORARY ON DATABASE retail FROM glue_batch',
+      ...grants,
     ]);
     expect(() => glueBatchStatements(login('glue batch'), false)).toThrow(/no Redshift user name/);
   });
