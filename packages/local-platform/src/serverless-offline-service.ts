@@ -178,7 +178,11 @@ async function startService(
   const service = await SupervisedProcess.start(
     {
       name,
-      where: () => `${LOOPBACK_HOST}:${httpPort} (Lambda Invoke ${lambdaPort}), built again`,
+      // Built again from the service's folder, so a restart also picks up a fix made since.
+      where: () =>
+        definition.routes.length > 0
+          ? `${LOOPBACK_HOST}:${httpPort} (Lambda Invoke on ${lambdaPort})`
+          : `${LOOPBACK_HOST}:${lambdaPort} (Lambda Invoke)`,
       remedy: `Its last lines above say why: fix what they name in ${definition.directory} and \`npm start\` again.`,
       supervision: { log, giveUp },
       start: async (startSignal) => {
