@@ -7,9 +7,9 @@ const path = require('node:path');
 
 /**
  * Uploads files of the repository to a bucket of the stack after `sls deploy`: the Glue job's script and the files it
- * reads (custom.artifacts in the root serverless.yml). osls deploys only the stack and the functions' code; the
- * bucket is the stack's own, found by its output `bucketOutput`. A missing file stops `sls deploy` before it deploys;
- * `sls package` (offline inspection) only warns.
+ * reads (custom.artifacts in the root serverless.yml; the local Glue uploads the same list to the local S3 before each
+ * job run). osls deploys only the stack and the functions' code; the bucket is the stack's own, found by its output
+ * `bucketOutput`. A missing file stops `sls deploy` before it deploys; `sls package` (offline inspection) only warns.
  *
  * custom:
  *   artifacts:

@@ -32,6 +32,7 @@ const OWN_STATEMENT_ACTIONS = [
   'redshift-data:DescribeStatement',
   'redshift-data:GetStatementResult',
   'redshift-data:CancelStatement',
+  'redshift-data:ListStatements',
 ];
 const isOwnStatementGrant = (statement: Statement) =>
   [statement.Action].flat().every((action) => OWN_STATEMENT_ACTIONS.includes(action)) &&

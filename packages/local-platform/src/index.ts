@@ -41,7 +41,7 @@ export {
   type PlatformPorts,
 } from './platform-settings';
 export type { PlatformComponent, RunningComponent, StackContribution } from './platform-component';
-export { jobRunProgressFile, type JobRunProgress } from './glue';
+export { jobRunFiles, type JobRunFiles } from './glue';
 export {
   listServiceDirs,
   readServiceDefinition,

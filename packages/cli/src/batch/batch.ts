@@ -1,15 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createGlueClient } from '@retail/adapters';
-import { jobRunProgressFile, readStackFile, type JobRunProgress } from '@retail/local-platform';
-import { SingleBar } from 'cli-progress';
+import { jobRunFiles, readStackFile } from '@retail/local-platform';
 import { readCommandLine } from '../command/cli-args';
 import { runCommand } from '../command/command-process';
 import { StackConfigError } from '../load/stack-config';
 import { BATCH_USAGE, parseBatchArgs } from './batch-args';
 import { BatchSetupError, formatBatchSummary, runBatch } from './run-batch';
 
-/** `npm run batch`: exit 0 when every row was loaded; 1 when a row or a step was not; 2 for a usage or setup error. */
+/** `npm run batch`: exit 0 when every object was loaded; 1 when an object or a step was not; 2 for a usage or setup error. */
 async function main(argv: readonly string[]): Promise<number> {
   const commandLine = readCommandLine(argv, parseBatchArgs, BATCH_USAGE);
   if ('exitCode' in commandLine) return commandLine.exitCode;
@@ -28,45 +27,30 @@ async function main(argv: readonly string[]): Promise<number> {
     endpoints: { glue: endpoint },
     maxAttempts: 3,
   });
-  const bar = process.stderr.isTTY
-    ? new SingleBar({
-        format: '{bar} {percentage}% | {value}/{total} objects | {partitions} partitions | {rows} rows',
-        stream: process.stderr,
-        hideCursor: true,
-        fps: 5,
-      })
-    : undefined;
-  let barStarted = false;
+  const runLog = (job: string, runId: string) => jobRunFiles(path.join(stack.stateDir, 'glue'), job, runId).log;
   console.error(
-    `Batch on ${endpoint}${options.full ? ' (--full: the job bookmark is ignored)' : ''}: crawl, load, catalog`,
+    `Batch on ${endpoint}${options.full ? ' (--full: every object again, the ledger ignored)' : ''}: crawl, load, catalog`,
   );
   try {
     const summary = await runBatch(options, {
       glue,
-      readProgress: (job, runId) => readProgress(jobRunProgressFile(path.join(stack.stateDir, 'glue'), job, runId)),
-      onProgress: (progress) => {
-        if (bar === undefined) return;
-        const values = {
-          partitions: `${progress.partitionsDone}/${progress.partitionsTotal}`,
-          rows: progress.rowsLoaded,
-        };
-        if (!barStarted) bar.start(Math.max(progress.objectsTotal, 1), progress.objectsDone, values);
-        else bar.update(progress.objectsDone, values);
-        barStarted = true;
+      readRunLog: (job, runId) => readIfExists(runLog(job, runId)),
+      runLogPath: runLog,
+      // The job's log as it comes: its own progress lines and, at the end, what it could not load.
+      onLogLines: (lines) => {
+        for (const line of lines) if (!line.startsWith('SUMMARY ')) console.error(`  job | ${line}`);
       },
     });
-    bar?.stop();
     console.log(options.json ? JSON.stringify(summary, null, 2) : formatBatchSummary(summary));
     return summary.problems.length > 0 ? 1 : 0;
   } finally {
-    bar?.stop();
     glue.destroy();
   }
 }
 
-async function readProgress(file: string): Promise<JobRunProgress | undefined> {
+async function readIfExists(file: string): Promise<string | undefined> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as JobRunProgress;
+    return await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;

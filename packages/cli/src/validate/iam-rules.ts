@@ -72,6 +72,15 @@ export const IAM_EXCEPTIONS: readonly IamException[] = [
       'Data API statement ids have no ARN (AWS accepts only "*"); the redshift-data:statement-owner-iam-userid condition limits them to the statements the role ran',
   },
   {
+    name: 'batch-job-reads-its-own-statements',
+    resources: ['LoadRawToWarehouseJobRole'],
+    rule: 'iam/wildcard-resource',
+    actions: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult', 'redshift-data:ListStatements'],
+    conditionKey: 'redshift-data:statement-owner-iam-userid',
+    reason:
+      'Data API statement ids have no ARN and ListStatements takes only "*"; the redshift-data:statement-owner-iam-userid condition limits them to the statements the Glue job ran (it waits for those an earlier, killed run left running)',
+  },
+  {
     name: 'osls-stream-poller-list-streams',
     resources: ['IamRoleLambdaExecution'],
     rule: 'iam/wildcard-only-action-on-arn',

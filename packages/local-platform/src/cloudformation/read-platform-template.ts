@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type {
   AttributeDefinition,
   CreateTableCommandInput,
@@ -24,6 +25,18 @@ export interface PlatformTemplate {
   stage: string;
   region: string;
   resources: CloudFormationResources;
+  /**
+   * custom.artifacts.files: the repository files the deploy uploads next to the stack (the Glue job's script and what
+   * it reads, packages/serverless-plugins/upload-artifacts.js), each with its key.
+   */
+  artifacts?: ArtifactFile[];
+}
+
+export interface ArtifactFile {
+  /** Absolute path of the repository file. */
+  source: string;
+  /** Its key in the artifacts bucket. */
+  key: string;
 }
 
 /** Types in the template that have no local counterpart on purpose, and why (anything else unknown gets a warning). */
@@ -68,7 +81,10 @@ export async function readPlatformTemplate(
   repoRoot: string = REPO_ROOT,
   signal?: AbortSignal,
 ): Promise<PlatformTemplate> {
-  return platformTemplateFromPrintedConfiguration(await printServerlessConfiguration(repoRoot, stage, signal));
+  return platformTemplateFromPrintedConfiguration(
+    await printServerlessConfiguration(repoRoot, stage, signal),
+    repoRoot,
+  );
 }
 
 const templatesRead = new Map<string, PlatformTemplate>();
@@ -81,14 +97,17 @@ export function readPlatformTemplateSync(stage: string, repoRoot: string = REPO_
   const key = `${repoRoot}\u0000${stage}`;
   let template = templatesRead.get(key);
   if (template === undefined) {
-    template = platformTemplateFromPrintedConfiguration(printServerlessConfigurationSync(repoRoot, stage));
+    template = platformTemplateFromPrintedConfiguration(printServerlessConfigurationSync(repoRoot, stage), repoRoot);
     templatesRead.set(key, template);
   }
   return template;
 }
 
 /** Picks the template out of `sls print --format json` output. */
-export function platformTemplateFromPrintedConfiguration(printed: unknown): PlatformTemplate {
+export function platformTemplateFromPrintedConfiguration(
+  printed: unknown,
+  repoRoot: string = REPO_ROOT,
+): PlatformTemplate {
   const provider = isJsonObject(printed) ? printed.provider : undefined;
   const resources = isJsonObject(printed) && isJsonObject(printed.resources) ? printed.resources.Resources : undefined;
   if (!isJsonObject(printed) || typeof printed.service !== 'string' || !isJsonObject(provider)) {
@@ -108,7 +127,17 @@ export function platformTemplateFromPrintedConfiguration(printed: unknown): Plat
       Properties: isJsonObject(resource.Properties) ? resource.Properties : {},
     };
   }
-  return { service: printed.service, stage, region, resources: template };
+  return { service: printed.service, stage, region, resources: template, artifacts: artifactsOf(printed, repoRoot) };
+}
+
+function artifactsOf(printed: JsonObject, repoRoot: string): ArtifactFile[] {
+  const custom = isJsonObject(printed.custom) ? printed.custom : {};
+  const files = isJsonObject(custom.artifacts) && isJsonObject(custom.artifacts.files) ? custom.artifacts.files : {};
+  return Object.entries(files).map(([name, file]) => {
+    if (!isJsonObject(file) || typeof file.source !== 'string' || typeof file.key !== 'string')
+      throw new Error(`custom.artifacts.files.${name} needs source (a repository path) and key.`);
+    return { source: path.resolve(repoRoot, file.source), key: file.key };
+  });
 }
 
 export function intrinsicContextOf(template: PlatformTemplate, accountId: string): IntrinsicContext {

@@ -33,6 +33,9 @@ export function localGlueComponent(port: number): PlatformComponent {
         crawlers: declared('AWS::Glue::Crawler').map(([id, properties]) => parseCrawler(id, properties)),
         jobs: declared('AWS::Glue::Job').map(([id, properties]) => parseJob(id, properties)),
         warehouseUrl: stack.warehouseUrl,
+        // A job run's script calls the platform's S3, Glue and Data API: the endpoints of the earlier phases.
+        jobEnvironment: stack.environment,
+        artifacts: platform.template.artifacts ?? [],
         log: (message) => log.warn(`glue: ${message}`),
       });
       return {

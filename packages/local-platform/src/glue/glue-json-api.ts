@@ -4,7 +4,8 @@ import type { LocalGlueService } from './local-glue';
 
 /**
  * The Glue API as the AWS SDK and CLI speak it (JSON 1.1, `X-Amz-Target: AWSGlue.<Operation>`): the Data Catalog's
- * read operations, the crawlers (get, start, metrics) and the jobs' definitions, in AWS's shapes and error types.
+ * read operations, the crawlers (get, start, metrics), the jobs' definitions and their runs (the script under
+ * python3: python-shell-run.ts), in AWS's shapes and error types.
  */
 const TARGET_PREFIX = 'AWSGlue.';
 const REQUEST_BODY_MAX_BYTES = 1024 * 1024;
@@ -99,9 +100,8 @@ export function glueRequestListener(glue: LocalGlueService) {
       DefaultArguments: job.defaultArguments,
       Connections: { Connections: job.connections },
       GlueVersion: job.glueVersion,
-      ...pick('WorkerType'),
-      ...pick('NumberOfWorkers'),
-      ...pick('Timeout'),
+      MaxCapacity: job.maxCapacity,
+      Timeout: job.timeoutMinutes,
       ...pick('MaxRetries'),
       ...pick('ExecutionClass'),
     };

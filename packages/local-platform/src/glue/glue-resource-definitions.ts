@@ -2,7 +2,7 @@ import { isJsonObject, type JsonObject } from '../json-object';
 
 /**
  * The Glue resources of the template (intrinsics resolved) as the local Glue runs them. Properties that only matter
- * on AWS (roles, tags, security configurations, worker sizes) are kept for Get* answers but change nothing; anything
+ * on AWS (roles, tags, security configurations, capacity) are kept for Get* answers but change nothing; anything
  * the local Glue cannot reproduce is refused with its path, never silently skipped.
  */
 export class GlueDefinitionError extends Error {
@@ -64,12 +64,17 @@ export interface LocalJobDefinition {
   name: string;
   role: string;
   description?: string;
-  command: { Name: 'glueetl'; ScriptLocation: string; PythonVersion?: string };
+  /** A Python shell job: the local Glue runs its script under python3 (python-shell-run.ts). */
+  command: { Name: 'pythonshell'; ScriptLocation: string; PythonVersion: string };
   glueVersion: string;
+  /** DPUs: 0.0625 or 1 for a Python shell job; no local effect. */
+  maxCapacity: number;
   defaultArguments: Record<string, string>;
   maxConcurrentRuns: number;
+  /** Minutes a run may take before Glue stops it (TIMEOUT); AWS's default is 2,880 (48 hours). */
+  timeoutMinutes: number;
   connections: string[];
-  /** WorkerType, NumberOfWorkers, Timeout, MaxRetries...: reported by GetJob, no local effect. */
+  /** MaxRetries, ExecutionClass...: reported by GetJob, no local effect. */
   declared: JsonObject;
 }
 
@@ -257,11 +262,10 @@ export function parseJob(logicalId: string, properties: JsonObject): LocalJobDef
       'Description',
       'Command',
       'GlueVersion',
+      'MaxCapacity',
       'DefaultArguments',
       'ExecutionProperty',
       'Connections',
-      'WorkerType',
-      'NumberOfWorkers',
       'Timeout',
       'MaxRetries',
       'Tags',
@@ -272,8 +276,23 @@ export function parseJob(logicalId: string, properties: JsonObject): LocalJobDef
   );
   const command = objectAt(properties.Command, at('.Command'));
   refuseUnknown(command, ['Name', 'ScriptLocation', 'PythonVersion'], at('.Command'));
-  if (command.Name !== 'glueetl')
-    fail(at('.Command.Name'), `is ${JSON.stringify(command.Name)}: the local Glue runs glueetl jobs only.`);
+  // "For a Python shell job, it must be pythonshell" (AWS::Glue::Job JobCommand): a Spark job (glueetl) needs Spark.
+  if (command.Name !== 'pythonshell')
+    fail(
+      at('.Command.Name'),
+      `is ${JSON.stringify(command.Name)}: the local Glue runs Python shell jobs (pythonshell) under python3; it has no Spark for glueetl or gluestreaming.`,
+    );
+  // PythonVersion "Allowed values are 3 or 3.9" (JobCommand); 3 is Python 3.6, whose support ended on 2026-03-01.
+  const pythonVersion = requiredString(command.PythonVersion, at('.Command.PythonVersion'));
+  if (pythonVersion !== '3.9')
+    fail(
+      at('.Command.PythonVersion'),
+      `is ${JSON.stringify(pythonVersion)}: declare '3.9' (Python shell 3.6 ended on 2026-03-01).`,
+    );
+  // "You can set the value to 0.0625 or 1. The default is 0.0625" (Python shell jobs, Maximum capacity).
+  const maxCapacity = properties.MaxCapacity === undefined ? 0.0625 : Number(properties.MaxCapacity);
+  if (maxCapacity !== 0.0625 && maxCapacity !== 1)
+    fail(at('.MaxCapacity'), `is ${JSON.stringify(properties.MaxCapacity)}: a Python shell job takes 0.0625 or 1.`);
   const execution =
     properties.ExecutionProperty === undefined ? {} : objectAt(properties.ExecutionProperty, at('.ExecutionProperty'));
   refuseUnknown(execution, ['MaxConcurrentRuns'], at('.ExecutionProperty'));
@@ -287,13 +306,15 @@ export function parseJob(logicalId: string, properties: JsonObject): LocalJobDef
     role: requiredString(properties.Role, at('.Role')),
     description: optionalString(properties.Description, at('.Description')),
     command: {
-      Name: 'glueetl',
+      Name: 'pythonshell',
       ScriptLocation: requiredString(command.ScriptLocation, at('.Command.ScriptLocation')),
-      PythonVersion: optionalString(command.PythonVersion, at('.Command.PythonVersion')),
+      PythonVersion: pythonVersion,
     },
     glueVersion: requiredString(properties.GlueVersion, at('.GlueVersion')),
+    maxCapacity,
     defaultArguments: stringMap(properties.DefaultArguments, at('.DefaultArguments')),
     maxConcurrentRuns: integerAt(execution.MaxConcurrentRuns ?? 1, at('.ExecutionProperty.MaxConcurrentRuns'), 1, 1000),
+    timeoutMinutes: integerAt(properties.Timeout ?? 2880, at('.Timeout'), 1, 10080),
     connections: connectionNames as string[],
     declared: properties,
   };

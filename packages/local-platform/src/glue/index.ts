@@ -1,9 +1,8 @@
 export { localGlueComponent, GLUE_RESOURCE_TYPES } from './glue-component';
+export { jobRunFiles, type JobRunFiles } from './python-shell-run';
 export {
-  jobRunProgressFile,
   startLocalGlue,
   LocalGlueService,
-  type JobRunProgress,
   type JobRunRecord,
   type LocalGlue,
   type LocalGlueOptions,

@@ -1,17 +1,19 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import path from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '@retail/adapters';
 import { readJsonFileIfExists, writeJsonFileAtomically } from '../atomic-json-file';
 import { AwsJsonError } from '../aws-json-protocol';
+import { childProcessEnvironment } from '../local-aws-environment';
 import { LOCAL_CREDENTIALS } from '../platform-settings';
 import { DataCatalog, epochSeconds } from './data-catalog';
 import { glueRequestListener } from './glue-json-api';
 import type { LocalCrawlerDefinition, LocalDatabaseDefinition, LocalJobDefinition } from './glue-resource-definitions';
+import type { ArtifactFile } from '../cloudformation/read-platform-template';
 import { crawlJdbcTargets } from './jdbc-crawl';
-import { runLocalLoadJob, type JobBookmark, type LoadJobProgress } from './local-load-job';
+import { glueArgv, jobRunFiles, startPythonShellRun, type PythonShellRun } from './python-shell-run';
 import { crawlS3Targets, emptyCrawlOutcome, type CrawlOutcome } from './s3-crawl';
 import { listenOn } from '../free-port';
 
@@ -29,6 +31,15 @@ export interface LocalGlueOptions {
   jobs: readonly LocalJobDefinition[];
   /** The local warehouse (postgres://...), where JDBC targets are crawled; crawlers with JDBC targets fail without. */
   warehouseUrl?: string;
+  /**
+   * What a job run's script gets in its environment besides the process's own: the platform's AWS_ENDPOINT_URL_*,
+   * region and credentials (the local Glue adds its own endpoint).
+   */
+  jobEnvironment?: Record<string, string>;
+  /** The files the deploy uploads next to the job's script (custom.artifacts): uploaded to its bucket before each run. */
+  artifacts?: readonly ArtifactFile[];
+  /** The interpreter of Python shell jobs; default python3 (on PATH). */
+  python?: string;
   /** Crawl problems and logged schema changes; default stderr. */
   log?: (message: string) => void;
 }
@@ -75,7 +86,7 @@ export interface JobRunRecord {
   StartedOn: number;
   LastModifiedOn: number;
   CompletedOn?: number;
-  JobRunState: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  JobRunState: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMEOUT';
   Arguments: Record<string, string>;
   ErrorMessage?: string;
   /** Seconds. */
@@ -86,11 +97,7 @@ export interface JobRunRecord {
 
 interface JobsState {
   runs: Record<string, JobRunRecord[]>;
-  bookmarks: Record<string, JobBookmark>;
 }
-
-/** What a job run did so far: `<glue state dir>/job-runs/<job>/<run id>.json`, read by `npm run batch`. */
-export type JobRunProgress = LoadJobProgress & { state: JobRunRecord['JobRunState'] };
 
 const CRAWLER_LOG_GROUP = '/aws-glue/crawlers';
 const KEPT_JOB_RUNS = 50;
@@ -100,7 +107,9 @@ const KEPT_RUNTIMES = 20;
 export class LocalGlueService {
   private readonly running = new Map<string, Promise<CrawlOutcome | undefined>>();
   private readonly runningJobs = new Map<string, Promise<void>>();
-  private jobsState: JobsState = { runs: {}, bookmarks: {} };
+  private readonly jobProcesses = new Map<string, PythonShellRun>();
+  private jobsState: JobsState = { runs: {} };
+  private jobEnvironment: Record<string, string> = {};
   private saving: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -113,6 +122,8 @@ export class LocalGlueService {
     private readonly log: (message: string) => void,
     readonly accountId: string,
     readonly warehouseUrl: string | undefined,
+    private readonly artifacts: readonly ArtifactFile[],
+    private readonly python: string,
   ) {}
 
   static async open(options: LocalGlueOptions, s3: S3Client): Promise<LocalGlueService> {
@@ -162,6 +173,8 @@ export class LocalGlueService {
       log,
       options.accountId,
       options.warehouseUrl,
+      options.artifacts ?? [],
+      options.python ?? 'python3',
     );
     await service.saveRecords();
     await service.openJobs();
@@ -169,10 +182,11 @@ export class LocalGlueService {
   }
 
   private async openJobs(): Promise<void> {
-    this.jobsState = (await readJsonFileIfExists<JobsState>(jobsFile(this.stateDir))) ?? { runs: {}, bookmarks: {} };
+    const saved = await readJsonFileIfExists<JobsState>(jobsFile(this.stateDir));
+    this.jobsState = { runs: saved?.runs ?? {} };
     for (const run of Object.values(this.jobsState.runs).flat()) {
       if (run.JobRunState !== 'RUNNING') continue;
-      // Its transaction never committed (or committed without its bookmark: the merge dedupes what is loaded again).
+      // Its script's Data API calls ended with the platform; the job's ledger keeps what it committed.
       Object.assign(run, { JobRunState: 'FAILED', ErrorMessage: 'The local platform stopped during the run.' });
     }
     await this.saveJobs();
@@ -188,6 +202,11 @@ export class LocalGlueService {
     return run;
   }
 
+  /** What every job run's script gets in its environment (the local Glue's endpoint, once it listens). */
+  setJobEnvironment(environment: Record<string, string>): void {
+    this.jobEnvironment = environment;
+  }
+
   /** Starts a run of the job in the background, as StartJobRun does; returns its id. */
   startJobRun(name: unknown, runArguments: Record<string, string> = {}): string {
     const job = this.job(name);
@@ -198,32 +217,13 @@ export class LocalGlueService {
         `Concurrent runs exceeded for ${job.name}: MaxConcurrentRuns is ${job.maxConcurrentRuns} and ${active[0]!.Id} is running.`,
       );
     }
-    if (this.warehouseUrl === undefined) {
-      throw new AwsJsonError(
-        'InvalidInputException',
-        `Job ${job.name} loads the warehouse, but no local warehouse runs (stack.json has no warehouseUrl).`,
-      );
+    for (const [key, value] of Object.entries(runArguments)) {
+      if (!key.startsWith('--') || typeof value !== 'string')
+        throw new AwsJsonError(
+          'InvalidInputException',
+          `Argument ${key}: job arguments are "--name": "value" strings.`,
+        );
     }
-    const args = { ...job.defaultArguments, ...runArguments };
-    const argument = (key: string) => {
-      const value = args[`--${key}`];
-      if (value === undefined)
-        throw new AwsJsonError('InvalidInputException', `Job ${job.name} has no argument --${key}.`);
-      return value;
-    };
-    const bookmarkOption = args['--job-bookmark-option'] ?? 'job-bookmark-disable';
-    if (bookmarkOption !== 'job-bookmark-enable' && bookmarkOption !== 'job-bookmark-disable') {
-      throw new AwsJsonError(
-        'InvalidInputException',
-        `--job-bookmark-option ${bookmarkOption}: the local job knows job-bookmark-enable and job-bookmark-disable.`,
-      );
-    }
-    const jobArguments = {
-      catalogDatabase: argument('catalog_database'),
-      catalogTable: argument('catalog_table'),
-      landingTable: argument('landing_table'),
-      bookmark: bookmarkOption,
-    } as const;
     const now = epochSeconds();
     const run: JobRunRecord = {
       Id: `jr_${randomBytes(32).toString('hex')}`,
@@ -239,41 +239,70 @@ export class LocalGlueService {
       PredecessorRuns: [],
     };
     this.jobsState.runs[job.name] = [...(this.jobsState.runs[job.name] ?? []), run].slice(-KEPT_JOB_RUNS);
-    const progressFile = jobRunProgressFile(this.stateDir, job.name, run.Id);
-    const warehouseUrl = this.warehouseUrl;
     const execution = this.saveJobs()
-      .then(() =>
-        runLocalLoadJob({
-          arguments: jobArguments,
-          catalog: this.catalog,
-          s3: this.s3,
-          warehouseUrl,
-          bookmark: this.jobsState.bookmarks[job.name] ?? {},
-          onProgress: (progress) => writeJsonFileAtomically(progressFile, { ...progress, state: 'RUNNING' }),
-        }),
-      )
+      .then(() => this.executeJobRun(job, run))
       .then(
-        async (outcome) => {
-          const { bookmark, ...progress } = outcome;
-          if (jobArguments.bookmark === 'job-bookmark-enable') this.jobsState.bookmarks[job.name] = bookmark;
-          for (const problem of progress.problems) this.log(`job ${job.name} ${run.Id}: ${problem}`);
-          await writeJsonFileAtomically(progressFile, { ...progress, state: 'SUCCEEDED' });
-          this.finishJobRun(run, 'SUCCEEDED');
-        },
-        async (error: Error) => {
-          this.log(`job ${job.name} ${run.Id} failed: ${error.message}`);
-          const progress = await readJsonFileIfExists<JobRunProgress>(progressFile);
-          if (progress !== undefined) await writeJsonFileAtomically(progressFile, { ...progress, state: 'FAILED' });
-          this.finishJobRun(run, 'FAILED', error.message);
-        },
+        ({ state, errorMessage }) => this.finishJobRun(run, state, errorMessage),
+        (error: Error) => this.finishJobRun(run, 'FAILED', error.message),
       )
-      .then(() => this.saveJobs())
-      .finally(() => this.runningJobs.delete(run.Id));
+      .then(() => {
+        if (run.ErrorMessage !== undefined)
+          this.log(`job ${job.name} ${run.Id} ${run.JobRunState}: ${run.ErrorMessage}`);
+        return this.saveJobs();
+      })
+      .finally(() => {
+        this.runningJobs.delete(run.Id);
+        this.jobProcesses.delete(run.Id);
+      });
     this.runningJobs.set(run.Id, execution);
     return run.Id;
   }
 
-  private finishJobRun(run: JobRunRecord, state: 'SUCCEEDED' | 'FAILED', errorMessage?: string): void {
+  /**
+   * A run as Glue makes it: the job's artifacts where the deploy puts them (custom.artifacts, in the bucket of its
+   * ScriptLocation), the script fetched from its ScriptLocation in the local S3, then run under python3.
+   */
+  private async executeJobRun(job: LocalJobDefinition, run: JobRunRecord) {
+    const files = jobRunFiles(this.stateDir, job.name, run.Id);
+    await mkdir(files.directory, { recursive: true });
+    const script = s3Url(job.command.ScriptLocation, `Job ${job.name} ScriptLocation`);
+    for (const artifact of this.artifacts) {
+      await this.s3.send(
+        new PutObjectCommand({ Bucket: script.bucket, Key: artifact.key, Body: await readFile(artifact.source) }),
+      );
+    }
+    let body: Uint8Array;
+    try {
+      const object = await this.s3.send(new GetObjectCommand({ Bucket: script.bucket, Key: script.key }));
+      body = await object.Body!.transformToByteArray();
+    } catch (error) {
+      throw new Error(
+        `The job's script ${job.command.ScriptLocation} cannot be read (${(error as Error).message}): serverless.yml custom.artifacts uploads it.`,
+      );
+    }
+    await writeFile(files.script, body);
+    const header = [
+      `run ${run.Id} of ${job.name}: ${this.python} ${job.command.ScriptLocation} (fetched to ${files.script})`,
+    ];
+    const modules = job.defaultArguments['--additional-python-modules'];
+    if (modules !== undefined)
+      header.push(
+        `--additional-python-modules ${modules} is not installed locally: the script runs with ${this.python}'s own modules.`,
+      );
+    const child = await startPythonShellRun({
+      python: this.python,
+      files,
+      argv: glueArgv(job, { id: run.Id, arguments: run.Arguments }),
+      environment: childProcessEnvironment(this.jobEnvironment),
+      timeoutMs: job.timeoutMinutes * 60_000,
+      header,
+    });
+    this.jobProcesses.set(run.Id, child);
+    await writeJsonFileAtomically(files.process, { pid: child.pid, script: files.script, log: files.log });
+    return child.finished;
+  }
+
+  private finishJobRun(run: JobRunRecord, state: JobRunRecord['JobRunState'], errorMessage?: string): void {
     const now = epochSeconds();
     Object.assign(run, {
       JobRunState: state,
@@ -346,7 +375,12 @@ export class LocalGlueService {
     return this.running.get(name);
   }
 
-  /** Waits for every crawl that runs. */
+  /** Ends every job run's process (the platform stops): each run FAILS, saying so. */
+  stopJobRuns(): void {
+    for (const child of this.jobProcesses.values()) child.stop('The local platform stopped during the run.');
+  }
+
+  /** Waits for every crawl and job run. */
   async idle(): Promise<void> {
     await Promise.allSettled([...this.running.values(), ...this.runningJobs.values()]);
     await this.saving;
@@ -434,12 +468,15 @@ export async function startLocalGlue(options: LocalGlueOptions): Promise<LocalGl
     throw error;
   }
   let stopped: Promise<void> | undefined;
+  const endpoint = `http://${host}:${port}`;
+  service.setJobEnvironment({ ...options.jobEnvironment, AWS_ENDPOINT_URL_GLUE: endpoint });
   return {
-    endpoint: `http://${host}:${port}`,
+    endpoint,
     port,
     service,
     stop: () => {
       stopped ??= (async () => {
+        service.stopJobRuns();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await service.idle();
@@ -454,8 +491,10 @@ function jobsFile(stateDir: string): string {
   return path.join(stateDir, 'jobs.json');
 }
 
-export function jobRunProgressFile(stateDir: string, job: string, runId: string): string {
-  return path.join(stateDir, 'job-runs', job, `${runId}.json`);
+function s3Url(url: string, what: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
+  if (match === null) throw new Error(`${what} ${url} is no s3://bucket/key.`);
+  return { bucket: match[1]!, key: match[2]! };
 }
 
 function crawlersFile(stateDir: string): string {

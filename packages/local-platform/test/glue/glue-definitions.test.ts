@@ -61,7 +61,22 @@ describe('the Glue definitions of resources/glue.yml', () => {
         ],
       }),
     ]);
-    expect(jobs).toEqual([expect.objectContaining({ glueVersion: '5.0', maxConcurrentRuns: 1 })]);
+    expect(jobs).toEqual([
+      expect.objectContaining({
+        name: 'retail-test-load-raw-to-warehouse',
+        command: {
+          Name: 'pythonshell',
+          PythonVersion: '3.9',
+          ScriptLocation: 's3://retail-test-artifacts-000000000000/glue/load-raw-to-warehouse.py',
+        },
+        glueVersion: '3.0',
+        maxCapacity: 0.0625,
+        maxConcurrentRuns: 1,
+        timeoutMinutes: 60,
+        // No connection: the job calls the Data API; only the warehouse crawler needs the JDBC connection.
+        connections: [],
+      }),
+    ]);
   });
 
   const crawler = {
@@ -86,14 +101,23 @@ describe('the Glue definitions of resources/glue.yml', () => {
     expect(() =>
       parseCrawler('Crawler', { ...crawler, Configuration: '{"Grouping":{"TableLevelConfiguration":3}}' }),
     ).toThrow(/TableLevelConfiguration.*level 2/);
-    expect(() =>
-      parseJob('Job', {
-        Name: 'j',
-        Role: 'r',
-        GlueVersion: '5.0',
-        Command: { Name: 'pythonshell', ScriptLocation: 's3://b/k' },
-      }),
-    ).toThrow('Job.Properties.Command.Name is "pythonshell": the local Glue runs glueetl jobs only.');
+    const job = {
+      Name: 'j',
+      Role: 'r',
+      GlueVersion: '3.0',
+      Command: { Name: 'pythonshell', ScriptLocation: 's3://b/k', PythonVersion: '3.9' },
+    };
+    expect(parseJob('Job', job)).toMatchObject({ maxCapacity: 0.0625, timeoutMinutes: 2880 });
+    expect(() => parseJob('Job', { ...job, Command: { ...job.Command, Name: 'glueetl' } })).toThrow(
+      'Job.Properties.Command.Name is "glueetl": the local Glue runs Python shell jobs (pythonshell) under python3; it has no Spark for glueetl or gluestreaming.',
+    );
+    expect(() => parseJob('Job', { ...job, Command: { ...job.Command, PythonVersion: '3' } })).toThrow(
+      /PythonVersion is "3": declare '3.9'/,
+    );
+    expect(() => parseJob('Job', { ...job, MaxCapacity: 2 })).toThrow(
+      /MaxCapacity is 2: a Python shell job takes 0.0625 or 1/,
+    );
+    expect(() => parseJob('Job', { ...job, WorkerType: 'G.1X' })).toThrow('Job.Properties.WorkerType is not emulated');
   });
 
   it('refuses what AWS refuses: new folders only with a schema change policy other than LOG', () => {

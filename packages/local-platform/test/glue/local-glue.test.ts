@@ -145,10 +145,11 @@ describe('the local Glue, configured from resources/glue.yml', () => {
     });
     const { Job } = await client.send(new GetJobCommand({ JobName: definitions.jobs[0]!.name }));
     expect(Job).toMatchObject({
-      Command: { Name: 'glueetl' },
-      GlueVersion: '5.0',
+      Command: { Name: 'pythonshell', PythonVersion: '3.9' },
+      GlueVersion: '3.0',
+      MaxCapacity: 0.0625,
       ExecutionProperty: { MaxConcurrentRuns: 1 },
-      DefaultArguments: expect.objectContaining({ '--job-bookmark-option': 'job-bookmark-enable' }),
+      DefaultArguments: expect.objectContaining({ '--load_mode': 'new', '--merge_sql': 'CALL retail.merge_landing()' }),
     });
   });
 
