@@ -27,7 +27,6 @@ export interface WarehouseDeployment {
   stagingBucket: string;
 }
 
-export const JSONPATHS_KEY = 'jsonpaths/invoice-line-landing.jsonpaths';
 const MIGRATION_TIMEOUT_MS = 15 * 60_000;
 
 export async function migrateDeployedWarehouse(
@@ -40,15 +39,17 @@ export async function migrateDeployedWarehouse(
   const secrets = new SecretsManagerClient({ region });
   const data = createRedshiftDataClient({ region });
   try {
+    // Where the COPY's options (resources/warehouse/landing-columns.yml) say the jsonpaths file is.
+    const landing = await readLandingColumns();
     await s3.send(
       new PutObjectCommand({
         Bucket: deployment.stagingBucket,
-        Key: JSONPATHS_KEY,
-        Body: JSON.stringify(jsonpathsDocument(await readLandingColumns())),
+        Key: landing.jsonpathsKey,
+        Body: JSON.stringify(jsonpathsDocument(landing)),
         ContentType: 'application/json',
       }),
     );
-    log(`  jsonpaths: s3://${deployment.stagingBucket}/${JSONPATHS_KEY}`);
+    log(`  jsonpaths: s3://${deployment.stagingBucket}/${landing.jsonpathsKey}`);
     const credentials = async (secretArn: string): Promise<WarehouseLogin> => {
       const secret = JSON.parse(
         (await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }))).SecretString ?? '{}',

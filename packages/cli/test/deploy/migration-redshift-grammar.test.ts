@@ -13,19 +13,21 @@ import {
 } from '@retail/adapters';
 import { checkRedshiftStatements, redshiftStatements } from '@retail/adapters/redshift-grammar';
 import { readLandingColumns, readWarehouseBiRole, WAREHOUSE_SQL_DIR } from '@retail/local-platform';
-import { JSONPATHS_KEY } from '../../src/deploy/migrate-warehouse';
+import { landingCopyStatement } from '@retail/local-platform/warehouse';
 
 const STAGING_BUCKET = 'retail-platform-dev-warehouse-staging';
 
 /**
- * The COPY the delivery stream runs, as Firehose builds it from resources/firehose-warehouse.yml's CopyCommand: its
- * table and columns, FROM the staged batch's manifest, its role, MANIFEST, then CopyOptions as declared there.
+ * The COPY the delivery stream runs (its CopyCommand reads the same options from landing-columns.yml) and any other
+ * load of the landing table: FROM a staged batch's manifest, a role, MANIFEST, the jsonpaths file and the options.
  */
 async function warehouseDeliveryStreamCopy(): Promise<string> {
-  const landing = await readLandingColumns();
-  const columns = landing.columns.map((column) => column.name).join(',');
-  const copyOptions = `JSON 's3://${STAGING_BUCKET}/${JSONPATHS_KEY}' GZIP TIMEFORMAT 'auto'`;
-  return `COPY ${landing.table} (${columns}) FROM 's3://${STAGING_BUCKET}/staging/manifests/2026/12/07/10/batch-1' CREDENTIALS 'aws_iam_role=arn:aws:iam::123456789012:role/retail-platform-dev-warehouse-delivery' MANIFEST ${copyOptions}`;
+  return landingCopyStatement(await readLandingColumns(), {
+    from: `s3://${STAGING_BUCKET}/staging/manifests/2026/12/07/10/batch-1`,
+    manifest: true,
+    authorization: "CREDENTIALS 'aws_iam_role=arn:aws:iam::123456789012:role/retail-platform-dev-warehouse-delivery'",
+    stagingBucket: STAGING_BUCKET,
+  });
 }
 
 it("sends Redshift only statements its grammar takes: the migration's, the schedule's CALL, the delivery stream's COPY", async () => {
