@@ -224,7 +224,7 @@ describe('npm run batch on the running platform: the Glue job script under pytho
     expect(summary.problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(new RegExp(`^not loaded: ${badType}: line 2, column quantity: .*\\[error 1207\\]$`)),
-        expect.stringMatching(new RegExp(`^not loaded: ${notGzip}: .*not gzip`)),
+        expect.stringMatching(new RegExp(`^not loaded: ${notGzip}: .*gzip`)),
         expect.stringMatching(new RegExp(`^not loaded: ${notJson}: line 1, .*\\[error 1224\\]$`)),
       ]),
     );
