@@ -17,16 +17,18 @@ CREATE TABLE IF NOT EXISTS retail.fact_invoice_line (
   stock_code_kind VARCHAR(32) NOT NULL,
   is_product BOOLEAN NOT NULL,
   first_loaded_at TIMESTAMP NOT NULL,      -- when the line first reached the landing table
-  last_loaded_at TIMESTAMP NOT NULL,       -- the loaded_at of the copy merged last: older or equal copies are skipped
+  last_loaded_at TIMESTAMP NOT NULL,       -- the loaded_at of the copy merged last: older copies, and copies with the same values, are skipped
   merged_at TIMESTAMP NOT NULL,            -- the last merge that wrote it
   PRIMARY KEY (line_id)                    -- enforced by PostgreSQL; on Redshift informational, the merge keeps it
 )
 /*@redshift DISTKEY (invoice_no) SORTKEY (invoice_date) */;
 
--- How far the merge has read the landing table; one row per landing table.
+-- How far the merge has read the landing table (one row per landing table: merged_at is when the merge last changed
+-- the fact table), and how far the precomputed views are refreshed (the row 'retail.precomputed': merged_through is
+-- the fact table's merged_at they hold, so the refresh runs only after a change).
 CREATE TABLE IF NOT EXISTS retail.merge_watermark (
   landing_table VARCHAR(128) NOT NULL,
-  merged_through TIMESTAMP NOT NULL,       -- the latest loaded_at merged so far
+  merged_through TIMESTAMP NOT NULL,       -- the latest loaded_at read so far (or, for the views, the change they hold)
   merged_at TIMESTAMP NOT NULL,
   PRIMARY KEY (landing_table)
 )
@@ -35,3 +37,7 @@ CREATE TABLE IF NOT EXISTS retail.merge_watermark (
 INSERT INTO retail.merge_watermark (landing_table, merged_through, merged_at)
 SELECT 'retail.invoice_line_landing', CAST('1970-01-01 00:00:00' AS TIMESTAMP), GETDATE()
 WHERE NOT EXISTS (SELECT 1 FROM retail.merge_watermark WHERE landing_table = 'retail.invoice_line_landing');
+
+INSERT INTO retail.merge_watermark (landing_table, merged_through, merged_at)
+SELECT 'retail.precomputed', CAST('1970-01-01 00:00:00' AS TIMESTAMP), GETDATE()
+WHERE NOT EXISTS (SELECT 1 FROM retail.merge_watermark WHERE landing_table = 'retail.precomputed');

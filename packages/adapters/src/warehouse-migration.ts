@@ -58,6 +58,12 @@ export const MERGE_PROCEDURES = {
 } as const;
 
 const USER_NAME = /^[a-z_][a-z0-9_]*$/;
+/**
+ * Whether the merge changed the fact table since the precomputed relations were refreshed: merge-landing.sql records
+ * when it last changed it, refresh-precomputed.sql which change it refreshed for (retail.merge_watermark's two rows).
+ * An idle schedule then costs no refresh (a full refresh of the full data set takes seconds on PostgreSQL).
+ */
+const FACT_CHANGED_SINCE_REFRESH = `EXISTS (SELECT 1 FROM retail.merge_watermark fact_change JOIN retail.merge_watermark refreshed ON refreshed.landing_table = 'retail.precomputed' WHERE fact_change.landing_table = 'retail.invoice_line_landing' AND fact_change.merged_at > refreshed.merged_through)`;
 
 /** Applies the migration; see the file's head. */
 export async function migrateWarehouse(migration: WarehouseMigration): Promise<void> {
@@ -105,7 +111,11 @@ export function mergeProcedureStatements(mergeSql: string, refreshSql: string): 
     `CREATE OR REPLACE PROCEDURE ${name} AS $$\nBEGIN\n${statements}\nEND;\n$$ LANGUAGE plpgsql SECURITY ${security}`;
   return [
     procedure(MERGE_PROCEDURES.mergeLandingBatch, body(mergeSql), 'DEFINER'),
-    procedure(MERGE_PROCEDURES.refreshPrecomputed, body(refreshSql), 'DEFINER'),
+    procedure(
+      MERGE_PROCEDURES.refreshPrecomputed,
+      `  IF ${FACT_CHANGED_SINCE_REFRESH} THEN\n${body(refreshSql)}\n  END IF;`,
+      'DEFINER',
+    ),
     procedure(
       MERGE_PROCEDURES.mergeLanding,
       `  CALL ${MERGE_PROCEDURES.mergeLandingBatch};\n  COMMIT;\n  CALL ${MERGE_PROCEDURES.refreshPrecomputed};`,

@@ -60,6 +60,7 @@ describe('splitSqlStatements', () => {
       'CREATE TEMP',
       'MERGE INTO',
       'UPDATE retail.merge_watermark',
+      'UPDATE retail.merge_watermark',
       'DROP TABLE',
     ]);
   });

@@ -35,6 +35,7 @@ describe('the local warehouse (embedded PostgreSQL in a child process)', () => {
     expect(first.url).toMatch(/^postgres:\/\/admin:[^@]+@127\.0\.0\.1:\d+\/retail$/);
     expect(first.timings.initdbMs).toBeGreaterThan(0);
     await expect(tablesOf(first.url)).resolves.toEqual([
+      'batch_load_ledger',
       'fact_invoice_line',
       'invoice_line_landing',
       'merge_watermark',

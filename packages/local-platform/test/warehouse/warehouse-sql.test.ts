@@ -274,6 +274,44 @@ describe('the warehouse SQL on the embedded PostgreSQL', () => {
     });
   });
 
+  it('writes nothing and refreshes nothing for a reload of lines it holds; refreshes once a line changes', async () => {
+    await withWarehouseClient(warehouse.url, async (client) => {
+      await mergeLanding(client);
+      const state = async () =>
+        (
+          await client.query<{ merged: Date; refreshed: Date; refreshed_for: Date; revenue: string }>(
+            `SELECT MAX(fact.merged_at) AS merged, watermark.merged_at AS refreshed, watermark.merged_through AS refreshed_for,
+                    (SELECT SUM(revenue) FROM retail.invoice_totals) AS revenue
+             FROM retail.fact_invoice_line fact
+             CROSS JOIN retail.merge_watermark watermark
+             WHERE watermark.landing_table = 'retail.precomputed'
+             GROUP BY watermark.merged_at, watermark.merged_through`,
+          )
+        ).rows[0]!;
+      const before = await state();
+      // The batch job's --full: every line landed again, newer than its merged copy, with the same values.
+      await land(
+        client,
+        landing,
+        sample.map((row) => row.event),
+      );
+      await mergeLanding(client);
+      await expect(state()).resolves.toEqual(before);
+
+      // A corrected copy of one line: merged, and the precomputed views refreshed for it.
+      await client.query(
+        `INSERT INTO ${landing.table} (${landing.columns.map((column) => column.name).join(', ')})
+         SELECT ${landing.columns.map((column) => (column.name === 'line_total' ? 'line_total + 1' : column.name)).join(', ')}
+         FROM ${landing.table} WHERE line_id = '536365:1' ORDER BY loaded_at DESC LIMIT 1`,
+      );
+      await mergeLanding(client);
+      const after = await state();
+      expect(after.merged.getTime()).toBeGreaterThan(before.merged.getTime());
+      expect(after.refreshed_for.getTime()).toBe(after.merged.getTime());
+      expect(Number(after.revenue) - Number(before.revenue)).toBeCloseTo(1, 3);
+    });
+  });
+
   it('fills the precomputed tables when the schema is applied to a warehouse that already has lines, and analyses them', async () => {
     await withWarehouseClient(warehouse.url, async (client) => {
       await client.query('DELETE FROM retail.product_descriptions');
