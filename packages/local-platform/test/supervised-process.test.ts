@@ -3,7 +3,7 @@ import { eventually } from '@retail/test-support';
 import { NodeProcessGroup, isProcessGroupAlive } from '../src/node-process-group';
 import { SupervisedProcess } from '../src/supervised-process';
 
-const LISTENING_PROCESS = path.join(__dirname, 'fixtures', 'listening-process.cjs');
+const LISTENING_PROCESS = path.join(__dirname, 'fixtures', 'listening-process.mjs');
 
 /** A supervised stand-in for an emulator, restarted on the port it first got; what it says is kept in `lines`. */
 async function startListeningProcess(maxRestarts: number) {
