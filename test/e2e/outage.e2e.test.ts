@@ -123,7 +123,13 @@ describe('an outage on the running platform', () => {
         return exits.map(saidAfterMs);
       },
       { timeoutMs: 60_000, intervalMs: 250 },
-    );
+    ).catch((error: Error) => {
+      throw new Error(
+        `${error.message}\nWhat it printed since the kill:\n${printedSince()
+          .map(({ text }) => text)
+          .join('\n')}`,
+      );
+    });
     // "Within 5 s one line says which" (issue 24).
     expect(exitsSaidAfterMs.filter((ms) => ms > 5_000)).toEqual([]);
 

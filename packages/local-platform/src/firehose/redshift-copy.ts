@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { CopyFailedError, CopyFromS3, type S3ObjectSource } from '../redshift-data/copy-from-s3';
 import { InvalidCopyError, UnsupportedCopyError } from '../redshift-data/copy-statement';
+import { withCheckedOutClient } from '../warehouse/checked-out-client';
 import { firehoseCopyText, type RedshiftCopyCommand } from './redshift-destination';
 
 /** Where the COPY reads its manifest, objects and jsonpaths file: s3rver in the platform. */
@@ -45,8 +46,7 @@ export class RedshiftCopyExecutor {
     );
     await this.prepared;
     const manifestUrl = `s3://${manifestBucket}/${manifestKey}`;
-    const client = await this.pool.connect();
-    try {
+    return withCheckedOutClient<'loaded' | 'already-loaded'>(this.pool, async (client) => {
       await client.query('BEGIN');
       try {
         const loaded = await client.query('SELECT 1 FROM public.local_firehose_loaded_manifests WHERE manifest = $1', [
@@ -69,8 +69,6 @@ export class RedshiftCopyExecutor {
           throw new CopyFailedError(error.message);
         throw error;
       }
-    } finally {
-      client.release();
-    }
+    });
   }
 }

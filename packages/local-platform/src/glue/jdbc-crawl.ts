@@ -23,6 +23,8 @@ export async function crawlJdbcTargets(
     );
   }
   const client = new Client({ connectionString: warehouseUrl });
+  // A warehouse restart mid-crawl fails the crawl's next query, not the platform (an unheard 'error' would).
+  client.on('error', () => undefined);
   await client.connect();
   try {
     for (const target of crawler.jdbcTargets) await crawlTarget(crawler, target, client, catalog, outcome);

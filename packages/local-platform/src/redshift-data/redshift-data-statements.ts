@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, type FieldDef, type PoolClient, type QueryArrayResult } from 'pg';
 import { AwsJsonError } from '../aws-json-protocol';
+import { withCheckedOutClient } from '../warehouse/checked-out-client';
 import type { CopyFromS3 } from './copy-from-s3';
 import { isCopyStatement } from './copy-statement';
 import { bindNamedParameters, type SqlParameter } from './named-parameters';
@@ -188,43 +189,46 @@ export class RedshiftDataStatements {
   }
 
   private async run(statement: Statement, queries: readonly { text: string; values: string[] }[]): Promise<void> {
-    let client: PoolClient | undefined;
+    let connected = false;
     try {
-      client = await this.poolFor(statement.target).connect();
+      await withCheckedOutClient(this.poolFor(statement.target), async (client) => {
+        connected = true;
+        await this.runOn(client, statement, queries);
+      });
     } catch (error) {
-      this.fail(statement, statement.subStatements[0]!, error);
-      return;
+      this.fail(statement, statement.subStatements[connected ? statement.subStatements.length - 1 : 0]!, error);
     }
+  }
+
+  private async runOn(
+    client: PoolClient,
+    statement: Statement,
+    queries: readonly { text: string; values: string[] }[],
+  ): Promise<void> {
     statement.redshiftPid = (client as PoolClient & { processID?: number }).processID;
-    try {
-      if (statement.status === 'ABORTED') return;
-      this.mark(statement, 'STARTED');
-      if (statement.isBatch) await client.query('BEGIN');
-      for (const [index, query] of queries.entries()) {
-        const subStatement = statement.subStatements[index]!;
-        subStatement.status = 'STARTED';
-        subStatement.redshiftQueryId = this.nextQueryId++;
-        const began = process.hrtime.bigint();
-        try {
-          const result = isCopyStatement(query.text)
-            ? await this.copy(client, statement, subStatement.queryString)
-            : await client.query<(string | null)[]>({ ...query, rowMode: 'array', types: TEXT_TYPES });
-          subStatement.durationNs = Number(process.hrtime.bigint() - began);
-          await this.record(client, subStatement, result);
-        } catch (error) {
-          subStatement.durationNs = Number(process.hrtime.bigint() - began);
-          if (statement.isBatch) await client.query('ROLLBACK').catch(() => undefined);
-          this.fail(statement, subStatement, error);
-          return;
-        }
+    if (statement.status === 'ABORTED') return;
+    this.mark(statement, 'STARTED');
+    if (statement.isBatch) await client.query('BEGIN');
+    for (const [index, query] of queries.entries()) {
+      const subStatement = statement.subStatements[index]!;
+      subStatement.status = 'STARTED';
+      subStatement.redshiftQueryId = this.nextQueryId++;
+      const began = process.hrtime.bigint();
+      try {
+        const result = isCopyStatement(query.text)
+          ? await this.copy(client, statement, subStatement.queryString)
+          : await client.query<(string | null)[]>({ ...query, rowMode: 'array', types: TEXT_TYPES });
+        subStatement.durationNs = Number(process.hrtime.bigint() - began);
+        await this.record(client, subStatement, result);
+      } catch (error) {
+        subStatement.durationNs = Number(process.hrtime.bigint() - began);
+        if (statement.isBatch) await client.query('ROLLBACK').catch(() => undefined);
+        this.fail(statement, subStatement, error);
+        return;
       }
-      if (statement.isBatch) await client.query('COMMIT');
-      this.mark(statement, 'FINISHED');
-    } catch (error) {
-      this.fail(statement, statement.subStatements[statement.subStatements.length - 1]!, error);
-    } finally {
-      client.release();
     }
+    if (statement.isBatch) await client.query('COMMIT');
+    this.mark(statement, 'FINISHED');
   }
 
   /** A COPY statement, run as Redshift runs it by the local COPY; its rejected rows are logged as the admin. */
