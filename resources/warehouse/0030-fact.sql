@@ -24,8 +24,9 @@ CREATE TABLE IF NOT EXISTS retail.fact_invoice_line (
 /*@redshift DISTKEY (invoice_no) SORTKEY (invoice_date) */;
 
 -- How far the merge has read the landing table (one row per landing table: merged_at is when the merge last changed
--- the fact table), and how far the precomputed views are refreshed (the row 'retail.precomputed': merged_through is
--- the fact table's merged_at they hold, so the refresh runs only after a change).
+-- the fact table), how far the precomputed views are refreshed (the row 'retail.precomputed': merged_through is the
+-- fact table's merged_at they hold, merged_at when they were refreshed) and when the last merge began (the row
+-- 'retail.merge_run'): the refresh runs only after a change (see MERGE_PROCEDURES in warehouse-migration.ts).
 CREATE TABLE IF NOT EXISTS retail.merge_watermark (
   landing_table VARCHAR(128) NOT NULL,
   merged_through TIMESTAMP NOT NULL,       -- the latest loaded_at read so far (or, for the views, the change they hold)
@@ -41,3 +42,16 @@ WHERE NOT EXISTS (SELECT 1 FROM retail.merge_watermark WHERE landing_table = 're
 INSERT INTO retail.merge_watermark (landing_table, merged_through, merged_at)
 SELECT 'retail.precomputed', CAST('1970-01-01 00:00:00' AS TIMESTAMP), GETDATE()
 WHERE NOT EXISTS (SELECT 1 FROM retail.merge_watermark WHERE landing_table = 'retail.precomputed');
+
+INSERT INTO retail.merge_watermark (landing_table, merged_through, merged_at)
+SELECT 'retail.merge_run', CAST('1970-01-01 00:00:00' AS TIMESTAMP), CAST('1970-01-01 00:00:00' AS TIMESTAMP)
+WHERE NOT EXISTS (SELECT 1 FROM retail.merge_watermark WHERE landing_table = 'retail.merge_run');
+
+-- The loads of the landing table the merge has read (the rows of one COPY share its loaded_at), with the rows each
+-- held then: a merge reads only loads that are new or have grown since. Loads older than the merge's window go.
+CREATE TABLE IF NOT EXISTS retail.merged_load (
+  loaded_at TIMESTAMP NOT NULL,
+  landed_rows BIGINT NOT NULL,
+  PRIMARY KEY (loaded_at)
+)
+/*@redshift DISTSTYLE ALL SORTKEY (loaded_at) */;

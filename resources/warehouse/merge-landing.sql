@@ -1,8 +1,9 @@
 -- Merges landed rows into the fact table so that at-least-once delivery, replays, reloads and reruns count
 -- each line_id once. Installed as retail.merge_landing_batch() (packages/adapters/src/warehouse-migration.ts): its
 -- statements run in one transaction, committed before refresh-precomputed.sql runs.
--- The window re-reads an hour before the watermark: loaded_at is a COPY's transaction start, and a long COPY
--- can commit after a merge that already saw later rows. Re-merging a line rewrites the same values.
+-- Each merge reads the loads it has not read whole (a load: the rows of one COPY, which share its loaded_at), so
+-- it costs what arrived since the last one. It looks for them an hour before the watermark: loaded_at is when a
+-- COPY began, and a long COPY can commit after a merge that already saw later loads.
 
 -- Merges wait for each other (the schedule's, a batch run's, a refresh): two overlapping writers of the fact table
 -- and the watermark would have one of them aborted on Redshift (error 1023 under serializable isolation; Serverless
@@ -11,21 +12,41 @@
 -- necessary for any conflicting locks to be released"; PostgreSQL's LOCK without a mode is ACCESS EXCLUSIVE too.
 LOCK retail.merge_watermark;
 
+-- When this merge began: retail.refresh_precomputed() tells from it whether the merge changed the fact table.
+UPDATE retail.merge_watermark
+SET merged_through = GETDATE(), merged_at = GETDATE()
+WHERE landing_table = 'retail.merge_run';
+
+DROP TABLE IF EXISTS merge_loads;
+
 DROP TABLE IF EXISTS merge_batch;
 
--- The latest landed copy of each line since the watermark, among the copies newer than the one already merged
--- (re-reading the hour's window skips what earlier merges wrote, so each merge costs what arrived since the last one),
--- unless the fact table already holds its values: copies of one line_id carry the same event, so a replay, a reload
--- or a rerun of the batch job writes nothing (a full reload of the data set merged 541,909 unchanged lines in 14.6 s).
+-- The loads of the hour's window this merge reads: those no merge has read, and those holding more rows than when
+-- one did. Redshift's GETDATE() has whole seconds ("the start date or time of the current statement"): two COPYs that
+-- begin in the same second share a loaded_at, and the one that commits later makes its load grow.
+CREATE TEMP TABLE merge_loads AS
+SELECT landed.loaded_at, landed.landed_rows
+FROM (
+  SELECT landing.loaded_at, COUNT(*) AS landed_rows
+  FROM retail.invoice_line_landing landing
+  JOIN retail.merge_watermark watermark ON watermark.landing_table = 'retail.invoice_line_landing'
+  WHERE landing.loaded_at >= watermark.merged_through - INTERVAL '1 hour'
+  GROUP BY landing.loaded_at
+) landed
+LEFT JOIN retail.merged_load merged ON merged.loaded_at = landed.loaded_at
+WHERE merged.loaded_at IS NULL OR merged.landed_rows <> landed.landed_rows;
+
+-- The latest copy of each line in those loads, among the copies newer than the one already merged, unless the fact
+-- table already holds its values: copies of one line_id carry the same event, so a replay, a reload or a rerun of the
+-- batch job writes nothing (a full reload of the data set merged 541,909 unchanged lines in 14.6 s).
 CREATE TEMP TABLE merge_batch AS
 SELECT line_id, invoice_no, line_no, stock_code, description, quantity, invoice_date, unit_price, customer_id,
   country, line_total, invoice_kind, is_cancellation, stock_code_kind, is_product, loaded_at
 FROM (
   SELECT landing.*, ROW_NUMBER() OVER (PARTITION BY landing.line_id ORDER BY landing.loaded_at DESC) AS copy_rank
   FROM retail.invoice_line_landing landing
-  JOIN retail.merge_watermark watermark ON watermark.landing_table = 'retail.invoice_line_landing'
-  WHERE landing.loaded_at >= watermark.merged_through - INTERVAL '1 hour'
-    AND NOT EXISTS (
+  JOIN merge_loads ON merge_loads.loaded_at = landing.loaded_at
+  WHERE NOT EXISTS (
       SELECT 1 FROM retail.fact_invoice_line merged
       WHERE merged.line_id = landing.line_id AND merged.last_loaded_at >= landing.loaded_at
     )
@@ -86,12 +107,28 @@ SET merged_at = GETDATE()
 WHERE landing_table = 'retail.invoice_line_landing'
   AND EXISTS (SELECT 1 FROM merge_batch);
 
--- Every copy landed up to the latest load time is now merged or already in the fact table (a COPY still running
--- commits its rows with its start as loaded_at: the hour's window reads them next time).
+-- The loads read, with the rows each held.
+DELETE FROM retail.merged_load
+USING merge_loads
+WHERE merged_load.loaded_at = merge_loads.loaded_at;
+
+INSERT INTO retail.merged_load (loaded_at, landed_rows)
+SELECT loaded_at, landed_rows FROM merge_loads;
+
+-- Every load up to the latest one read is now merged (a COPY still running commits its rows with its start as
+-- loaded_at: the hour's window reads them next time).
 UPDATE retail.merge_watermark
 SET merged_through = latest_load.loaded_at
-FROM (SELECT MAX(loaded_at) AS loaded_at FROM retail.invoice_line_landing) latest_load
+FROM (SELECT MAX(loaded_at) AS loaded_at FROM merge_loads) latest_load
 WHERE merge_watermark.landing_table = 'retail.invoice_line_landing'
   AND latest_load.loaded_at > merge_watermark.merged_through;
 
+-- Loads before the window are never looked for again.
+DELETE FROM retail.merged_load
+USING retail.merge_watermark watermark
+WHERE watermark.landing_table = 'retail.invoice_line_landing'
+  AND merged_load.loaded_at < watermark.merged_through - INTERVAL '1 hour';
+
 DROP TABLE merge_batch;
+
+DROP TABLE merge_loads;

@@ -118,14 +118,19 @@ export const KNOWN_PARSER_GAPS: readonly KnownParserGap[] = [
       String.raw`^CREATE\s+(?:OR\s+REPLACE\s+)?PROCEDURE\s+(${QUALIFIED_NAME}\s*\(\s*\))\s+AS\s+\$\$\s*BEGIN\s([\s\S]*)\bEND\s*;?\s*\$\$\s+LANGUAGE\s+plpgsql(?:\s+SECURITY\s+(?:INVOKER|DEFINER))?$`,
       'i',
     ),
-    // The body's statements one by one; a body that is one `IF <condition> THEN ... END IF;` gives its condition (as a
-    // SELECT) and its statements. Other PL/pgSQL control statements (LOOP, RAISE) would need a gap of their own.
+    // The body's statements one by one; a body that ends in one `IF <condition> THEN ... END IF;` gives the statements
+    // before it, its condition (as a SELECT) and its statements. Other PL/pgSQL control statements (LOOP, RAISE)
+    // would need a gap of their own.
     parseInstead: (match, { source }) => {
       const where = `${source}, procedure ${match[1]!.replace(/\s+/g, '')}`;
       const body = match[2]!;
-      const guarded = /^\s*IF\s+([\s\S]+?)\s+THEN\s([\s\S]*)\bEND\s+IF\s*;\s*$/i.exec(body);
+      const guarded = /^((?:[\s\S]*?;)?)\s*IF\s+([\s\S]+?)\s+THEN\s([\s\S]*)\bEND\s+IF\s*;\s*$/i.exec(body);
       if (guarded === null) return redshiftStatements(where, splitSqlStatements(body));
-      return redshiftStatements(where, [`SELECT ${guarded[1]!}`, ...splitSqlStatements(guarded[2]!)]);
+      return redshiftStatements(where, [
+        ...splitSqlStatements(guarded[1]!),
+        `SELECT ${guarded[2]!}`,
+        ...splitSqlStatements(guarded[3]!),
+      ]);
     },
   },
 ];

@@ -56,11 +56,18 @@ describe('splitSqlStatements', () => {
     const merge = await readWarehouseFile(WAREHOUSE_SQL_DIR, MERGE_LANDING_FILE, 'redshift');
     expect(splitSqlStatements(merge.sql).map((statement) => statement.split(/\s+/).slice(0, 2).join(' '))).toEqual([
       'LOCK retail.merge_watermark',
+      'UPDATE retail.merge_watermark',
       'DROP TABLE',
+      'DROP TABLE',
+      'CREATE TEMP',
       'CREATE TEMP',
       'MERGE INTO',
       'UPDATE retail.merge_watermark',
+      'DELETE FROM',
+      'INSERT INTO',
       'UPDATE retail.merge_watermark',
+      'DELETE FROM',
+      'DROP TABLE',
       'DROP TABLE',
     ]);
   });

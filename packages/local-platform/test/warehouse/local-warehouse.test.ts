@@ -39,6 +39,7 @@ describe('the local warehouse (embedded PostgreSQL in a child process)', () => {
       'fact_invoice_line',
       'invoice_line_landing',
       'merge_watermark',
+      'merged_load',
       'product_descriptions',
     ]);
     expect(execFileSync('psql', [first.url, '-tAc', 'SELECT current_database()'], { encoding: 'utf8' }).trim()).toBe(
