@@ -135,7 +135,7 @@ export async function waitForSinks(input: DrainInput): Promise<DrainResult> {
     }
   };
   // Every delivery of this load in the landing table (Firehose delivers at least once: it may hold more) and every
-  // line in the fact table; the merge runs right after each COPY, so the two complete together.
+  // line in the fact table (the merge runs on its schedule, every 10 s locally).
   const pollWarehouse = async () => {
     const warehouse = input.warehouse;
     while (warehouse !== undefined && result.warehouseCompleteAt === undefined && !timedOut()) {
