@@ -55,20 +55,24 @@ export function readInvoiceLineData(data: string): { line: InvoiceLineEvent } | 
 }
 
 /**
- * Parses each Kinesis record's data into an InvoiceLineEvent; create one per Lambda container, at module scope.
- * The record schema is Powertools' Kinesis record with a base64 JSON InvoiceLineEvent as its data, built once with
- * the processor (given `innerSchema`, the parser rebuilds it for every record).
+ * Makes the BatchProcessor that parses each Kinesis record's data into an InvoiceLineEvent: call once per Lambda
+ * container, at module scope, and call what it returns once per batch. The record schema (Powertools' Kinesis record
+ * with a base64 JSON InvoiceLineEvent as its data) is built once here (given `innerSchema`, the parser rebuilds it for
+ * every record). A BatchProcessor holds the records and results of the batch it processes, so each batch gets its
+ * own: serverless-offline runs a function's invocations side by side in one process (`--useInProcess`), and two
+ * shards' batches sharing one processor read each other's records, and a batch whose records were swapped out was
+ * checkpointed with none of its lines written (found by the outage test, 2026-12-07).
  */
-export function createInvoiceLineRecordProcessor(logger: Logger): BatchProcessor {
+export function invoiceLineRecordProcessorFactory(logger: Logger): () => BatchProcessor {
   const schema = KinesisDataStreamRecord.extend({
     kinesis: KinesisDataStreamRecordPayload.extend({ data: InvoiceLineRecordData }),
   });
-  return new BatchProcessor(EventType.KinesisDataStreams, { parser, schema, logger });
+  return () => new BatchProcessor(EventType.KinesisDataStreams, { parser, schema, logger });
 }
 
 export interface InvoiceLineRecordsReader {
-  /** From createInvoiceLineRecordProcessor. */
-  processor: BatchProcessor;
+  /** From invoiceLineRecordProcessorFactory. */
+  newProcessor: () => BatchProcessor;
   logger: Logger;
 }
 
@@ -87,9 +91,10 @@ type InvoiceLineRecord = ParsedRecord<KinesisStreamRecord, InvoiceLineEvent>;
  */
 export async function readInvoiceLineRecords(
   event: KinesisStreamEvent,
-  { processor }: InvoiceLineRecordsReader,
+  { newProcessor }: InvoiceLineRecordsReader,
   context?: Context,
 ): Promise<InvoiceLineRecords> {
+  const processor = newProcessor();
   const lineOfRecord = new Map<string, InvoiceLineEvent>();
   const collectLine = async (record: InvoiceLineRecord) => {
     lineOfRecord.set(record.kinesis.sequenceNumber, record.kinesis.data);

@@ -1,6 +1,6 @@
 import {
   createDynamoDbDocumentClient,
-  createInvoiceLineRecordProcessor,
+  invoiceLineRecordProcessorFactory,
   DynamoDbInvoiceStore,
   S3FailedRecords,
 } from '@retail/adapters';
@@ -11,7 +11,7 @@ const logger = serviceLogger();
 
 /** The stream-to-dynamo composition root, built once per Lambda environment: a missing setting fails the cold start, not every batch. */
 export const invoiceLineRecordsWriter: InvoiceLineRecordsWriter = {
-  processor: createInvoiceLineRecordProcessor(logger),
+  newProcessor: invoiceLineRecordProcessorFactory(logger),
   invoiceStore: new DynamoDbInvoiceStore({
     client: createDynamoDbDocumentClient(),
     tableName: requiredEnvironmentVariable(

@@ -5,7 +5,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   awsEnvironmentOf,
   createDynamoDbDocumentClient,
-  createInvoiceLineRecordProcessor,
+  invoiceLineRecordProcessorFactory,
   createS3Client,
   DynamoDbInvoiceStore,
   S3FailedRecords,
@@ -342,7 +342,7 @@ describe('writeInvoiceLines with records it cannot write', () => {
   );
 
   it("parses records exactly as the parser's own innerSchema with the base64 transformer does", async () => {
-    const ours = createInvoiceLineRecordProcessor(logger);
+    const ours = invoiceLineRecordProcessorFactory(logger)();
     const powertools = new BatchProcessor(EventType.KinesisDataStreams, {
       parser,
       innerSchema: InvoiceLineEventSchema,
@@ -448,7 +448,7 @@ describe('writeInvoiceLines with records it cannot write', () => {
       rawPayload('not json'),
     ]);
     const writer = {
-      processor: createInvoiceLineRecordProcessor(logger),
+      newProcessor: invoiceLineRecordProcessorFactory(logger),
       invoiceStore: new DynamoDbInvoiceStore({ client, tableName: 'retail-test-invoices', retry: QUICK_RETRY }),
       failedRecords: failedRecordsOf(),
       logger,
@@ -469,7 +469,7 @@ describe('writeInvoiceLines with records it cannot write', () => {
     ]);
     const poisonAt = linesOf('536365').length;
     const writer = {
-      processor: createInvoiceLineRecordProcessor(logger),
+      newProcessor: invoiceLineRecordProcessorFactory(logger),
       invoiceStore: new DynamoDbInvoiceStore({ client: createDynamoDbDocumentClient(dynamodb.settings), tableName }),
       failedRecords: failedRecordsOf(await unansweredEndpoint()),
       logger,
@@ -495,7 +495,7 @@ describe('writeInvoiceLines with records it cannot write', () => {
       (item) => item.invoiceNo === '536366',
     );
     const writer = {
-      processor: createInvoiceLineRecordProcessor(logger),
+      newProcessor: invoiceLineRecordProcessorFactory(logger),
       invoiceStore: new DynamoDbInvoiceStore({ client: throttled.sender, tableName, retry: QUICK_RETRY }),
       failedRecords: failedRecordsOf(),
       logger,

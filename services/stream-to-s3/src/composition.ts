@@ -1,6 +1,6 @@
 import {
   createFirehoseClient,
-  createInvoiceLineRecordProcessor,
+  invoiceLineRecordProcessorFactory,
   FirehoseRawEventSink,
   S3FailedRecords,
 } from '@retail/adapters';
@@ -11,7 +11,7 @@ const logger = serviceLogger();
 
 /** The stream-to-s3 composition root, built once per Lambda environment: a missing setting fails the cold start, not every batch. */
 export const rawEventRecordsDeliverer: RawEventRecordsDeliverer = {
-  processor: createInvoiceLineRecordProcessor(logger),
+  newProcessor: invoiceLineRecordProcessorFactory(logger),
   rawEventSink: new FirehoseRawEventSink(
     createFirehoseClient(),
     requiredEnvironmentVariable(

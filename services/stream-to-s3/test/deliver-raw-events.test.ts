@@ -25,7 +25,7 @@ import {
 } from '@retail/test-support';
 import {
   awsEnvironmentOf,
-  createInvoiceLineRecordProcessor,
+  invoiceLineRecordProcessorFactory,
   createS3Client,
   FirehoseRawEventSink,
   S3FailedRecords,
@@ -111,7 +111,7 @@ const failedRecordsOf = (endpoint = s3.endpoint) =>
   );
 /** The function's deliverer with another raw event sink. */
 const delivererWith = (rawEventSink: FirehoseRawEventSink) => ({
-  processor: createInvoiceLineRecordProcessor(silentLogger),
+  newProcessor: invoiceLineRecordProcessorFactory(silentLogger),
   rawEventSink,
   failedRecords: failedRecordsOf(),
   logger: silentLogger,
