@@ -22,3 +22,28 @@ export async function readAnalyticsView<View extends AnalyticsViewName>(
     throw new Error(`GET /analytics/${view} answered ${answer.status}: ${await answer.text()}`);
   return ANALYTICS_BODY_SCHEMAS[view].parse(await answer.json()).rows as AnalyticsRow<View>[];
 }
+
+/**
+ * Waits until the dashboard's precomputed views hold the fact table's latest change: the merge refreshes them once the
+ * lines stop changing (a merge that finds nothing new) or a minute after their last refresh, so they may lag the fact
+ * table by one schedule period (resources/warehouse/refresh-precomputed.sql, README).
+ */
+export async function waitForPrecomputedViews(stack: StackFile, timeoutMs = 60_000): Promise<void> {
+  if (stack.warehouseUrl === undefined)
+    throw new Error('the platform runs no warehouse (stack.json has no warehouseUrl)');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await withWarehouseClient(stack.warehouseUrl, (client) =>
+      client.query(
+        `SELECT 1 FROM retail.merge_watermark fact_change
+         JOIN retail.merge_watermark refreshed ON refreshed.landing_table = 'retail.precomputed'
+         WHERE fact_change.landing_table = 'retail.invoice_line_landing'
+           AND refreshed.merged_through >= fact_change.merged_at`,
+      ),
+    );
+    if (rows.length > 0) return;
+    if (Date.now() > deadline)
+      throw new Error(`the precomputed views did not catch up with the fact table within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
