@@ -22,7 +22,10 @@ export interface SampleWarehouse {
   dataApiEndpoint: string;
   /** The warehouse query port on the local Data API. */
   queries: WarehouseQueries;
-  /** Appends `lines` to the landing table as a COPY lands them, then runs the merge, as a delivery does. */
+  /**
+   * Appends `lines` to the landing table as a COPY lands them, then runs the merge twice, as the schedule does once the
+   * lines stop: the first merges them, the second finds nothing new and so refreshes the dashboard's precomputed views.
+   */
   land(lines: readonly InvoiceLineEvent[]): Promise<void>;
   stop(): Promise<void>;
 }
@@ -50,6 +53,7 @@ export async function startSampleWarehouse(lines: readonly InvoiceLineEvent[]): 
           batch.flatMap((line) => fields.map((field) => line[field])),
         );
       }
+      await mergeLanding(client);
       await mergeLanding(client);
     });
   await land(lines);
