@@ -1,6 +1,7 @@
 import { ANALYTICS_BODY_SCHEMAS, type AnalyticsRow, type AnalyticsViewName } from '@retail/api-contract';
 import type { StackFile } from '@retail/local-platform';
 import { withWarehouseClient } from '@retail/local-platform/warehouse';
+import { eventually } from '@retail/test-support';
 
 /** The fact table's line ids, sorted as JavaScript sorts (not by the database's collation), from stack.json's warehouseUrl. */
 export async function readFactLineIds(stack: StackFile): Promise<string[]> {
@@ -29,21 +30,20 @@ export async function readAnalyticsView<View extends AnalyticsViewName>(
  * table by one schedule period (resources/warehouse/refresh-precomputed.sql, README).
  */
 export async function waitForPrecomputedViews(stack: StackFile, timeoutMs = 60_000): Promise<void> {
-  if (stack.warehouseUrl === undefined)
-    throw new Error('the platform runs no warehouse (stack.json has no warehouseUrl)');
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { rows } = await withWarehouseClient(stack.warehouseUrl, (client) =>
-      client.query(
-        `SELECT 1 FROM retail.merge_watermark fact_change
-         JOIN retail.merge_watermark refreshed ON refreshed.landing_table = 'retail.precomputed'
-         WHERE fact_change.landing_table = 'retail.invoice_line_landing'
-           AND refreshed.merged_through >= fact_change.merged_at`,
-      ),
-    );
-    if (rows.length > 0) return;
-    if (Date.now() > deadline)
-      throw new Error(`the precomputed views did not catch up with the fact table within ${timeoutMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  const warehouseUrl = stack.warehouseUrl;
+  if (warehouseUrl === undefined) throw new Error('the platform runs no warehouse (stack.json has no warehouseUrl)');
+  await eventually(
+    async () => {
+      const { rows } = await withWarehouseClient(warehouseUrl, (client) =>
+        client.query(
+          `SELECT 1 FROM retail.merge_watermark fact_change
+           JOIN retail.merge_watermark refreshed ON refreshed.landing_table = 'retail.precomputed'
+           WHERE fact_change.landing_table = 'retail.invoice_line_landing'
+             AND refreshed.merged_through >= fact_change.merged_at`,
+        ),
+      );
+      if (rows.length === 0) throw new Error('the precomputed views have not caught up with the fact table');
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
 }
