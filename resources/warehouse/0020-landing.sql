@@ -23,3 +23,9 @@ CREATE TABLE IF NOT EXISTS retail.invoice_line_landing (
   loaded_at TIMESTAMP NOT NULL DEFAULT GETDATE()  -- the loading transaction's time (UTC)
 )
 /*@redshift DISTSTYLE EVEN SORTKEY (loaded_at) */;
+
+-- PostgreSQL only: the merge reads the landing table by loaded_at (merge-landing.sql), which Redshift's SORTKEY
+-- (loaded_at) answers from the sorted blocks; without this index PostgreSQL scans every landed row at every merge.
+/*@postgresql
+CREATE INDEX IF NOT EXISTS invoice_line_landing_loaded_at ON retail.invoice_line_landing (loaded_at);
+*/

@@ -23,13 +23,18 @@ CREATE TABLE IF NOT EXISTS retail.fact_invoice_line (
 )
 /*@redshift DISTKEY (invoice_no) SORTKEY (invoice_date) */;
 
--- How far the merge has read the landing table (one row per landing table: merged_at is when the merge last changed
--- the fact table), how far the precomputed views are refreshed (the row 'retail.precomputed': merged_through is the
--- fact table's merged_at they hold, merged_at when they were refreshed) and when the last merge began (the row
--- 'retail.merge_run'): the refresh runs only after a change (see MERGE_PROCEDURES in warehouse-migration.ts).
+-- PostgreSQL only: the merge computes the precomputed tables again for the days it changed (0060, 0070), reading
+-- their lines by day; Redshift reads the one column it needs, sorted by invoice_date, where PostgreSQL would read
+-- every row.
+/*@postgresql
+CREATE INDEX IF NOT EXISTS fact_invoice_line_invoice_day ON retail.fact_invoice_line ((CAST(invoice_date AS DATE)));
+*/
+
+-- How far the merge has read the landing table (one row per landing table): merged_through is the latest loaded_at it
+-- has read, merged_at when it last changed the fact table.
 CREATE TABLE IF NOT EXISTS retail.merge_watermark (
   landing_table VARCHAR(128) NOT NULL,
-  merged_through TIMESTAMP NOT NULL,       -- the latest loaded_at read so far (or, for the views, the change they hold)
+  merged_through TIMESTAMP NOT NULL,       -- the latest loaded_at read so far
   merged_at TIMESTAMP NOT NULL,
   PRIMARY KEY (landing_table)
 )
@@ -39,13 +44,8 @@ INSERT INTO retail.merge_watermark (landing_table, merged_through, merged_at)
 SELECT 'retail.invoice_line_landing', CAST('1970-01-01 00:00:00' AS TIMESTAMP), GETDATE()
 WHERE NOT EXISTS (SELECT 1 FROM retail.merge_watermark WHERE landing_table = 'retail.invoice_line_landing');
 
-INSERT INTO retail.merge_watermark (landing_table, merged_through, merged_at)
-SELECT 'retail.precomputed', CAST('1970-01-01 00:00:00' AS TIMESTAMP), GETDATE()
-WHERE NOT EXISTS (SELECT 1 FROM retail.merge_watermark WHERE landing_table = 'retail.precomputed');
-
-INSERT INTO retail.merge_watermark (landing_table, merged_through, merged_at)
-SELECT 'retail.merge_run', CAST('1970-01-01 00:00:00' AS TIMESTAMP), CAST('1970-01-01 00:00:00' AS TIMESTAMP)
-WHERE NOT EXISTS (SELECT 1 FROM retail.merge_watermark WHERE landing_table = 'retail.merge_run');
+-- Rows of earlier versions (the refresh of materialized views this version no longer has) go.
+DELETE FROM retail.merge_watermark WHERE landing_table IN ('retail.precomputed', 'retail.merge_run');
 
 -- The loads of the landing table the merge has read (the rows of one COPY share its loaded_at), with the rows each
 -- held then: a merge reads only loads that are new or have grown since. Loads older than the merge's window go.

@@ -13,15 +13,20 @@ SELECT
   TO_CHAR(calendar_date, 'Dy') AS weekday_name
 FROM (SELECT DISTINCT CAST(invoice_date AS DATE) AS calendar_date FROM retail.fact_invoice_line) invoice_days;
 
--- One row per stock code (case-sensitive: 85123A and 85123a differ): its latest non-empty description.
+-- One row per stock code (case-sensitive: 85123A and 85123a differ): its latest non-empty description, and the line
+-- it came from (its invoice_date and line_id: the ranking below, which merge-landing.sql applies to new lines too).
 CREATE OR REPLACE VIEW retail.dim_product AS
-SELECT stock_code, description, stock_code_kind, is_product, first_invoice_at, last_invoice_at
+SELECT
+  stock_code, description, stock_code_kind, is_product, first_invoice_at, last_invoice_at, described_at,
+  description_line_id
 FROM (
   SELECT
     stock_code,
     description,
     stock_code_kind,
     is_product,
+    invoice_date AS described_at,
+    line_id AS description_line_id,
     MIN(invoice_date) OVER (PARTITION BY stock_code) AS first_invoice_at,
     MAX(invoice_date) OVER (PARTITION BY stock_code) AS last_invoice_at,
     ROW_NUMBER() OVER (

@@ -1,25 +1,25 @@
 -- Merges landed rows into the fact table so that at-least-once delivery, replays, reloads and reruns count
--- each line_id once. Installed as retail.merge_landing_batch() (packages/adapters/src/warehouse-migration.ts): its
--- statements run in one transaction, committed before refresh-precomputed.sql runs.
+-- each line_id once, and keeps the dashboard's precomputed tables (0060-invoice-totals.sql, 0070-product-totals.sql)
+-- for what it changed. Installed as retail.merge_landing() (packages/adapters/src/warehouse-migration.ts): its
+-- statements run in one transaction.
 -- Each merge reads the loads it has not read whole (a load: the rows of one COPY, which share its loaded_at), so
 -- it costs what arrived since the last one. It looks for them an hour before the watermark: loaded_at is when a
 -- COPY began, and a long COPY can commit after a merge that already saw later loads.
 
--- Merges wait for each other (the schedule's, a batch run's, a refresh): two overlapping writers of the fact table
--- and the watermark would have one of them aborted on Redshift (error 1023 under serializable isolation; Serverless
--- defaults to snapshot isolation, where two writers of the same watermark row conflict too) and collide on line_id
--- in PostgreSQL. Redshift's LOCK page: it "obtains a table-level lock in ACCESS EXCLUSIVE mode, waiting if
+-- Merges wait for each other (the schedule's, a batch run's, the migration's refill): two overlapping writers of the
+-- fact table and the watermark would have one of them aborted on Redshift (error 1023 under serializable isolation;
+-- Serverless defaults to snapshot isolation, where two writers of the same watermark row conflict too) and collide on
+-- line_id in PostgreSQL. Redshift's LOCK page: it "obtains a table-level lock in ACCESS EXCLUSIVE mode, waiting if
 -- necessary for any conflicting locks to be released"; PostgreSQL's LOCK without a mode is ACCESS EXCLUSIVE too.
 LOCK retail.merge_watermark;
-
--- When this merge began: retail.refresh_precomputed() tells from it whether the merge changed the fact table.
-UPDATE retail.merge_watermark
-SET merged_through = GETDATE(), merged_at = GETDATE()
-WHERE landing_table = 'retail.merge_run';
 
 DROP TABLE IF EXISTS merge_loads;
 
 DROP TABLE IF EXISTS merge_batch;
+
+DROP TABLE IF EXISTS merge_days;
+
+DROP TABLE IF EXISTS merge_descriptions;
 
 -- The loads of the hour's window this merge reads: those no merge has read, and those holding more rows than when
 -- one did. Redshift's GETDATE() has whole seconds ("the start date or time of the current statement"): two COPYs that
@@ -29,12 +29,20 @@ SELECT landed.loaded_at, landed.landed_rows
 FROM (
   SELECT landing.loaded_at, COUNT(*) AS landed_rows
   FROM retail.invoice_line_landing landing
-  JOIN retail.merge_watermark watermark ON watermark.landing_table = 'retail.invoice_line_landing'
-  WHERE landing.loaded_at >= watermark.merged_through - INTERVAL '1 hour'
+  WHERE landing.loaded_at >= (
+      SELECT merged_through - INTERVAL '1 hour' FROM retail.merge_watermark
+      WHERE landing_table = 'retail.invoice_line_landing'
+    )
   GROUP BY landing.loaded_at
 ) landed
 LEFT JOIN retail.merged_load merged ON merged.loaded_at = landed.loaded_at
 WHERE merged.loaded_at IS NULL OR merged.landed_rows <> landed.landed_rows;
+
+-- PostgreSQL only: a temporary table has no statistics until analysed, and a plan made without them reads every
+-- landed row rather than those of these few loads (Redshift analyses on its own).
+/*@postgresql
+ANALYZE merge_loads;
+*/
 
 -- The latest copy of each line in those loads, among the copies newer than the one already merged, unless the fact
 -- table already holds its values: copies of one line_id carry the same event, so a replay, a reload or a rerun of the
@@ -71,6 +79,24 @@ WHERE copy_rank = 1
       AND merged.is_product = latest.is_product
   );
 
+-- The invoice days whose precomputed rows change: those of the lines in the batch, with the values they have now and
+-- the values they had (a changed line may leave a day). Empty when the batch is.
+-- PostgreSQL only: statistics for the plans below (see merge_loads).
+/*@postgresql
+ANALYZE merge_batch;
+*/
+
+CREATE TEMP TABLE merge_days AS
+SELECT MIN(invoice_day) AS first_day, MAX(invoice_day) AS last_day
+FROM (
+  SELECT CAST(invoice_date AS DATE) AS invoice_day FROM merge_batch
+  UNION ALL
+  SELECT CAST(merged.invoice_date AS DATE)
+  FROM retail.fact_invoice_line merged
+  JOIN merge_batch ON merge_batch.line_id = merged.line_id
+) changed
+HAVING COUNT(*) > 0;
+
 MERGE INTO retail.fact_invoice_line
 USING merge_batch
 ON fact_invoice_line.line_id = merge_batch.line_id
@@ -101,7 +127,68 @@ WHEN NOT MATCHED THEN INSERT (
   merge_batch.stock_code_kind, merge_batch.is_product, merge_batch.loaded_at, merge_batch.loaded_at, GETDATE()
 );
 
--- When the merge last changed the fact table: retail.refresh_precomputed() refreshes only after a change.
+-- The precomputed rows of those days, computed again from the lines: every day from the first to the last changed (a
+-- load streams in invoice order, so that is a day or two; a rebuild of the whole warehouse is every day once).
+DELETE FROM retail.invoice_summary
+USING merge_days
+WHERE CAST(invoice_summary.invoice_date AS DATE) BETWEEN merge_days.first_day AND merge_days.last_day;
+
+INSERT INTO retail.invoice_summary (
+  invoice_no, invoice_date, country, customer_id, invoice_kind, is_cancellation, revenue, units, lines
+)
+SELECT invoice_no, invoice_date, country, customer_id, invoice_kind, is_cancellation, revenue, units, lines
+FROM retail.invoice_summary_from_lines
+WHERE CAST(invoice_date AS DATE) BETWEEN (SELECT first_day FROM merge_days) AND (SELECT last_day FROM merge_days);
+
+DELETE FROM retail.product_day_summary
+USING merge_days
+WHERE product_day_summary.invoice_day BETWEEN merge_days.first_day AND merge_days.last_day;
+
+INSERT INTO retail.product_day_summary (stock_code, invoice_day, country, revenue, quantity, invoices)
+SELECT stock_code, invoice_day, country, revenue, quantity, invoices
+FROM retail.product_day_summary_from_lines
+WHERE invoice_day BETWEEN (SELECT first_day FROM merge_days) AND (SELECT last_day FROM merge_days);
+
+-- A stock code's description: the best of the one it has and the batch's lines, ranked as dim_product ranks them
+-- (0040-dimensions.sql), since every other line of the stock code ranks below the one it has. Where that one's line
+-- is in the batch (its values changed), every line of the stock code is ranked again.
+CREATE TEMP TABLE merge_descriptions AS
+SELECT stock_code, description, described_at, description_line_id
+FROM (
+  SELECT
+    candidate.*,
+    ROW_NUMBER() OVER (
+      PARTITION BY candidate.stock_code
+      ORDER BY CASE WHEN candidate.description IS NULL THEN 1 ELSE 0 END, candidate.described_at DESC,
+        candidate.description_line_id DESC
+    ) AS description_rank
+  FROM (
+    SELECT stock_code, description, invoice_date AS described_at, line_id AS description_line_id FROM merge_batch
+    UNION ALL
+    SELECT kept.stock_code, kept.description, kept.described_at, kept.description_line_id
+    FROM retail.product_descriptions kept
+    WHERE kept.stock_code IN (SELECT stock_code FROM merge_batch)
+      AND kept.description_line_id NOT IN (SELECT line_id FROM merge_batch)
+    UNION ALL
+    SELECT merged.stock_code, merged.description, merged.invoice_date, merged.line_id
+    FROM retail.fact_invoice_line merged
+    WHERE merged.stock_code IN (
+        SELECT kept.stock_code FROM retail.product_descriptions kept
+        WHERE kept.description_line_id IN (SELECT line_id FROM merge_batch)
+      )
+  ) candidate
+) ranked
+WHERE description_rank = 1;
+
+-- Replaced, and gone where a changed line left a stock code without lines.
+DELETE FROM retail.product_descriptions
+WHERE stock_code IN (SELECT stock_code FROM merge_descriptions)
+  OR description_line_id IN (SELECT line_id FROM merge_batch);
+
+INSERT INTO retail.product_descriptions (stock_code, description, described_at, description_line_id)
+SELECT stock_code, description, described_at, description_line_id FROM merge_descriptions;
+
+-- When the merge last changed the fact table.
 UPDATE retail.merge_watermark
 SET merged_at = GETDATE()
 WHERE landing_table = 'retail.invoice_line_landing'
@@ -128,6 +215,10 @@ DELETE FROM retail.merged_load
 USING retail.merge_watermark watermark
 WHERE watermark.landing_table = 'retail.invoice_line_landing'
   AND merged_load.loaded_at < watermark.merged_through - INTERVAL '1 hour';
+
+DROP TABLE merge_descriptions;
+
+DROP TABLE merge_days;
 
 DROP TABLE merge_batch;
 

@@ -44,35 +44,25 @@ export interface WarehouseMigration {
 
 /**
  * What the schedule (resources/warehouse.yml WarehouseMergeSchedule), the Glue job and the local platform run to merge:
- * the merge, committed, then the refresh of the precomputed views.
+ * the merge and the precomputed tables it keeps, in one transaction.
  */
 export const MERGE_LANDING_CALL = 'CALL retail.merge_landing()';
-/** The procedures the migration installs, the entry point first. */
+/** The procedures the migration installs. */
 export const MERGE_PROCEDURES = {
-  /** SECURITY INVOKER: commits between the two below (neither engine lets a SECURITY DEFINER procedure commit). */
+  /** SECURITY DEFINER: merge-landing.sql with its owner's rights (the schedule's and the job's users only call it). */
   mergeLanding: 'retail.merge_landing()',
-  /** SECURITY DEFINER: merge-landing.sql with its owner's rights. */
-  mergeLandingBatch: 'retail.merge_landing_batch()',
-  /** SECURITY DEFINER: refresh-precomputed.sql; only a materialized view's owner may refresh it. */
-  refreshPrecomputed: 'retail.refresh_precomputed()',
 } as const;
+/**
+ * Procedures of earlier versions, dropped when found: the merge was three procedures while the dashboard's views were
+ * materialized views, refreshed after the merge had committed. Redshift's DROP PROCEDURE has no IF EXISTS
+ * ("DROP PROCEDURE sp_name ( [ [ argname ] [ argmode ] argtype [, ...] ] )"), so the migration looks for them first.
+ */
+export const RETIRED_MERGE_PROCEDURES = ['retail.merge_landing_batch', 'retail.refresh_precomputed'] as const;
+export const PROCEDURE_EXISTS =
+  'SELECT 1 FROM pg_proc JOIN pg_namespace ON pg_namespace.oid = pg_proc.pronamespace ' +
+  "WHERE pg_namespace.nspname || '.' || pg_proc.proname = :procedure";
 
 const USER_NAME = /^[a-z_][a-z0-9_]*$/;
-/**
- * Whether the precomputed relations are due a refresh: the merge changed the fact table since they were refreshed
- * (merge-landing.sql records when it last changed it, refresh-precomputed.sql which change they hold), and either the
- * latest merge changed nothing more (the lines stopped arriving) or they were refreshed a minute ago or more. An idle
- * schedule costs no refresh, and a long load costs one a minute rather than one a merge (a full refresh of the full
- * data set takes seconds on PostgreSQL, which refreshes a materialized view whole). The minute binds only a schedule
- * faster than that: the deployed one runs every 15 minutes (resources/warehouse.yml), the local one every 10 s.
- */
-const PRECOMPUTED_DUE = [
-  'EXISTS (SELECT 1 FROM retail.merge_watermark fact_change',
-  "JOIN retail.merge_watermark refreshed ON refreshed.landing_table = 'retail.precomputed'",
-  "JOIN retail.merge_watermark merge_run ON merge_run.landing_table = 'retail.merge_run'",
-  "WHERE fact_change.landing_table = 'retail.invoice_line_landing' AND fact_change.merged_at > refreshed.merged_through",
-  "AND (fact_change.merged_at < merge_run.merged_at OR refreshed.merged_at <= GETDATE() - INTERVAL '1 minute'))",
-].join(' ');
 
 /** Applies the migration; see the file's head. */
 export async function migrateWarehouse(migration: WarehouseMigration): Promise<void> {
@@ -84,10 +74,20 @@ export async function migrateWarehouse(migration: WarehouseMigration): Promise<v
     readWarehouseFile(sqlDirectory, REFRESH_PRECOMPUTED_FILE, engine),
   ]);
   // The refresh right after the schema: the precomputed tables of a warehouse that already has lines are filled now.
-  await warehouse.executeBatch([...schema, refresh].flatMap((file) => splitSqlStatements(file.sql)));
+  // Two transactions: a BatchExecuteStatement takes at most 40 statements (its Sqls list: "Array Members: Minimum
+  // number of 1 item. Maximum number of 40 items."). A merge in between keeps the tables for its days; the refresh
+  // then fills them whole.
+  await warehouse.executeBatch(schema.flatMap((file) => splitSqlStatements(file.sql)));
+  await warehouse.executeBatch(splitSqlStatements(refresh.sql));
   log(`  schema: ${schema.map((file) => file.name).join(', ')}, then ${refresh.name}`);
-  await warehouse.executeBatch(mergeProcedureStatements(merge.sql, refresh.sql));
-  log(`  merge: ${MERGE_PROCEDURES.mergeLanding} (called by the schedule)`);
+  const retired = [];
+  for (const procedure of RETIRED_MERGE_PROCEDURES)
+    if ((await warehouse.query(PROCEDURE_EXISTS, { procedure })).rows.length > 0)
+      retired.push(dropProcedureStatement(procedure));
+  await warehouse.executeBatch([...retired, mergeProcedureStatement(merge.sql)]);
+  log(
+    `  merge: ${MERGE_PROCEDURES.mergeLanding} (called by the schedule)${retired.length > 0 ? `; ${retired.join(', ')}` : ''}`,
+  );
   const userExists = async (login: WarehouseLogin) =>
     (await warehouse.query('SELECT 1 FROM pg_user WHERE usename = :username', { username: login.username })).rows
       .length > 0;
@@ -103,45 +103,22 @@ export async function migrateWarehouse(migration: WarehouseMigration): Promise<v
   );
 }
 
-/**
- * The merge as three procedures, so that the refresh sees the merge committed on both engines. Redshift: "if the
- * refresh operation runs after a DML statement in the same transaction, then changes of that DML statement aren't
- * visible to refresh" (REFRESH MATERIALIZED VIEW); a procedure may COMMIT when it is not called from a transaction
- * block ("Managing transactions", stored procedures). PostgreSQL: "A SECURITY DEFINER procedure cannot execute
- * transaction control statements" (CREATE PROCEDURE), so the COMMIT sits in the invoker procedure between two definer
- * ones. Overlapping runs wait for each other: both files start with LOCK retail.merge_watermark.
- */
-export function mergeProcedureStatements(mergeSql: string, refreshSql: string): string[] {
-  const body = (sql: string) =>
-    splitSqlStatements(sql)
-      .map((statement) => `  ${statement};`)
-      .join('\n');
-  const procedure = (name: string, statements: string, security: 'DEFINER' | 'INVOKER') =>
-    `CREATE OR REPLACE PROCEDURE ${name} AS $$\nBEGIN\n${statements}\nEND;\n$$ LANGUAGE plpgsql SECURITY ${security}`;
-  return [
-    procedure(MERGE_PROCEDURES.mergeLandingBatch, body(mergeSql), 'DEFINER'),
-    procedure(MERGE_PROCEDURES.refreshPrecomputed, refreshWhenDue(refreshSql), 'DEFINER'),
-    procedure(
-      MERGE_PROCEDURES.mergeLanding,
-      `  CALL ${MERGE_PROCEDURES.mergeLandingBatch};\n  COMMIT;\n  CALL ${MERGE_PROCEDURES.refreshPrecomputed};`,
-      'INVOKER',
-    ),
-  ];
+/** Drops a procedure of RETIRED_MERGE_PROCEDURES (they take no arguments). */
+export function dropProcedureStatement(procedure: string): string {
+  return `DROP PROCEDURE ${procedure}()`;
 }
 
 /**
- * refresh-precomputed.sql when PRECOMPUTED_DUE, its LOCK taken before the watermark is read: a read first would hold a
- * share lock that the LOCK then upgrades, and two sessions doing so at once deadlock (as two merges started together
- * did in warehouse-merge-schedule.test.ts).
+ * The merge as one procedure with its owner's rights: merge-landing.sql in one transaction, the fact table and the
+ * precomputed tables it keeps together. Redshift: "If you specify SECURITY DEFINER, the procedure uses the privileges
+ * of the owner of the procedure" (CREATE PROCEDURE). Overlapping runs wait for each other: the file starts with
+ * LOCK retail.merge_watermark.
  */
-function refreshWhenDue(refreshSql: string): string {
-  const [lock, ...refresh] = splitSqlStatements(refreshSql);
-  if (lock === undefined || !/^LOCK retail\.merge_watermark$/.test(lock))
-    throw new Error(
-      `${REFRESH_PRECOMPUTED_FILE} must begin with LOCK retail.merge_watermark, found: ${lock ?? 'nothing'}`,
-    );
-  const indented = refresh.map((statement) => `    ${statement};`).join('\n');
-  return `  ${lock};\n  IF ${PRECOMPUTED_DUE} THEN\n${indented}\n  END IF;`;
+export function mergeProcedureStatement(mergeSql: string): string {
+  const body = splitSqlStatements(mergeSql)
+    .map((statement) => `  ${statement};`)
+    .join('\n');
+  return `CREATE OR REPLACE PROCEDURE ${MERGE_PROCEDURES.mergeLanding} AS $$\nBEGIN\n${body}\nEND;\n$$ LANGUAGE plpgsql SECURITY DEFINER`;
 }
 
 /** The delivery stream's user: created (or its password reset), INSERT on the landing table only. */

@@ -21,7 +21,7 @@ export interface WarehouseSqlFile {
 const SCHEMA_FILE = /^\d{4}-[a-z0-9-]+\.sql$/;
 /** The merge of landed rows into the fact table, run after each COPY (locally) or on a schedule (AWS). */
 export const MERGE_LANDING_FILE = 'merge-landing.sql';
-/** Refills the precomputed (materialized) views from the fact table; run by the merge's owner right after it. */
+/** Fills the precomputed tables whole from the fact table: run by the migration right after the schema. */
 export const REFRESH_PRECOMPUTED_FILE = 'refresh-precomputed.sql';
 const ENGINE_COMMENT: Readonly<Record<WarehouseEngine, RegExp>> = {
   redshift: /\/\*@redshift\s([\s\S]*?)\*\//g,

@@ -16,4 +16,5 @@ export * from './raw-events-firehose';
 export * from './test-stage';
 export * from './sample-analytics';
 export * from './sample-warehouse';
+export * from './precomputed-tables';
 export * from './chromium';

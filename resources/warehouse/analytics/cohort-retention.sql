@@ -11,7 +11,7 @@ SELECT
   COUNT(*) AS active_customers
 FROM (
   SELECT DISTINCT customer_id, CAST(DATE_TRUNC('month', invoice_date) AS DATE) AS activity_month
-  FROM retail.invoice_totals
+  FROM retail.invoice_summary
   WHERE customer_id IS NOT NULL AND invoice_kind = 'sale'
     AND invoice_date >= CAST(:date_from AS DATE)
     AND invoice_date < CAST(:date_to AS DATE) + 1
@@ -19,7 +19,7 @@ FROM (
 ) activity
 JOIN (
   SELECT customer_id, CAST(DATE_TRUNC('month', MIN(invoice_date)) AS DATE) AS cohort_month
-  FROM retail.invoice_totals
+  FROM retail.invoice_summary
   WHERE customer_id IS NOT NULL AND invoice_kind = 'sale'
     AND invoice_date >= CAST(:date_from AS DATE)
     AND invoice_date < CAST(:date_to AS DATE) + 1

@@ -8,7 +8,7 @@ SELECT
   CAST(SUM(CASE WHEN invoice_kind = 'sale' THEN units ELSE 0 END) AS BIGINT) AS units,
   CAST(COUNT(DISTINCT CASE WHEN is_cancellation THEN invoice_no END) AS DOUBLE PRECISION)
     / NULLIF(COUNT(DISTINCT CASE WHEN invoice_kind <> 'adjustment' THEN invoice_no END), 0) AS cancellation_rate
-FROM retail.invoice_totals
+FROM retail.invoice_summary
 WHERE invoice_date >= CAST(:date_from AS DATE)
   AND invoice_date < CAST(:date_to AS DATE) + 1
   AND (:country = '*' OR country = :country);

@@ -5,7 +5,7 @@ SELECT
   CAST(EXTRACT(HOUR FROM invoice_date) AS INTEGER) AS hour_of_day,
   COUNT(DISTINCT invoice_no) AS invoices,
   SUM(revenue) AS revenue
-FROM retail.invoice_totals
+FROM retail.invoice_summary
 WHERE invoice_kind = 'sale'
   AND invoice_date >= CAST(:date_from AS DATE)
   AND invoice_date < CAST(:date_to AS DATE) + 1

@@ -12,7 +12,7 @@ LEFT JOIN (
     SUM(revenue) AS revenue,
     COUNT(DISTINCT CASE WHEN invoice_kind = 'sale' THEN invoice_no END) AS invoices,
     COUNT(DISTINCT customer_id) AS customers
-  FROM retail.invoice_totals
+  FROM retail.invoice_summary
   WHERE invoice_date >= CAST(:date_from AS DATE)
     AND invoice_date < CAST(:date_to AS DATE) + 1
     AND (:country = '*' OR country = :country)

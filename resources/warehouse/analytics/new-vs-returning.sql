@@ -14,7 +14,7 @@ LEFT JOIN (
     SUM(CASE WHEN activity.activity_month > firsts.first_month THEN 1 ELSE 0 END) AS returning_customers
   FROM (
     SELECT DISTINCT customer_id, CAST(DATE_TRUNC('month', invoice_date) AS DATE) AS activity_month
-    FROM retail.invoice_totals
+    FROM retail.invoice_summary
     WHERE customer_id IS NOT NULL AND invoice_kind = 'sale'
       AND invoice_date >= CAST(:date_from AS DATE)
       AND invoice_date < CAST(:date_to AS DATE) + 1
@@ -22,7 +22,7 @@ LEFT JOIN (
   ) activity
   JOIN (
     SELECT customer_id, CAST(DATE_TRUNC('month', MIN(invoice_date)) AS DATE) AS first_month
-    FROM retail.invoice_totals
+    FROM retail.invoice_summary
     WHERE customer_id IS NOT NULL AND invoice_kind = 'sale'
     GROUP BY customer_id
   ) firsts ON firsts.customer_id = activity.customer_id

@@ -7,7 +7,7 @@ SELECT
   COUNT(DISTINCT customer_id) AS customers,
   CAST(SUM(revenue) AS DOUBLE PRECISION)
     / NULLIF(CAST(SUM(SUM(revenue)) OVER () AS DOUBLE PRECISION), 0) AS revenue_share
-FROM retail.invoice_totals
+FROM retail.invoice_summary
 WHERE invoice_date >= CAST(:date_from AS DATE)
   AND invoice_date < CAST(:date_to AS DATE) + 1
   AND (:country = '*' OR country = :country)

@@ -20,10 +20,10 @@ FROM (
         reference.last_day - CAST(MAX(lines.invoice_date) AS DATE) + 1 AS recency_days,
         COUNT(DISTINCT CASE WHEN lines.invoice_kind = 'sale' THEN lines.invoice_no END) AS frequency,
         SUM(lines.revenue) AS monetary
-      FROM retail.invoice_totals lines
+      FROM retail.invoice_summary lines
       CROSS JOIN (
         SELECT CAST(MAX(invoice_date) AS DATE) AS last_day
-        FROM retail.invoice_totals
+        FROM retail.invoice_summary
         WHERE invoice_date >= CAST(:date_from AS DATE)
           AND invoice_date < CAST(:date_to AS DATE) + 1
           AND (:country = '*' OR country = :country)

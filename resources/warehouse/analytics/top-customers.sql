@@ -5,7 +5,7 @@ SELECT
   SUM(revenue) AS revenue,
   COUNT(DISTINCT CASE WHEN invoice_kind = 'sale' THEN invoice_no END) AS invoices,
   CAST(SUM(lines) AS BIGINT) AS lines
-FROM retail.invoice_totals
+FROM retail.invoice_summary
 WHERE customer_id IS NOT NULL
   AND invoice_date >= CAST(:date_from AS DATE)
   AND invoice_date < CAST(:date_to AS DATE) + 1

@@ -12,7 +12,7 @@ FROM (
     SUM(revenue) AS revenue,
     CAST(SUM(quantity) AS BIGINT) AS quantity,
     CAST(SUM(invoices) AS BIGINT) AS invoices
-  FROM retail.product_day_totals
+  FROM retail.product_day_summary
   WHERE invoice_day >= CAST(:date_from AS DATE)
     AND invoice_day < CAST(:date_to AS DATE) + 1
     AND (:country = '*' OR country = :country)

@@ -6,7 +6,7 @@ import { startLocalPlatform, type LocalPlatform } from '@retail/local-platform';
 import { eventually } from '@retail/test-support';
 import { runCli } from './run-cli';
 import { SAMPLE_FILE, sampleLines } from './sample-lines';
-import { readFactLineIds, waitForPrecomputedViews } from './warehouse-contents';
+import { readFactLineIds } from './warehouse-contents';
 
 export interface PlatformWithSample {
   platform: LocalPlatform;
@@ -44,7 +44,6 @@ export async function startPlatformWithSample(name: string): Promise<PlatformWit
     await eventually(async () => expect(await readFactLineIds(platform.stack)).toHaveLength(lines.length), {
       timeoutMs: 180_000,
     });
-    await waitForPrecomputedViews(platform.stack);
   } catch (error) {
     await stop();
     throw error;

@@ -6,10 +6,12 @@ import {
   loaderStatements,
   MERGE_LANDING_CALL,
   MERGE_LANDING_FILE,
-  mergeProcedureStatements,
+  mergeProcedureStatement,
+  PROCEDURE_EXISTS,
+  RETIRED_MERGE_PROCEDURES,
+  dropProcedureStatement,
   mergeRunnerStatements,
   readWarehouseFile,
-  REFRESH_PRECOMPUTED_FILE,
 } from '@retail/adapters';
 import { checkRedshiftStatements, redshiftStatements } from '@retail/adapters/redshift-grammar';
 import { readLandingColumns, readWarehouseBiRole, WAREHOUSE_SQL_DIR } from '@retail/local-platform';
@@ -31,14 +33,13 @@ async function warehouseDeliveryStreamCopy(): Promise<string> {
 }
 
 it("sends Redshift only statements its grammar takes: the migration's, the schedule's CALL, the delivery stream's COPY", async () => {
-  const [merge, refresh] = await Promise.all([
-    readWarehouseFile(WAREHOUSE_SQL_DIR, MERGE_LANDING_FILE, 'redshift'),
-    readWarehouseFile(WAREHOUSE_SQL_DIR, REFRESH_PRECOMPUTED_FILE, 'redshift'),
-  ]);
+  const merge = await readWarehouseFile(WAREHOUSE_SQL_DIR, MERGE_LANDING_FILE, 'redshift');
   const biRole = await readWarehouseBiRole();
   const login = (username: string) => ({ username, password: "it's-a-password" });
   const statements = [
-    ...redshiftStatements('mergeProcedureStatements', mergeProcedureStatements(merge.sql, refresh.sql)),
+    ...redshiftStatements('mergeProcedureStatement', [mergeProcedureStatement(merge.sql)]),
+    ...redshiftStatements('PROCEDURE_EXISTS', [PROCEDURE_EXISTS]),
+    ...redshiftStatements('dropProcedureStatement', RETIRED_MERGE_PROCEDURES.map(dropProcedureStatement)),
     ...[false, true].flatMap((exists) => [
       ...redshiftStatements(`loaderStatements (exists: ${exists})`, loaderStatements(login('loader'), exists)),
       ...redshiftStatements(

@@ -78,7 +78,7 @@ export async function migrateLocalWarehouse(
   }
 }
 
-/** The merge as the schedule runs it (retail.merge_landing(): the merge, committed, then the refresh), on `client`. */
+/** The merge as the schedule runs it (retail.merge_landing(): the merge and the precomputed tables it keeps), on `client`. */
 export async function mergeLanding(client: ClientBase): Promise<void> {
   await client.query(MERGE_LANDING_CALL);
 }

@@ -38,8 +38,10 @@ describe('the local warehouse (embedded PostgreSQL in a child process)', () => {
       'batch_load_ledger',
       'fact_invoice_line',
       'invoice_line_landing',
+      'invoice_summary',
       'merge_watermark',
       'merged_load',
+      'product_day_summary',
       'product_descriptions',
     ]);
     expect(execFileSync('psql', [first.url, '-tAc', 'SELECT current_database()'], { encoding: 'utf8' }).trim()).toBe(
