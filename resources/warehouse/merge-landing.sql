@@ -79,13 +79,13 @@ WHERE copy_rank = 1
       AND merged.is_product = latest.is_product
   );
 
--- The invoice days whose precomputed rows change: those of the lines in the batch, with the values they have now and
--- the values they had (a changed line may leave a day). Empty when the batch is.
 -- PostgreSQL only: statistics for the plans below (see merge_loads).
 /*@postgresql
 ANALYZE merge_batch;
 */
 
+-- The invoice days whose precomputed rows change: those of the lines in the batch, with the values they have now and
+-- the values they had (a changed line may leave a day). Empty when the batch is.
 CREATE TEMP TABLE merge_days AS
 SELECT MIN(invoice_day) AS first_day, MAX(invoice_day) AS last_day
 FROM (

@@ -1,6 +1,7 @@
 import { ListStatementsCommand } from '@aws-sdk/client-redshift-data';
 import { createRedshiftDataClient, MERGE_LANDING_CALL } from '@retail/adapters';
 import {
+  eventually,
   precomputedTablesDifferingFromLines,
   readSampleRows,
   sampleLines,
@@ -139,10 +140,10 @@ describe('the warehouse migration, its merge procedures and the schedule that ca
     try {
       await scheduler.invokeAll();
       // The call returns once the statement is submitted, as on AWS: the merge finishes on the warehouse.
-      const deadline = Date.now() + 30_000;
-      while (Number((await figures()).lines) < lines && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(Number((await figures()).lines)).toBe(lines);
+      await eventually(async () => expect(Number((await figures()).lines)).toBe(lines), {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      });
     } finally {
       await scheduler.stop();
     }
