@@ -272,6 +272,14 @@ describe('the warehouse SQL on the embedded PostgreSQL', () => {
       const rerunBefore = (await merged())!.merged_at.getTime();
       await mergeLanding(client);
       expect((await merged())!.merged_at.getTime()).toBe(rerunBefore);
+
+      // Two copies in one merge's loads: an older one that differs, then a later one with the values the fact table
+      // holds. The later copy wins, and it changes nothing: the merge skips copies equal to their line before ranking
+      // them, and must not let the older one through.
+      await landCopy('interim copy', 4);
+      await landCopy('newer copy', 5);
+      await mergeLanding(client);
+      expect(await merged()).toEqual({ description: 'newer copy', merged_at: new Date(rerunBefore) });
     });
   });
 
