@@ -2,7 +2,8 @@
 
 Each run loads the raw archive's objects that the warehouse's ledger (retail.batch_load_ledger) lacks, then merges:
 
-1. the catalog table's partitions (Glue GetPartitions), the objects under each (S3 ListObjectsV2);
+1. the catalog table's partitions (Glue GetPartitions), the objects in their folders (S3 ListObjectsV2 of the table's
+   location, and of any partition outside it);
 2. the ledger's objects (Data API): those already loaded, or refused by an earlier run, are skipped (``--load_mode all``
    reloads everything: the merge counts each line id once);
 3. one manifest for the rest (S3), then ONE Data API BatchExecuteStatement, one transaction: the COPY of the manifest
@@ -231,32 +232,54 @@ def field_value(field):
 def archive_objects(glue, s3, database, table):
     """Every object under the catalog table's partitions: [{url, etag, bytes, partition}], in key order."""
     try:
-        glue.get_table(DatabaseName=database, Name=table)
+        location = glue.get_table(DatabaseName=database, Name=table)["Table"]["StorageDescriptor"].get("Location", "")
     except glue.exceptions.EntityNotFoundException as error:
         raise JobError(f"Table {table} is not in database {database}: run the crawler first.") from error
-    objects = []
-    partitions = 0
+    partitions = []
     for page in glue.get_paginator("get_partitions").paginate(DatabaseName=database, TableName=table):
         for partition in page["Partitions"]:
-            partitions += 1
             bucket, prefix = s3_location(partition["StorageDescriptor"]["Location"])
-            prefix = prefix if prefix.endswith("/") else prefix + "/"
-            for listed in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-                for item in listed.get("Contents", []):
-                    name = item["Key"][len(prefix) :]
-                    # Hive and Spark conventions: _SUCCESS, .crc and folder markers are no data.
-                    if not name or "/" in name or name.startswith(("_", ".")):
-                        continue
-                    objects.append(
-                        {
-                            "url": f"s3://{bucket}/{item['Key']}",
-                            "etag": item["ETag"].strip('"'),
-                            "bytes": item["Size"],
-                            "partition": "/".join(partition["Values"]),
-                        }
-                    )
+            partitions.append((bucket, folder(prefix), "/".join(partition["Values"])))
+    # One listing of the table's location serves every partition under it (the crawler puts them there): one
+    # ListObjectsV2 call per 1,000 objects rather than one per partition (305 a year of invoice days).
+    listed = []
+    folders = {}
+
+    def list_once(bucket, prefix):
+        if not any(bucket == done_bucket and prefix.startswith(done) for done_bucket, done in listed):
+            list_folders(s3, bucket, prefix, folders)
+            listed.append((bucket, prefix))
+
+    if location:
+        table_bucket, table_prefix = s3_location(location)
+        if any(bucket == table_bucket and prefix.startswith(folder(table_prefix)) for bucket, prefix, _ in partitions):
+            list_once(table_bucket, folder(table_prefix))
+    objects = []
+    for bucket, prefix, values in partitions:
+        list_once(bucket, prefix)
+        # Objects directly in the partition's folder; Hive and Spark conventions: _SUCCESS, .crc and folder markers
+        # are no data.
+        for key, item in folders.get((bucket, prefix), []):
+            name = key[len(prefix) :]
+            if not name or name.startswith(("_", ".")):
+                continue
+            objects.append(
+                {"url": f"s3://{bucket}/{key}", "etag": item["ETag"].strip('"'), "bytes": item["Size"], "partition": values}
+            )
     objects.sort(key=lambda item: item["url"])
-    return partitions, objects
+    return len(partitions), objects
+
+
+def folder(prefix):
+    return prefix if not prefix or prefix.endswith("/") else prefix + "/"
+
+
+def list_folders(s3, bucket, prefix, folders):
+    """Every object under the prefix, into folders[(bucket, the folder that holds it)]: [(key, listed item)]."""
+    for listed in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in listed.get("Contents", []):
+            key = item["Key"]
+            folders.setdefault((bucket, key[: key.rfind("/") + 1]), []).append((key, item))
 
 
 class Load:

@@ -130,6 +130,66 @@ describe('the Glue job script resources/glue/load-raw-to-warehouse.py', () => {
     expect((await checkRedshiftStatements(statements)).map((finding) => finding.message)).toEqual([]);
   });
 
+  it("lists the table's location once for the partitions under it, a partition elsewhere on its own, and takes only the objects in each partition's folder", async () => {
+    // Glue and S3 clients in Python that answer as AWS would for three partitions, one of them outside the table's
+    // location, and record each ListObjectsV2 call.
+    const harness = `
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("job", sys.argv[1])
+job = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(job)
+class Pages:
+    def __init__(self, pages): self.pages = pages
+    def paginate(self, **request): return self.pages(**request)
+def partition(values, location):
+    return {"Values": values, "StorageDescriptor": {"Location": location}}
+class Glue:
+    class exceptions:
+        EntityNotFoundException = type("EntityNotFoundException", (Exception,), {})
+    def get_table(self, **request):
+        return {"Table": {"StorageDescriptor": {"Location": "s3://raw/invoice-lines"}}}
+    def get_paginator(self, name):
+        return Pages(lambda **request: [{"Partitions": [
+            partition(["2011", "01", "04"], "s3://raw/invoice-lines/year=2011/month=01/day=04"),
+            partition(["2011", "01", "05"], "s3://raw/invoice-lines/year=2011/month=01/day=05/"),
+            partition(["2011", "01", "06"], "s3://other/moved/day=06/"),
+        ]}])
+keys = {
+    "raw": [
+        "invoice-lines/year=2011/month=01/day=04/a.gz",
+        "invoice-lines/year=2011/month=01/day=04/_SUCCESS",
+        "invoice-lines/year=2011/month=01/day=04/nested/x.gz",
+        "invoice-lines/year=2011/month=01/day=05/b.gz",
+        "invoice-lines/year=2011/month=01/day=07/no-partition.gz",
+    ],
+    "other": ["moved/day=06/c.gz"],
+}
+calls = []
+class S3:
+    def get_paginator(self, name):
+        def pages(Bucket, Prefix):
+            calls.append([Bucket, Prefix])
+            listed = [{"Key": key, "ETag": '"e"', "Size": 1} for key in keys[Bucket] if key.startswith(Prefix)]
+            return [{"Contents": listed[:2]}, {"Contents": listed[2:]}]
+        return Pages(pages)
+partitions, objects = job.archive_objects(Glue(), S3(), "retail", "invoice_lines")
+print(json.dumps({"partitions": partitions, "objects": objects, "calls": calls}))
+`;
+    const { stdout } = await run('python3', ['-c', harness, SCRIPT]);
+    expect(JSON.parse(stdout)).toEqual({
+      partitions: 3,
+      objects: [
+        { url: 's3://other/moved/day=06/c.gz', etag: 'e', bytes: 1, partition: '2011/01/06' },
+        { url: 's3://raw/invoice-lines/year=2011/month=01/day=04/a.gz', etag: 'e', bytes: 1, partition: '2011/01/04' },
+        { url: 's3://raw/invoice-lines/year=2011/month=01/day=05/b.gz', etag: 'e', bytes: 1, partition: '2011/01/05' },
+      ],
+      calls: [
+        ['raw', 'invoice-lines/'],
+        ['other', 'moved/day=06/'],
+      ],
+    });
+  });
+
   it('is the script the job runs, uploaded by the deploy with the file it reads, under the keys the job names', async () => {
     const serverless = await readFile(path.join(REPOSITORY, 'serverless.yml'), 'utf8');
     expect(serverless).toContain('source: resources/glue/load-raw-to-warehouse.py');
