@@ -24,8 +24,9 @@ The batch load against PostgreSQL's own COPY, side by side in one run: a fresh p
 the merge schedule held back so that only the job writes), the file's events written straight into the raw bucket as
 the raw archive holds them (gzipped NDJSON, a folder per invoice day, one object per day), then \`npm run batch\` (the
 crawl, the job's script under python3, the warehouse crawl) twice: once into the empty warehouse (a rebuild), then
-with --full (every object again, the merge rewriting every line). Then PostgreSQL's \`COPY FROM STDIN\` of the same
-rows into a table like the landing table, the best of 3, and the ratio of the --full run's rows/s to it (goal 0.7).
+with --full (every object again; the merge finds every line unchanged and writes none). Then PostgreSQL's
+\`COPY FROM STDIN\` of the same rows into a table like the landing table, the best of 3, and the ratio of the --full
+run's rows/s to it (goal 0.7).
 
   file        the data set; default: shared/data/online-retail/data.csv.gz, else the sample
   --rows N    only the first N rows (default: all)`;
