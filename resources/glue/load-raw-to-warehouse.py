@@ -252,8 +252,9 @@ def archive_objects(glue, s3, database, table):
 
     if location:
         table_bucket, table_prefix = s3_location(location)
-        if any(bucket == table_bucket and prefix.startswith(folder(table_prefix)) for bucket, prefix, _ in partitions):
-            list_once(table_bucket, folder(table_prefix))
+        table_folder = folder(table_prefix)
+        if any(bucket == table_bucket and prefix.startswith(table_folder) for bucket, prefix, _ in partitions):
+            list_once(table_bucket, table_folder)
     objects = []
     for bucket, prefix, values in partitions:
         list_once(bucket, prefix)

@@ -30,13 +30,16 @@ interface GlueJob {
 let job: GlueJob['Properties'];
 let directory: string;
 
+/** Python that imports the script (its path is sys.argv[1]) as `job`, with json and sys. */
+const IMPORT_SCRIPT =
+  'import importlib.util, json, sys; spec = importlib.util.spec_from_file_location("job", sys.argv[1]); ' +
+  'job = importlib.util.module_from_spec(spec); spec.loader.exec_module(job)';
+
 /** Calls a function of the script with JSON arguments in python3 and returns its JSON result. */
 async function callScript(name: string, ...args: unknown[]): Promise<unknown> {
   const { stdout } = await run('python3', [
     '-c',
-    'import importlib.util, json, sys; spec = importlib.util.spec_from_file_location("job", sys.argv[1]); ' +
-      'job = importlib.util.module_from_spec(spec); spec.loader.exec_module(job); ' +
-      'print(json.dumps(getattr(job, sys.argv[2])(*json.loads(sys.argv[3]))))',
+    `${IMPORT_SCRIPT}; print(json.dumps(getattr(job, sys.argv[2])(*json.loads(sys.argv[3]))))`,
     SCRIPT,
     name,
     JSON.stringify(args),
@@ -134,10 +137,7 @@ describe('the Glue job script resources/glue/load-raw-to-warehouse.py', () => {
     // Glue and S3 clients in Python that answer as AWS would for three partitions, one of them outside the table's
     // location, and record each ListObjectsV2 call.
     const harness = `
-import importlib.util, json, sys
-spec = importlib.util.spec_from_file_location("job", sys.argv[1])
-job = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(job)
+${IMPORT_SCRIPT}
 class Pages:
     def __init__(self, pages): self.pages = pages
     def paginate(self, **request): return self.pages(**request)

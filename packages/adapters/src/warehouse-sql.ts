@@ -19,7 +19,7 @@ export interface WarehouseSqlFile {
 
 /** Schema files are numbered (0010-schema.sql, ...) and applied in name order; other .sql files run on demand. */
 const SCHEMA_FILE = /^\d{4}-[a-z0-9-]+\.sql$/;
-/** The merge of landed rows into the fact table, run after each COPY (locally) or on a schedule (AWS). */
+/** The merge of landed rows into the fact table: retail.merge_landing(), which the schedule and the batch job CALL. */
 export const MERGE_LANDING_FILE = 'merge-landing.sql';
 /** Fills the precomputed tables whole from the fact table: run by the migration right after the schema. */
 export const REFRESH_PRECOMPUTED_FILE = 'refresh-precomputed.sql';
