@@ -27,6 +27,7 @@ const ORPHAN_WATCHDOG = `data:text/javascript,${encodeURIComponent(
 
 const OUTPUT_TAIL_LINES = 40;
 const STOP_GRACE_MS = 5_000;
+const OUTPUT_DRAIN_MS = 1_000;
 
 // Process groups still running, killed as this process exits even if nobody called stop().
 const liveGroups = new Set<number>();
@@ -59,9 +60,12 @@ export class NodeProcessGroup {
     this.pid = child.pid;
     liveGroups.add(this.pid);
     installExitHook();
-    for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => this.receive(line));
-    }
+    const outputRead = Promise.all(
+      [child.stdout, child.stderr].map((stream) => {
+        const lines = createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => this.receive(line));
+        return new Promise<void>((resolve) => lines.once('close', resolve));
+      }),
+    );
     this.exited = new Promise((resolve) => {
       child.on('error', (error) => {
         this.receive(`could not run: ${error.message}`);
@@ -69,8 +73,12 @@ export class NodeProcessGroup {
         resolve(this.exitStatus);
       });
       child.on('exit', (code, signal) => {
-        this.exitStatus = { code, signal };
-        resolve(this.exitStatus);
+        // 'exit' can come before the pipes have given up the process's last lines (its dying words, which the exit
+        // line quotes): wait for them, though not for a grandchild that inherited a pipe and lives on.
+        void Promise.race([outputRead, sleep(OUTPUT_DRAIN_MS)]).then(() => {
+          this.exitStatus = { code, signal };
+          resolve(this.exitStatus);
+        });
       });
     });
   }
