@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { InvoiceLineEvent } from '@retail/domain';
-import { copyTextLine } from '@retail/local-platform/redshift-data';
+import { COPY_CHUNK_CHARACTERS, copyTextLine } from '@retail/local-platform/redshift-data';
 import { readLandingColumns, type LandingColumns } from '@retail/local-platform/warehouse';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -14,15 +14,20 @@ const SCRATCH_SCHEMA = 'bench_copy_bound';
 /**
  * The embedded PostgreSQL's own `COPY ... FROM STDIN` rate, the bound of the warehouse stage: the events as COPY text
  * rows (the landing table's columns, in landing-columns.yml's order, through their jsonpaths), streamed into a table
- * like the landing table, one COPY per round, the best of MEASUREMENT_ROUNDS. The rows are built before the clock
- * starts: what is timed is PostgreSQL parsing, checking and writing them.
+ * like the landing table, one COPY per round, the best of MEASUREMENT_ROUNDS. The rows are built, and joined into the
+ * chunks the local COPY sends (one CopyData message each, as psql's \copy sends a file), before the clock starts:
+ * what is timed is PostgreSQL parsing, checking and writing them. Written one row per message, as this bench did
+ * until 2026-12-07, node's stream and the pg client spent about 10 core-s on 541,909 rows and the round took 10.9 s
+ * where PostgreSQL needed 2.2 s: that measured node, not PostgreSQL.
  */
 export async function measureWarehouseCopy(
   warehouseUrl: string,
   events: readonly InvoiceLineEvent[],
 ): Promise<BestRound<Throughput>> {
   const landing = await readLandingColumns();
-  const lines = events.map((event) => copyTextLine(landing.columns.map(({ jsonpath }) => fieldAt(event, jsonpath))));
+  const chunks = inChunks(
+    events.map((event) => copyTextLine(landing.columns.map(({ jsonpath }) => fieldAt(event, jsonpath)))),
+  );
   const columnList = landing.columns.map((column) => column.name).join(', ');
   const client = new Client({ connectionString: warehouseUrl });
   await client.connect();
@@ -34,9 +39,9 @@ export async function measureWarehouseCopy(
       const table = `${SCRATCH_SCHEMA}.landing_${round}`;
       await client.query(`CREATE TABLE ${table} (LIKE ${landing.table} INCLUDING DEFAULTS)`);
       const started = performance.now();
-      await pipeline(Readable.from(lines), client.query(copyFrom(`COPY ${table} (${columnList}) FROM STDIN`)));
+      await pipeline(Readable.from(chunks), client.query(copyFrom(`COPY ${table} (${columnList}) FROM STDIN`)));
       const elapsedMs = performance.now() - started;
-      rounds.push({ items: lines.length, failed: 0, elapsedMs, perSecond: lines.length / (elapsedMs / 1000) });
+      rounds.push({ items: events.length, failed: 0, elapsedMs, perSecond: events.length / (elapsedMs / 1000) });
     }
     const best = rounds.reduce((fastest, round) => (round.perSecond > fastest.perSecond ? round : fastest));
     return { ...best, roundsPerSecond: rounds.map((round) => round.perSecond) };
@@ -77,6 +82,21 @@ export class WarehouseCounter {
   close(): Promise<void> {
     return this.client.end();
   }
+}
+
+/** COPY text lines joined into strings of about COPY_CHUNK_CHARACTERS. */
+function inChunks(lines: readonly string[]): string[] {
+  const chunks: string[] = [];
+  let chunk = '';
+  for (const line of lines) {
+    chunk += line;
+    if (chunk.length >= COPY_CHUNK_CHARACTERS) {
+      chunks.push(chunk);
+      chunk = '';
+    }
+  }
+  if (chunk !== '') chunks.push(chunk);
+  return chunks;
 }
 
 /** The fact table the merge fills (resources/warehouse/0030-fact.sql). */

@@ -115,7 +115,7 @@ DO $$ BEGIN
 END $$;`;
 
 // COPY text sent to PostgreSQL in chunks of about this many characters: one CopyData message per chunk.
-const CHUNK_CHARACTERS = 256 * 1024;
+export const COPY_CHUNK_CHARACTERS = 256 * 1024;
 
 /**
  * The one COPY of the local platform: runs a Redshift `COPY <table> [(columns)] FROM 's3://...'` statement's text
@@ -245,7 +245,7 @@ export class CopyFromS3 {
         if (typeof line === 'string') {
           chunk += line;
           state.rows++;
-          if (chunk.length >= CHUNK_CHARACTERS) {
+          if (chunk.length >= COPY_CHUNK_CHARACTERS) {
             yield chunk;
             chunk = '';
           }
