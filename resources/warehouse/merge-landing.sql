@@ -88,11 +88,13 @@ FROM (
 WHERE copy_rank = 1;
 
 -- The lines with more than one copy in those loads, and the latest load time of each: a copy in the batch that has a
--- later one leaves it. A stream's merge has few such lines, a reload or a rebuild none.
+-- later one leaves it. A stream's merge has few such lines, a reload or a rebuild none. Not looked for when the batch
+-- is empty (a reload of what the fact table holds): grouping its 541,909 copies by line took 1.1 s of such a merge.
 CREATE TEMP TABLE merge_copies AS
 SELECT landing.line_id, MAX(landing.loaded_at) AS latest_loaded_at
 FROM retail.invoice_line_landing landing
 JOIN merge_loads ON merge_loads.loaded_at = landing.loaded_at
+WHERE EXISTS (SELECT 1 FROM merge_batch)
 GROUP BY landing.line_id
 HAVING COUNT(*) > 1;
 
