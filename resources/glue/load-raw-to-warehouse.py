@@ -60,16 +60,17 @@ LOAD_MODES = ("new", "all")
 # The Data API's limits: 40 statements per BatchExecuteStatement, 100 KB of SQL per statement (BatchExecuteStatement).
 # A load of more objects than this is split into transactions of this many, each complete with its ledger rows.
 OBJECTS_PER_LOAD = 2000
+LEDGER_INSERT_MAX_BYTES = 90_000
+STL_LOAD_ERRORS_SHOWN = 10
+
 # DescribeStatement is polled from 50 ms, doubling to 250 ms: a statement's end is seen at most 250 ms late (a 1 s cap
 # added 0.5 s on average to each of the run's two long statements, the COPY and the merge). At most 4 calls a second
 # for one run; the Data API's DescribeStatement quota could not be confirmed in AWS's pages, and boto3 retries a
 # ThrottlingException with exponential backoff (boto3 guide, Retries: legacy mode, the default, retries
-# "Service-side throttling/limit errors and exceptions"). Long polling (WaitTimeSeconds) is not used: boto3 1.43 does
-# not know it on DescribeStatement, nor does the job's runtime.
+# "Service-side throttling/limit errors and exceptions"). Long polling (WaitTimeSeconds) is not used: neither
+# boto3 1.43.11 nor the 1.34.44 the job pins knows it on DescribeStatement.
 FIRST_POLL_SECONDS = 0.05
 LAST_POLL_SECONDS = 0.25
-LEDGER_INSERT_MAX_BYTES = 90_000
-STL_LOAD_ERRORS_SHOWN = 10
 
 
 class JobError(Exception):
