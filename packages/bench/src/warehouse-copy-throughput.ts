@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { InvoiceLineEvent } from '@retail/domain';
-import { COPY_CHUNK_CHARACTERS, copyTextLine } from '@retail/local-platform/redshift-data';
+import { CopyTextChunker, copyTextLine } from '@retail/local-platform/redshift-data';
 import { readLandingColumns, type LandingColumns } from '@retail/local-platform/warehouse';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -25,9 +25,12 @@ export async function measureWarehouseCopy(
   events: readonly InvoiceLineEvent[],
 ): Promise<BestRound<Throughput>> {
   const landing = await readLandingColumns();
-  const chunks = inChunks(
-    events.map((event) => copyTextLine(landing.columns.map(({ jsonpath }) => fieldAt(event, jsonpath)))),
+  const chunker = new CopyTextChunker();
+  const chunks = events.flatMap(
+    (event) => chunker.add(copyTextLine(landing.columns.map(({ jsonpath }) => fieldAt(event, jsonpath)))) ?? [],
   );
+  const rest = chunker.end();
+  if (rest !== undefined) chunks.push(rest);
   const columnList = landing.columns.map((column) => column.name).join(', ');
   const client = new Client({ connectionString: warehouseUrl });
   await client.connect();
@@ -82,21 +85,6 @@ export class WarehouseCounter {
   close(): Promise<void> {
     return this.client.end();
   }
-}
-
-/** COPY text lines joined into strings of about COPY_CHUNK_CHARACTERS. */
-function inChunks(lines: readonly string[]): string[] {
-  const chunks: string[] = [];
-  let chunk = '';
-  for (const line of lines) {
-    chunk += line;
-    if (chunk.length >= COPY_CHUNK_CHARACTERS) {
-      chunks.push(chunk);
-      chunk = '';
-    }
-  }
-  if (chunk !== '') chunks.push(chunk);
-  return chunks;
 }
 
 /** The fact table the merge fills (resources/warehouse/0030-fact.sql). */

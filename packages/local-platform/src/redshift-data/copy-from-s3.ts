@@ -9,6 +9,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { ConcatenatedJsonScanner } from './concatenated-json';
 import {
   compileRecordConverter,
+  CopyTextChunker,
   invalidUtf8Error,
   parseJsonpaths,
   readTargetColumns,
@@ -113,9 +114,6 @@ DO $$ BEGIN
     GRANT SELECT ON public.stl_load_errors TO PUBLIC;
   END IF;
 END $$;`;
-
-// COPY text sent to PostgreSQL in chunks of about this many characters: one CopyData message per chunk.
-export const COPY_CHUNK_CHARACTERS = 256 * 1024;
 
 /**
  * The one COPY of the local platform: runs a Redshift `COPY <table> [(columns)] FROM 's3://...'` statement's text
@@ -238,23 +236,21 @@ export class CopyFromS3 {
       const { url } = files[index]!;
       const { content, invalidUtf8 } = file;
       const scanner = new ConcatenatedJsonScanner(content);
-      let chunk = '';
+      const chunker = new CopyTextChunker();
       while (scanner.next()) {
         const text = scanner.text;
         const line = invalidUtf8 && text.includes('\uFFFD') ? invalidUtf8Error(columns) : converter.line(text);
         if (typeof line === 'string') {
-          chunk += line;
           state.rows++;
-          if (chunk.length >= COPY_CHUNK_CHARACTERS) {
-            yield chunk;
-            chunk = '';
-          }
+          const chunk = chunker.add(line);
+          if (chunk !== undefined) yield chunk;
           continue;
         }
         errors.push({ error: line, filename: url, lineNumber: scanner.lineNumber, rawLine: text.slice(0, 1024) });
         if (errors.length >= failAt) throw new MaxErrorReached(`${errors.length} load error(s): MAXERROR reached`);
       }
-      if (chunk !== '') yield chunk;
+      const rest = chunker.end();
+      if (rest !== undefined) yield rest;
     }
   }
 

@@ -513,6 +513,29 @@ function escapeCopyText(field: string): string {
   return field.replace(/[\\\t\n\r]/g, escapeCopyCharacter);
 }
 
+// COPY text goes to PostgreSQL in chunks of about this many characters, one CopyData message each: a message per row
+// costs node more than PostgreSQL spends on the rows (packages/bench/src/warehouse-copy-throughput.ts).
+const COPY_CHUNK_CHARACTERS = 256 * 1024;
+
+/** Joins COPY text lines into the chunks sent to PostgreSQL: add() gives a chunk once one is full, end() the rest. */
+export class CopyTextChunker {
+  private chunk = '';
+
+  add(line: string): string | undefined {
+    this.chunk += line;
+    if (this.chunk.length < COPY_CHUNK_CHARACTERS) return undefined;
+    const full = this.chunk;
+    this.chunk = '';
+    return full;
+  }
+
+  end(): string | undefined {
+    const rest = this.chunk;
+    this.chunk = '';
+    return rest === '' ? undefined : rest;
+  }
+}
+
 /** One row in PostgreSQL's COPY text format: tab-separated, `\N` for NULL, backslash escapes. */
 export function copyTextLine(fields: readonly (string | null)[]): string {
   return `${fields.map((field) => (field === null ? '\\N' : escapeCopyText(field))).join('\t')}\n`;

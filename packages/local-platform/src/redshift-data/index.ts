@@ -1,14 +1,7 @@
 export { startLocalRedshiftData, type LocalRedshiftData, type LocalRedshiftDataOptions } from './local-redshift-data';
 export { localRedshiftDataComponent } from './redshift-data-component';
 export { bindNamedParameters, type SqlParameter } from './named-parameters';
-export {
-  COPY_CHUNK_CHARACTERS,
-  CopyFailedError,
-  CopyFromS3,
-  s3ObjectSource,
-  type CopyOutcome,
-  type S3ObjectSource,
-} from './copy-from-s3';
+export { CopyFailedError, CopyFromS3, s3ObjectSource, type CopyOutcome, type S3ObjectSource } from './copy-from-s3';
 export {
   InvalidCopyError,
   isCopyStatement,
@@ -17,4 +10,4 @@ export {
   type CopyOptions,
   type CopyStatement,
 } from './copy-statement';
-export { copyTextLine } from './copy-rows';
+export { CopyTextChunker, copyTextLine } from './copy-rows';

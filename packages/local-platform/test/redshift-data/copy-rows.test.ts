@@ -1,5 +1,11 @@
 import { splitConcatenatedJson } from '../../src/redshift-data/concatenated-json';
-import { copyTextLine, parseJsonpaths, recordToRow, type TargetColumn } from '../../src/redshift-data/copy-rows';
+import {
+  CopyTextChunker,
+  copyTextLine,
+  parseJsonpaths,
+  recordToRow,
+  type TargetColumn,
+} from '../../src/redshift-data/copy-rows';
 import { parseCopyStatement, type CopyOptions } from '../../src/redshift-data/copy-statement';
 
 const column = (name: string, dataType: string, maxLength: number | null = null): TargetColumn => ({
@@ -111,5 +117,17 @@ describe("Redshift's COPY semantics, as the local COPY applies them", () => {
 
   it("writes PostgreSQL's COPY text: tabs, newlines and backslashes escaped, \\N for NULL", () => {
     expect(copyTextLine(['a\tb', null, 'c\\d\ne'])).toBe('a\\tb\t\\N\tc\\\\d\\ne\n');
+  });
+
+  it('sends whole lines in chunks of at least 256 KB, the last one what is left', () => {
+    const lines = Array.from({ length: 20_000 }, (_, index) => copyTextLine([`line ${index}`, 'x'.repeat(index % 50)]));
+    const chunker = new CopyTextChunker();
+    const chunks = lines.flatMap((line) => chunker.add(line) ?? []);
+    chunks.push(chunker.end()!);
+    expect(chunks.join('')).toBe(lines.join(''));
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const chunk of chunks.slice(0, -1)) expect(chunk.length).toBeGreaterThanOrEqual(256 * 1024);
+    expect(chunks.every((chunk) => chunk.endsWith('\n'))).toBe(true);
+    expect(chunker.end()).toBeUndefined();
   });
 });
