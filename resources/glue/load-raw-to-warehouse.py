@@ -255,14 +255,14 @@ def archive_objects(glue, s3, database, table):
     folders = {}
 
     def list_once(bucket, prefix):
-        if not any(bucket == done_bucket and prefix.startswith(done) for done_bucket, done in listed):
+        if not any(within(bucket, prefix, root) for root in listed):
             list_folders(s3, bucket, prefix, folders)
             listed.append((bucket, prefix))
 
     if location:
         table_bucket, table_prefix = s3_location(location)
         table_folder = folder(table_prefix)
-        if any(bucket == table_bucket and prefix.startswith(table_folder) for bucket, prefix, _ in partitions):
+        if any(within(bucket, prefix, (table_bucket, table_folder)) for bucket, prefix, _ in partitions):
             list_once(table_bucket, table_folder)
     objects = []
     for bucket, prefix, values in partitions:
@@ -278,6 +278,11 @@ def archive_objects(glue, s3, database, table):
             )
     objects.sort(key=lambda item: item["url"])
     return len(partitions), objects
+
+
+def within(bucket, prefix, root):
+    """Whether s3://bucket/prefix is under the (bucket, prefix) root."""
+    return bucket == root[0] and prefix.startswith(root[1])
 
 
 def folder(prefix):
